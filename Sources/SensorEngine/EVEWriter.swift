@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: Apache-2.0
+import ModbusTCP
+import NetworkLayers
+import WireFormat
+
+/// Writes the engine's records as Suricata EVE JSON lines (suricata-eve.md): the same keys, key order and value
+/// spellings, so SOC pipelines that read Suricata read these unchanged. Where we know more (register and coil
+/// values, device identification objects, latency, a plain-words `detail`) we add keys; we never rename.
+public final class EVEWriter: EngineEventSink {
+    private var json = JSONBuffer()
+    private let output: any RecordOutput
+    /// Flush once this many bytes are buffered.
+    private let flushThreshold = 1 << 16
+
+    public init(output: any RecordOutput) {
+        self.output = output
+    }
+
+    /// Writes what is buffered.
+    public func flush() {
+        guard !json.bytes.isEmpty else { return }
+        output.write(json.bytes)
+        json.removeAll()
+    }
+
+    private func endRecord() {
+        json.endObject()
+        json.newline()
+        if json.bytes.count >= flushThreshold { flush() }
+    }
+
+    // MARK: - Header
+
+    /// Suricata's common header (suricata-eve.md §3.1), in the orientation asked for.
+    private func header(
+        timestamp: CaptureTimestamp,
+        flow: FlowContext,
+        packetNumber: UInt64?,
+        eventType: String,
+        clientFirst: Bool,
+        appProto: String?
+    ) {
+        json.beginObject()
+        json.member("timestamp", timestamp: timestamp)
+        json.member("flow_id", flow.flowID)
+        if let packetNumber, packetNumber > 0 { json.member("pcap_cnt", packetNumber) }
+        json.member("event_type", eventType)
+        writeVLAN(flow)
+        let key = flow.key
+        if clientFirst {
+            json.member("src_ip", key.clientAddress.description)
+            json.member("src_port", Int(key.clientPort))
+            json.member("dest_ip", key.serverAddress.description)
+            json.member("dest_port", Int(key.serverPort))
+        } else {
+            json.member("src_ip", key.serverAddress.description)
+            json.member("src_port", Int(key.serverPort))
+            json.member("dest_ip", key.clientAddress.description)
+            json.member("dest_port", Int(key.clientPort))
+        }
+        json.member("proto", Self.protoName(key.ipProtocol))
+        if packetNumber != nil { json.member("pkt_src", "wire/pcap") }
+        if let appProto { json.member("app_proto", appProto) }
+    }
+
+    private func writeVLAN(_ flow: FlowContext) {
+        guard flow.vlanCount > 0 else { return }
+        json.beginArray("vlan")
+        json.element(Int(flow.vlanIdentifiers.0))
+        if flow.vlanCount > 1 { json.element(Int(flow.vlanIdentifiers.1)) }
+        if flow.vlanCount > 2 { json.element(Int(flow.vlanIdentifiers.2)) }
+        json.endArray()
+    }
+
+    private static func protoName(_ ipProtocol: UInt8) -> String {
+        switch ipProtocol {
+        case 6: "TCP"
+        case 17: "UDP"
+        default: "\(ipProtocol)"
+        }
+    }
+
+    // MARK: - Modbus
+
+    public func modbusTransaction(
+        _ event: ModbusTransactionEvent,
+        requestADU: borrowing Span<UInt8>,
+        responseADU: borrowing Span<UInt8>
+    ) {
+        header(
+            timestamp: event.timestamp,
+            flow: event.flow,
+            packetNumber: event.packetNumber,
+            eventType: "modbus",
+            clientFirst: true,
+            appProto: "modbus"
+        )
+        json.beginObject("modbus")
+        json.member("id", event.transactionNumber)
+        if let request = event.request {
+            json.beginObject("request")
+            writeMessage(request, adu: requestADU, request: nil, requestADU: Span())
+            json.endObject()
+        }
+        if let response = event.response {
+            json.beginObject("response")
+            writeMessage(response, adu: responseADU, request: event.request, requestADU: requestADU)
+            json.endObject()
+        }
+        if let latency = event.latencyMicroseconds {
+            json.member("latency_us", Int(latency))
+        }
+        json.endObject()
+        endRecord()
+    }
+
+    /// One message in Suricata's layout (suricata-eve.md §1.2), plus our value arrays.
+    private func writeMessage(
+        _ message: Modbus.Message,
+        adu: borrowing Span<UInt8>,
+        request: Modbus.Message?,
+        requestADU: borrowing Span<UInt8>
+    ) {
+        let code = message.functionCode
+        json.member("transaction_id", Int(message.header.transactionIdentifier))
+        json.member("protocol_id", Int(message.header.protocolIdentifier))
+        json.member("unit_id", Int(message.header.unitIdentifier))
+        json.member("function_raw", Int(code.rawValue))
+        json.member("function_code", code.suricataName)
+        json.member("access_type", Self.accessType(code))
+        json.member("category", Self.category(message))
+        json.member("error_flags", message.errorFlags.suricataDescription)
+        switch message.fields {
+        case .exception(let exception):
+            json.beginObject("exception")
+            json.member("raw", Int(exception.rawValue))
+            json.member("code", exception.suricataName)
+            json.endObject()
+        case .diagnostic(let subfunction, let data):
+            json.beginObject("diagnostic")
+            json.member("raw", Int(subfunction))
+            json.member("code", Modbus.diagnosticSuricataName(subfunction))
+            json.member("data", bytesAsString: adu.extracting(data))
+            json.endObject()
+        case .readDeviceIdentificationRequest, .readDeviceIdentificationResponse, .mei:
+            writeMEI(message, adu: adu)
+        case .readRequest(let address, let quantity):
+            json.beginObject("read")
+            json.member("address", Int(address))
+            json.member("quantity", Int(quantity))
+            json.endObject()
+        case .readResponse(_, let values):
+            json.beginObject("read")
+            json.member("data", bytesAsString: adu.extracting(values))
+            if code.rawValue <= 2 {
+                var bits = values.count * 8
+                if let request, case .readRequest(_, let quantity) = request.fields { bits = min(bits, Int(quantity)) }
+                writeBits(code.rawValue == 1 ? "coils" : "inputs", Modbus.CoilValues(bytes: values), count: bits, adu: adu)
+            } else {
+                writeRegisters(Modbus.RegisterValues(bytes: values), adu: adu)
+            }
+            json.endObject()
+        case .writeSingle(let address, let value):
+            json.beginObject("write")
+            json.member("address", Int(address))
+            json.member("data", Int(value))
+            json.endObject()
+        case .writeMultipleRequest(let address, let quantity, _, let values):
+            json.beginObject("write")
+            json.member("address", Int(address))
+            json.member("quantity", Int(quantity))
+            json.member("data", bytesAsString: adu.extracting(values))
+            if code.rawValue == 15 {
+                writeBits("coils", Modbus.CoilValues(bytes: values), count: min(Int(quantity), values.count * 8), adu: adu)
+            } else {
+                writeRegisters(Modbus.RegisterValues(bytes: values), adu: adu)
+            }
+            json.endObject()
+        case .writeMultipleResponse(let address, let quantity):
+            json.beginObject("write")
+            json.member("address", Int(address))
+            json.member("data", Int(quantity))
+            json.endObject()
+        case .maskWrite(let address, let andMask, let orMask):
+            json.beginObject("write")
+            json.member("address", Int(address))
+            json.member("and_mask", Int(andMask))
+            json.member("or_mask", Int(orMask))
+            json.endObject()
+        case .readWriteRequest(let readAddress, let readQuantity, let writeAddress, let writeQuantity, _, let values):
+            json.beginObject("read")
+            json.member("address", Int(readAddress))
+            json.member("quantity", Int(readQuantity))
+            json.endObject()
+            json.beginObject("write")
+            json.member("address", Int(writeAddress))
+            json.member("quantity", Int(writeQuantity))
+            json.member("data", bytesAsString: adu.extracting(values))
+            writeRegisters(Modbus.RegisterValues(bytes: values), adu: adu)
+            json.endObject()
+        case .fifoResponse(_, let fifoCount, let values):
+            json.member("data", bytesAsString: adu.extracting(message.data))
+            json.member("fifo_count", Int(fifoCount))
+            writeRegisters(Modbus.RegisterValues(bytes: values), adu: adu)
+        case .none, .raw, .exceptionStatus, .commEventCounter, .commEventLog, .reportServerID, .fileRecord,
+            .fifoRequest:
+            json.member("data", bytesAsString: adu.extracting(message.data))
+        }
+    }
+
+    private func writeRegisters(_ registers: Modbus.RegisterValues, adu: borrowing Span<UInt8>) {
+        json.beginArray("registers")
+        for index in 0..<registers.count { json.element(Int(registers.value(at: index, in: adu))) }
+        json.endArray()
+    }
+
+    private func writeBits(_ key: String, _ bits: Modbus.CoilValues, count: Int, adu: borrowing Span<UInt8>) {
+        json.beginArray(key)
+        for index in 0..<count { json.element(bits.value(at: index, in: adu) ? 1 : 0) }
+        json.endArray()
+    }
+
+    private func writeMEI(_ message: Modbus.Message, adu: borrowing Span<UInt8>) {
+        let data = message.data
+        guard !data.isEmpty else {
+            json.member("data", "")
+            return
+        }
+        let meiType = adu[data.lowerBound]
+        json.beginObject("mei")
+        json.member("raw", Int(meiType))
+        json.member("code", Modbus.meiSuricataName(meiType))
+        json.member("data", bytesAsString: adu.extracting((data.lowerBound + 1)..<data.upperBound))
+        switch message.fields {
+        case .readDeviceIdentificationRequest(let code, let objectID):
+            json.member("read_device_id_code", Int(code))
+            json.member("object_id", Int(objectID))
+        case .readDeviceIdentificationResponse(let code, let conformity, let more, let next, let count, let objects):
+            json.member("read_device_id_code", Int(code))
+            json.member("conformity_level", Int(conformity))
+            json.member("more_follows", Int(more))
+            json.member("next_object_id", Int(next))
+            json.member("number_of_objects", Int(count))
+            json.beginArray("objects")
+            var offset = objects.lowerBound
+            while offset + 2 <= objects.upperBound {
+                let id = adu[offset]
+                let length = Int(adu[offset + 1])
+                let end = min(offset + 2 + length, objects.upperBound)
+                json.beginObject()
+                json.member("id", Int(id))
+                if let name = Self.deviceObjectName(id) { json.member("name", name) }
+                json.member("value", bytesAsString: adu.extracting((offset + 2)..<end))
+                json.endObject()
+                offset = end
+            }
+            json.endArray()
+        default:
+            break
+        }
+        json.endObject()
+    }
+
+    /// Object names of Read Device Identification (MB §6.21, table of object ids 0x00-0x06).
+    private static func deviceObjectName(_ id: UInt8) -> String? {
+        switch id {
+        case 0: "VendorName"
+        case 1: "ProductCode"
+        case 2: "MajorMinorRevision"
+        case 3: "VendorUrl"
+        case 4: "ProductName"
+        case 5: "ModelName"
+        case 6: "UserApplicationName"
+        default: nil
+        }
+    }
+
+    /// Suricata's `access_type` string for a function (suricata-eve.md §1.5).
+    static func accessType(_ code: Modbus.FunctionCode) -> String {
+        switch code.function.rawValue {
+        case 1: "READ | COILS"
+        case 2: "READ | DISCRETES"
+        case 3: "READ | HOLDING"
+        case 4: "READ | INPUT"
+        case 5: "WRITE | COILS | SINGLE | WRITE_SINGLE"
+        case 6: "WRITE | HOLDING | SINGLE | WRITE_SINGLE"
+        case 15: "WRITE | COILS | MULTIPLE | WRITE_MULTIPLE"
+        case 16: "WRITE | HOLDING | MULTIPLE | WRITE_MULTIPLE"
+        case 22: "WRITE | HOLDING"
+        case 23: "READ | WRITE | HOLDING | MULTIPLE | WRITE_MULTIPLE"
+        default: "NONE"
+        }
+    }
+
+    /// Suricata's `category` string for a message (suricata-eve.md §1.6): every code sawp names is
+    /// `PUBLIC_ASSIGNED`, except 8 and 43, whose category follows the sub-function or MEI type.
+    static func category(_ message: Modbus.Message) -> String {
+        let code = message.functionCode
+        let function = code.function.rawValue
+        if code.suricataName != "Unknown" {
+            switch (function, message.fields) {
+            case (8, .diagnostic(let subfunction, _)):
+                return Modbus.diagnosticSuricataName(subfunction) == "Reserved" ? "RESERVED" : "PUBLIC_ASSIGNED"
+            case (8, _):
+                return "NONE"
+            case (43, .exception), (43, .none):
+                return "NONE"
+            case (43, _):
+                guard let meiType = message.meiType else { return "NONE" }
+                return Modbus.meiSuricataName(meiType) == "Unknown" ? "RESERVED" : "PUBLIC_ASSIGNED"
+            default:
+                return "PUBLIC_ASSIGNED"
+            }
+        }
+        if code.isException { return "NONE" }
+        switch code.rawValue {
+        case 0: return "NONE"
+        case 41, 42, 90, 91, 125...127: return "RESERVED"
+        case 65...72, 100...110: return "USER_DEFINED"
+        default: return "PUBLIC_UNASSIGNED"
+        }
+    }
+
+    // MARK: - Anomalies and flows
+
+    public func anomaly(_ event: AnomalyEvent) {
+        header(
+            timestamp: event.timestamp,
+            flow: event.flow,
+            packetNumber: event.packetNumber,
+            eventType: "anomaly",
+            clientFirst: event.direction == .toServer,
+            appProto: nil
+        )
+        json.beginObject("anomaly")
+        if let appProto = event.appProto { json.member("app_proto", appProto) }
+        json.member("type", event.kind.rawValue)
+        json.member("event", event.event)
+        if event.kind == .applayer { json.member("layer", "proto_parser") }
+        json.member("detail", event.detail)
+        if event.modbusTransactionIdentifier != nil || event.modbusFunctionCode != nil {
+            json.beginObject("modbus")
+            if let tid = event.modbusTransactionIdentifier { json.member("transaction_id", Int(tid)) }
+            if let unit = event.modbusUnitIdentifier { json.member("unit_id", Int(unit)) }
+            if let function = event.modbusFunctionCode { json.member("function_raw", Int(function)) }
+            json.endObject()
+        }
+        json.endObject()
+        json.member("direction", event.direction == .toServer ? "to_server" : "to_client")
+        endRecord()
+    }
+
+    public func flowEnded(_ event: FlowEndEvent) {
+        // Suricata stamps flow records with the time of logging; we use the flow's last packet time, so the same
+        // capture always gives the same bytes.
+        header(
+            timestamp: event.lastTimestamp,
+            flow: event.flow,
+            packetNumber: nil,
+            eventType: "flow",
+            clientFirst: true,
+            appProto: nil
+        )
+        switch event.appProto {
+        case .modbus: json.member("app_proto", "modbus")
+        case .failed: json.member("app_proto", "failed")
+        case .none: break
+        }
+        json.beginObject("flow")
+        json.member("pkts_toserver", event.packetsToServer)
+        json.member("pkts_toclient", event.packetsToClient)
+        json.member("bytes_toserver", event.bytesToServer)
+        json.member("bytes_toclient", event.bytesToClient)
+        json.member("start", timestamp: event.firstTimestamp)
+        json.member("end", timestamp: event.lastTimestamp)
+        json.member("age", Int(event.lastTimestamp.seconds - event.firstTimestamp.seconds))
+        json.member("state", event.state)
+        json.member("reason", event.reason.rawValue)
+        json.member("alerted", false)
+        if event.transactions > 0 { json.member("tx_cnt", event.transactions) }
+        if event.gaps > 0 { json.member("gaps", event.gaps) }
+        json.endObject()
+        if event.flow.key.ipProtocol == 6 {
+            let all = event.tcpFlagsToServer.union(event.tcpFlagsToClient)
+            json.beginObject("tcp")
+            json.member("tcp_flags", Self.hexByte(all.rawValue))
+            json.member("tcp_flags_ts", Self.hexByte(event.tcpFlagsToServer.rawValue))
+            json.member("tcp_flags_tc", Self.hexByte(event.tcpFlagsToClient.rawValue))
+            if all.contains(.syn) { json.member("syn", true) }
+            if all.contains(.fin) { json.member("fin", true) }
+            if all.contains(.rst) { json.member("rst", true) }
+            if all.contains(.psh) { json.member("psh", true) }
+            if all.contains(.ack) { json.member("ack", true) }
+            if all.contains(.urg) { json.member("urg", true) }
+            if all.contains(.ece) { json.member("ecn", true) }
+            if all.contains(.cwr) { json.member("cwr", true) }
+            json.endObject()
+        }
+        endRecord()
+    }
+
+    private static func hexByte(_ value: UInt8) -> String {
+        let text = String(value, radix: 16)
+        return text.count == 1 ? "0" + text : text
+    }
+}
+
+extension Modbus.Message {
+    /// The MEI type byte of a function 43 message, if present.
+    var meiType: UInt8? {
+        switch fields {
+        case .readDeviceIdentificationRequest, .readDeviceIdentificationResponse: 14
+        case .mei(let meiType, _): meiType
+        default: nil
+        }
+    }
+}

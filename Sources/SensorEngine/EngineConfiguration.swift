@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+public import ModbusTCP
+public import TCPReassembly
+
+/// The engine's settings, with the defaults an OT segment needs.
+public struct EngineConfiguration: Sendable {
+    /// TCP ports decoded as Modbus/TCP (MB-TCP §4.1.2 registers 502; `--modbus-port` adds others).
+    public var modbusPorts: [UInt16] = [502]
+    /// The most flows tracked at once; past it the least recently active flow is ended ("evicted") and counted.
+    /// 100,000 covers a large plant segment with room to spare; each idle flow costs a few hundred bytes.
+    public var maxFlows: Int = 100_000
+    /// Capture-time seconds after which a flow with no packets ends. OT connections poll every few hundred
+    /// milliseconds and live for months, so ten minutes of silence means the channel is gone.
+    public var flowIdleTimeoutSeconds: Int64 = 600
+    /// Capture-time seconds a flow closed by FIN or RST stays in the table to absorb late ACKs and
+    /// retransmissions (as Suricata's `flow-timeouts: tcp: closed` does).
+    public var closedFlowTimeoutSeconds: Int64 = 10
+    public var reassembly = TCPReassemblyLimits()
+    public var modbus = Modbus.Limits()
+
+    public init() {}
+
+    /// Whether `port` carries Modbus/TCP.
+    @inlinable
+    public func isModbusPort(_ port: UInt16) -> Bool {
+        for candidate in modbusPorts where candidate == port { return true }
+        return false
+    }
+}

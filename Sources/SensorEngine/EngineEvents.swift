@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+public import ModbusTCP
+public import NetworkLayers
+public import WireFormat
+
+/// The flow fields every record carries.
+public struct FlowContext: Sendable {
+    /// Suricata-style flow identifier: the same in every record of the flow, below 2^51 so that JSON readers keep
+    /// it exact.
+    public var flowID: UInt64
+    public var key: FlowKey
+    /// VLAN identifiers of the flow's first packet, outermost first (count in `vlanCount`).
+    public var vlanIdentifiers: (UInt16, UInt16, UInt16)
+    public var vlanCount: Int
+}
+
+/// One Modbus transaction, completed (both halves) or not (a request never answered, a response with no request).
+public struct ModbusTransactionEvent: Sendable {
+    public var flow: FlowContext
+    /// Suricata's `modbus.id`: the transaction's number in its flow, 1-based.
+    public var transactionNumber: Int
+    public var request: Modbus.Message?
+    public var response: Modbus.Message?
+    /// Capture time and 1-based packet number of the packet that completed the record.
+    public var timestamp: CaptureTimestamp
+    public var packetNumber: UInt64
+    public var requestTimestamp: CaptureTimestamp?
+    public var responseTimestamp: CaptureTimestamp?
+    /// Response time (capture time, microseconds), when both halves were seen.
+    public var latencyMicroseconds: Int64? {
+        guard let requestTimestamp, let responseTimestamp else { return nil }
+        return responseTimestamp.microseconds(since: requestTimestamp)
+    }
+}
+
+/// A decoder or stream anomaly, in packet direction.
+public struct AnomalyEvent: Sendable {
+    /// Suricata's anomaly `type`: `applayer`, `stream` or `decode`.
+    public enum Kind: String, Sendable {
+        case applayer, stream, decode
+    }
+
+    public var flow: FlowContext
+    /// Whether the packet went client to server.
+    public var direction: Direction
+    public var kind: Kind
+    /// `modbus` for application-layer anomalies.
+    public var appProto: String?
+    /// The event name without the protocol prefix, as in Suricata's `anomaly.event` (`invalid_length`), or the
+    /// full name for stream and decode events (`stream.reassembly_seq_gap`).
+    public var event: String
+    /// One sentence in protocol terms: what was seen and why it is wrong.
+    public var detail: String
+    public var timestamp: CaptureTimestamp
+    public var packetNumber: UInt64
+    /// The Modbus transaction and unit identifier and function, where the anomaly is about one ADU.
+    public var modbusTransactionIdentifier: UInt16?
+    public var modbusUnitIdentifier: UInt8?
+    public var modbusFunctionCode: UInt8?
+
+    /// The full name (`modbus.invalid_length`), as in rules and in the summary.
+    public var name: String {
+        if let appProto { return "\(appProto).\(event)" }
+        return event
+    }
+}
+
+/// A flow that ended.
+public struct FlowEndEvent: Sendable {
+    public enum Reason: String, Sendable {
+        /// Idle timeout (capture time), or closed by FIN/RST and then idle.
+        case timeout
+        /// Evicted because the table was full (Suricata's `forced`).
+        case forced
+        /// The capture ended.
+        case shutdown
+        /// A new connection reused the 5-tuple.
+        case tcpReuse = "tcp_reuse"
+    }
+
+    public enum AppProto: Sendable {
+        case none, modbus, failed
+    }
+
+    public var flow: FlowContext
+    public var firstTimestamp: CaptureTimestamp
+    public var lastTimestamp: CaptureTimestamp
+    public var packetsToServer: Int
+    public var packetsToClient: Int
+    public var bytesToServer: Int
+    public var bytesToClient: Int
+    public var tcpFlagsToServer: TCPFlags
+    public var tcpFlagsToClient: TCPFlags
+    /// `new` (one side only), `established`, `closed`.
+    public var state: String
+    public var reason: Reason
+    public var appProto: AppProto
+    public var transactions: Int
+    public var gaps: Int
+}
+
+/// Receives the engine's records. Called synchronously on the packet path, once per record (not per packet).
+///
+/// The borrowed spans are the ADU bytes the messages' ranges index; they are valid only during the call.
+public protocol EngineEventSink: AnyObject {
+    func modbusTransaction(
+        _ event: ModbusTransactionEvent,
+        requestADU: borrowing Span<UInt8>,
+        responseADU: borrowing Span<UInt8>
+    )
+    func anomaly(_ event: AnomalyEvent)
+    func flowEnded(_ event: FlowEndEvent)
+}

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// Counters for the closing summary: what was read, decoded and found. Kept as plain integers and fixed arrays in
+/// the hot path; names are attached only when the summary is printed.
+public struct EngineStatistics: Sendable {
+    public var packets = 0
+    /// Bytes of captured frame data.
+    public var bytes = 0
+    public var ipv4Packets = 0
+    public var ipv6Packets = 0
+    public var tcpPackets = 0
+    public var udpPackets = 0
+    /// Frames that are not IP (ARP, LLDP, ...).
+    public var nonIPFrames = 0
+    /// Frames whose headers could not be decoded (truncated, invalid fields), by reason.
+    public var decodeErrors: [String: Int] = [:]
+    /// IP fragments: counted and reported, not reassembled (OT protocols never need fragmentation).
+    public var ipFragments = 0
+    /// Frames the capture cut at its snapshot length.
+    public var truncatedBySnapshotLength = 0
+    public var flowsCreated = 0
+    /// Flows ended early because the flow table was full.
+    public var flowsEvicted = 0
+    public var flowsTimedOut = 0
+    /// Modbus ADUs framed, by direction.
+    public var modbusRequests = 0
+    public var modbusResponses = 0
+    /// Requests by function code (raw byte 0..255).
+    public var modbusRequestsByFunction = [Int](repeating: 0, count: 256)
+    /// Responses by function code, exception bit cleared.
+    public var modbusResponsesByFunction = [Int](repeating: 0, count: 256)
+    /// Exception responses by exception code.
+    public var modbusExceptionsByCode = [Int](repeating: 0, count: 256)
+    /// Completed request/response pairs.
+    public var modbusTransactions = 0
+    /// Anomaly events by full name (`modbus.invalid_length`, `stream.reassembly_seq_gap`).
+    public var anomalies: [String: Int] = [:]
+    /// TCP stream totals.
+    public var streamGaps = 0
+    public var streamGapBytes = 0
+    public var streamRetransmissions = 0
+    public var streamOverlapMismatches = 0
+    public var streamOutOfOrderSegments = 0
+    /// ADUs found after a gap and never confirmed, so not reported as transactions.
+    public var modbusUnverifiedDiscarded = 0
+
+    public init() {}
+}

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+import NetworkLayers
+
+/// An open-addressing hash table from a flow's 5-tuple (either orientation) to a slot index, with the slots on a
+/// least-recently-active list for idle expiry and eviction (STYLE.md §13: no `Dictionary`, no SipHash per packet).
+///
+/// Buckets hold `slot + 1` (0 is empty); deletions use backward-shift so no tombstones build up. The bucket count
+/// is a power of two at least twice the slot limit, so probe runs stay short.
+struct FlowTable {
+    private var buckets: [Int32]
+    private let mask: Int
+    /// Per slot: its bucket hash, and the LRU neighbours (-1 for none).
+    private var hashes: [UInt64]
+    private var older: [Int32]
+    private var newer: [Int32]
+    /// Least recently active slot, and most recently active.
+    private(set) var oldest: Int32 = -1
+    private(set) var newest: Int32 = -1
+
+    init(maxSlots: Int) {
+        var size = 16
+        while size < maxSlots * 2 { size <<= 1 }
+        buckets = [Int32](repeating: 0, count: size)
+        mask = size - 1
+        hashes = []
+        older = []
+        newer = []
+    }
+
+    /// Finds the slot whose flow `matches`, probing from `hash`.
+    @inline(__always)
+    func find(hash: UInt64, matches: (Int) -> Bool) -> Int? {
+        var index = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = buckets[index]
+            if entry == 0 { return nil }
+            let slot = Int(entry - 1)
+            if hashes[slot] == hash && matches(slot) { return slot }
+            index = (index + 1) & mask
+        }
+    }
+
+    /// Records `slot` under `hash` and makes it the most recently active.
+    mutating func insert(slot: Int, hash: UInt64) {
+        while hashes.count <= slot {
+            hashes.append(0)
+            older.append(-1)
+            newer.append(-1)
+        }
+        hashes[slot] = hash
+        var index = Int(truncatingIfNeeded: hash) & mask
+        while buckets[index] != 0 { index = (index + 1) & mask }
+        buckets[index] = Int32(slot + 1)
+        linkAsNewest(slot)
+    }
+
+    /// Removes `slot` from the table and the activity list.
+    mutating func remove(slot: Int) {
+        let hash = hashes[slot]
+        var index = Int(truncatingIfNeeded: hash) & mask
+        while buckets[index] != Int32(slot + 1) { index = (index + 1) & mask }
+        // Backward-shift deletion (Knuth 6.4 algorithm R).
+        var hole = index
+        var next = (hole + 1) & mask
+        while buckets[next] != 0 {
+            let home = Int(truncatingIfNeeded: hashes[Int(buckets[next] - 1)]) & mask
+            let distanceHome = (next - home) & mask
+            let distanceHole = (next - hole) & mask
+            if distanceHome >= distanceHole {
+                buckets[hole] = buckets[next]
+                hole = next
+            }
+            next = (next + 1) & mask
+        }
+        buckets[hole] = 0
+        unlink(slot)
+    }
+
+    /// Marks `slot` most recently active.
+    @inline(__always)
+    mutating func touch(_ slot: Int) {
+        if newest == Int32(slot) { return }
+        unlink(slot)
+        linkAsNewest(slot)
+    }
+
+    private mutating func linkAsNewest(_ slot: Int) {
+        older[slot] = newest
+        newer[slot] = -1
+        if newest >= 0 { newer[Int(newest)] = Int32(slot) }
+        newest = Int32(slot)
+        if oldest < 0 { oldest = Int32(slot) }
+    }
+
+    private mutating func unlink(_ slot: Int) {
+        let before = older[slot]
+        let after = newer[slot]
+        if before >= 0 { newer[Int(before)] = after } else if oldest == Int32(slot) { oldest = after }
+        if after >= 0 { older[Int(after)] = before } else if newest == Int32(slot) { newest = before }
+        older[slot] = -1
+        newer[slot] = -1
+    }
+
+    /// The slot after `slot` in activity order (towards the newest).
+    func newer(than slot: Int) -> Int32 { newer[slot] }
+}

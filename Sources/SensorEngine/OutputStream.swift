@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// Where formatted records go, in chunks of whole lines. The executable writes to a file or standard output;
+/// tests keep the bytes in memory (``MemoryOutput``).
+public protocol RecordOutput: AnyObject {
+    /// Writes `bytes` whole.
+    func write(_ bytes: [UInt8])
+}
+
+/// Keeps every byte written, for tests and for callers that post-process records.
+public final class MemoryOutput: RecordOutput {
+    public private(set) var bytes: [UInt8] = []
+    public init() {}
+    public func write(_ bytes: [UInt8]) { self.bytes.append(contentsOf: bytes) }
+    /// The bytes as text.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    /// The text split into lines, without empty ones.
+    public var lines: [String] { text.split(separator: "\n").map(String.init) }
+}

@@ -1,0 +1,642 @@
+// SPDX-License-Identifier: Apache-2.0
+import ModbusTCP
+public import NetworkLayers
+import TCPReassembly
+public import WireFormat
+
+/// The packet pipeline: decode headers, find the flow, reassemble TCP, frame and decode Modbus, pair requests
+/// with responses, and report transactions, anomalies and flows to a sink.
+///
+/// One engine serves replay and (later) live capture: the caller feeds frames in capture order with
+/// ``process(frame:timestamp:linkType:)`` and calls ``finish()`` at the end. All timing is capture time.
+/// Per packet, the in-order path allocates nothing: frames are borrowed, flows live in a preallocated
+/// open-addressing table, and ADUs inside a segment are decoded in place.
+public final class SensorEngine {
+    public let configuration: EngineConfiguration
+    public private(set) var statistics = EngineStatistics()
+    private let sink: any EngineEventSink
+
+    private var flows: [Flow?] = []
+    private var freeSlots: [Int] = []
+    private var table: FlowTable
+    private var activeFlows = 0
+    private var flowSequence = 0
+    private var packetNumber: UInt64 = 0
+    private var now = CaptureTimestamp.zero
+    private var nextExpiryCheck: Int64 = .min
+
+    public init(configuration: EngineConfiguration = EngineConfiguration(), sink: any EngineEventSink) {
+        self.configuration = configuration
+        self.sink = sink
+        self.table = FlowTable(maxSlots: configuration.maxFlows)
+    }
+
+    /// The number of flows in the table.
+    public var flowCount: Int { activeFlows }
+
+    // MARK: - Packets
+
+    /// Takes one captured frame.
+    ///
+    /// - Parameters:
+    ///   - frame: the frame bytes, borrowed for the call.
+    ///   - timestamp: the capture time.
+    ///   - linkType: the capture's link-layer type.
+    public func process(frame: borrowing Span<UInt8>, timestamp: CaptureTimestamp, linkType: LinkType) {
+        packetNumber += 1
+        statistics.packets += 1
+        statistics.bytes += frame.count
+        if timestamp > now { now = timestamp }
+        if now.seconds >= nextExpiryCheck {
+            expireIdleFlows()
+            nextExpiryCheck = now.seconds + 1
+        }
+
+        let packet: DecodedPacket
+        do {
+            packet = try PacketDecoder.decode(frame, linkType: linkType)
+        } catch {
+            if case .unsupportedEtherType = error {
+                statistics.nonIPFrames += 1
+            } else {
+                statistics.decodeErrors[Self.decodeErrorName(error), default: 0] += 1
+            }
+            return
+        }
+        if packet.ipVersion == 4 { statistics.ipv4Packets += 1 } else { statistics.ipv6Packets += 1 }
+        switch packet.transport {
+        case .tcp: statistics.tcpPackets += 1
+        case .udp: statistics.udpPackets += 1
+        case .fragment:
+            statistics.ipFragments += 1
+            return
+        case .other:
+            return
+        }
+
+        let (slot, direction) = lookupOrCreate(packet, timestamp: timestamp)
+        flows[slot]!.lastTimestamp = timestamp
+        table.touch(slot)
+        if direction == .toServer {
+            flows[slot]!.packets.0 += 1
+            flows[slot]!.bytes.0 += frame.count
+        } else {
+            flows[slot]!.packets.1 += 1
+            flows[slot]!.bytes.1 += frame.count
+        }
+        guard packet.transport == .tcp else { return }
+        if direction == .toServer {
+            flows[slot]!.tcpFlags.0.formUnion(packet.tcpFlags)
+        } else {
+            flows[slot]!.tcpFlags.1.formUnion(packet.tcpFlags)
+        }
+        guard flows[slot]!.isModbus, !flows[slot]!.isClosed else { return }
+        processTCP(slot: slot, direction: direction, packet: packet, frame: frame, timestamp: timestamp)
+    }
+
+    private static func decodeErrorName(_ error: WireError) -> String {
+        switch error {
+        case .truncated: "truncated header"
+        case .invalidField(let field, _, _): "invalid \(field.rawValue)"
+        case .unsupportedLinkType: "unsupported link type"
+        case .unsupportedEtherType: "not IP"
+        }
+    }
+
+    // MARK: - Flows
+
+    private func lookupOrCreate(_ packet: DecodedPacket, timestamp: CaptureTimestamp) -> (Int, Direction) {
+        let hash = FlowKey.symmetricHash(
+            packet.source,
+            packet.destination,
+            packet.sourcePort,
+            packet.destinationPort,
+            packet.ipProtocol
+        )
+        let found = table.find(hash: hash) { slot in
+            let key = self.flows[slot]!.context.key
+            guard key.ipProtocol == packet.ipProtocol else { return false }
+            return (key.clientAddress == packet.source && key.clientPort == packet.sourcePort
+                && key.serverAddress == packet.destination && key.serverPort == packet.destinationPort)
+                || (key.clientAddress == packet.destination && key.clientPort == packet.destinationPort
+                    && key.serverAddress == packet.source && key.serverPort == packet.sourcePort)
+        }
+        if let slot = found {
+            let key = flows[slot]!.context.key
+            let direction: Direction =
+                key.clientAddress == packet.source && key.clientPort == packet.sourcePort ? .toServer : .toClient
+            // A new SYN on a closed flow is a new connection reusing the 5-tuple.
+            if flows[slot]!.isClosed && packet.tcpFlags.contains(.syn) && !packet.tcpFlags.contains(.ack) {
+                endFlow(slot: slot, reason: .tcpReuse)
+            } else {
+                return (slot, direction)
+            }
+        }
+        if activeFlows >= configuration.maxFlows, table.oldest >= 0 {
+            statistics.flowsEvicted += 1
+            endFlow(slot: Int(table.oldest), reason: .forced)
+        }
+        // Orientation: the SYN's sender is the client; otherwise the side on a Modbus port is the server.
+        var sourceIsClient = true
+        if packet.tcpFlags.contains(.syn) {
+            sourceIsClient = !packet.tcpFlags.contains(.ack)
+        } else if configuration.isModbusPort(packet.sourcePort) && !configuration.isModbusPort(packet.destinationPort) {
+            sourceIsClient = false
+        }
+        let key =
+            sourceIsClient
+            ? FlowKey(
+                clientAddress: packet.source,
+                serverAddress: packet.destination,
+                clientPort: packet.sourcePort,
+                serverPort: packet.destinationPort,
+                ipProtocol: packet.ipProtocol
+            )
+            : FlowKey(
+                clientAddress: packet.destination,
+                serverAddress: packet.source,
+                clientPort: packet.destinationPort,
+                serverPort: packet.sourcePort,
+                ipProtocol: packet.ipProtocol
+            )
+        flowSequence += 1
+        var mixed = hash ^ (UInt64(flowSequence) &* 0x9E37_79B9_7F4A_7C15)
+        mixed ^= UInt64(bitPattern: timestamp.totalMicroseconds) &* 0xBF58_476D_1CE4_E5B9
+        let context = FlowContext(
+            flowID: mixed & ((1 << 51) - 1),
+            key: key,
+            vlanIdentifiers: packet.vlanIdentifiers,
+            vlanCount: packet.vlanCount
+        )
+        let isTCP = packet.transport == .tcp
+        var flow = Flow(
+            context: context,
+            hash: hash,
+            sequence: flowSequence,
+            timestamp: timestamp,
+            isTCP: isTCP,
+            isModbus: isTCP && configuration.isModbusPort(key.serverPort),
+            reassembly: configuration.reassembly
+        )
+        if flow.isModbus {
+            flow.modbus = ModbusFlowState(limits: configuration.modbus, toServerAtStart: true, toClientAtStart: true)
+        }
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            flows[slot] = flow
+        } else {
+            slot = flows.count
+            flows.append(flow)
+        }
+        table.insert(slot: slot, hash: hash)
+        activeFlows += 1
+        statistics.flowsCreated += 1
+        return (slot, sourceIsClient ? .toServer : .toClient)
+    }
+
+    /// Ends flows idle past their timeout, oldest first (the activity list is in order, so this stops at the
+    /// first flow still active).
+    private func expireIdleFlows() {
+        while table.oldest >= 0 {
+            let slot = Int(table.oldest)
+            guard let flow = flows[slot] else { break }
+            let limit = flow.isClosed ? configuration.closedFlowTimeoutSeconds : configuration.flowIdleTimeoutSeconds
+            guard now.seconds - flow.lastTimestamp.seconds > limit else { break }
+            statistics.flowsTimedOut += 1
+            endFlow(slot: slot, reason: .timeout)
+        }
+    }
+
+    /// Ends every flow (the capture ended), in the order the flows began.
+    public func finish() {
+        var slots: [(Int, Int)] = []
+        for (slot, flow) in flows.enumerated() {
+            if let flow { slots.append((flow.sequence, slot)) }
+        }
+        slots.sort { $0.0 < $1.0 }
+        for (_, slot) in slots { endFlow(slot: slot, reason: .shutdown) }
+    }
+
+    private func endFlow(slot: Int, reason: FlowEndEvent.Reason) {
+        guard let flow = flows[slot] else { return }
+        if flow.isModbus && !flow.isClosed {
+            closeModbus(slot: slot, timestamp: flow.lastTimestamp)
+        }
+        guard let flow = flows[slot] else { return }
+        let bothSides = flow.packets.0 > 0 && flow.packets.1 > 0
+        let appProto: FlowEndEvent.AppProto
+        if let modbus = flow.modbus {
+            appProto = modbus.rejected ? .failed : (modbus.framers.0.framedADUs + modbus.framers.1.framedADUs > 0 ? .modbus : .none)
+        } else {
+            appProto = .none
+        }
+        sink.flowEnded(
+            FlowEndEvent(
+                flow: flow.context,
+                firstTimestamp: flow.firstTimestamp,
+                lastTimestamp: flow.lastTimestamp,
+                packetsToServer: flow.packets.0,
+                packetsToClient: flow.packets.1,
+                bytesToServer: flow.bytes.0,
+                bytesToClient: flow.bytes.1,
+                tcpFlagsToServer: flow.tcpFlags.0,
+                tcpFlagsToClient: flow.tcpFlags.1,
+                state: flow.isClosed ? "closed" : (bothSides ? "established" : "new"),
+                reason: reason,
+                appProto: appProto,
+                transactions: flow.modbus?.transactions ?? 0,
+                gaps: flow.gaps
+            )
+        )
+        table.remove(slot: slot)
+        flows[slot] = nil
+        freeSlots.append(slot)
+        activeFlows -= 1
+    }
+
+    // MARK: - TCP
+
+    private func processTCP(
+        slot: Int,
+        direction: Direction,
+        packet: DecodedPacket,
+        frame: borrowing Span<UInt8>,
+        timestamp: CaptureTimestamp
+    ) {
+        let flags = packet.tcpFlags
+        // The acknowledgment speaks about the other direction's bytes: lost ones become a gap there first.
+        if flags.contains(.ack) {
+            let action =
+                direction == .toServer
+                ? flows[slot]!.streams.1.acknowledgmentReceived(packet.acknowledgmentNumber)
+                : flows[slot]!.streams.0.acknowledgmentReceived(packet.acknowledgmentNumber)
+            if action.hasBufferedData {
+                drainBuffered(slot: slot, direction: direction.reversed, timestamp: timestamp, packetDirection: direction)
+            }
+        }
+        let payload = frame.extracting(packet.payload)
+        let action =
+            direction == .toServer
+            ? flows[slot]!.streams.0.segmentReceived(
+                sequence: packet.sequenceNumber,
+                syn: flags.contains(.syn),
+                fin: flags.contains(.fin),
+                rst: flags.contains(.rst),
+                payload: payload,
+                declaredLength: packet.declaredPayloadLength
+            )
+            : flows[slot]!.streams.1.segmentReceived(
+                sequence: packet.sequenceNumber,
+                syn: flags.contains(.syn),
+                fin: flags.contains(.fin),
+                rst: flags.contains(.rst),
+                payload: payload,
+                declaredLength: packet.declaredPayloadLength
+            )
+        if action.anomalies.contains(.midstreamPickup) {
+            restartFramer(slot: slot, direction: direction)
+        }
+        if action.anomalies.contains(.retransmission) { statistics.streamRetransmissions += 1 }
+        if action.anomalies.contains(.outOfOrder) { statistics.streamOutOfOrderSegments += 1 }
+        if action.anomalies.contains(.overlapMismatch) {
+            statistics.streamOverlapMismatches += 1
+            reportStream(
+                slot: slot,
+                direction: direction,
+                event: "stream.reassembly_overlap_different_data",
+                detail: "a retransmitted or overlapping TCP segment carried bytes that differ from the ones seen first; the first ones were kept",
+                timestamp: timestamp
+            )
+        }
+        if action.anomalies.contains(.bufferOverflow) {
+            reportStream(
+                slot: slot,
+                direction: direction,
+                event: "stream.reassembly_buffer_overflow",
+                detail: "more than \(configuration.reassembly.maxBufferedBytesPerDirection) bytes or \(configuration.reassembly.maxBufferedSegmentsPerDirection) segments waited for a missing segment; the hole was skipped",
+                timestamp: timestamp
+            )
+        }
+        if !action.deliver.isEmpty {
+            deliver(slot: slot, direction: direction, chunk: payload.extracting(action.deliver), timestamp: timestamp, packetDirection: direction)
+        }
+        if action.gapAfter > 0 {
+            gap(slot: slot, direction: direction, length: action.gapAfter, timestamp: timestamp, packetDirection: direction, cause: "the capture cut the frame at its snapshot length")
+        }
+        if action.hasBufferedData {
+            drainBuffered(slot: slot, direction: direction, timestamp: timestamp, packetDirection: direction)
+        }
+        if flags.contains(.rst) || (flows[slot]!.streams.0.isClosed && flows[slot]!.streams.1.isClosed) {
+            closeModbus(slot: slot, timestamp: timestamp)
+        }
+    }
+
+    private func restartFramer(slot: Int, direction: Direction) {
+        let limits = configuration.modbus
+        if direction == .toServer {
+            flows[slot]!.modbus!.framers.0 = Modbus.Framer(carriesRequests: true, atStreamStart: false, limits: limits)
+        } else {
+            flows[slot]!.modbus!.framers.1 = Modbus.Framer(carriesRequests: false, atStreamStart: false, limits: limits)
+        }
+    }
+
+    private func drainBuffered(slot: Int, direction: Direction, timestamp: CaptureTimestamp, packetDirection: Direction) {
+        while true {
+            let chunk =
+                direction == .toServer ? flows[slot]!.streams.0.popBuffered() : flows[slot]!.streams.1.popBuffered()
+            guard let chunk else { return }
+            switch chunk {
+            case .gap(let length):
+                guard length > 0 else { continue }
+                gap(slot: slot, direction: direction, length: length, timestamp: timestamp, packetDirection: packetDirection, cause: "the segments carrying them were not captured")
+            case .bytes(let bytes):
+                deliver(slot: slot, direction: direction, chunk: bytes.span, timestamp: timestamp, packetDirection: packetDirection)
+            }
+        }
+    }
+
+    private func gap(
+        slot: Int,
+        direction: Direction,
+        length: Int,
+        timestamp: CaptureTimestamp,
+        packetDirection: Direction,
+        cause: String
+    ) {
+        statistics.streamGaps += 1
+        statistics.streamGapBytes += length
+        flows[slot]!.gaps += 1
+        let side = direction == .toServer ? "client to server" : "server to client"
+        reportStream(
+            slot: slot,
+            direction: direction,
+            event: "stream.reassembly_seq_gap",
+            detail: "\(length) bytes of the \(side) stream are missing (\(cause)); the Modbus framer resynchronises on the next plausible MBAP header",
+            timestamp: timestamp
+        )
+        guard flows[slot]!.modbus != nil else { return }
+        if direction == .toServer {
+            flows[slot]!.modbus!.framers.0.gap(length: length)
+        } else {
+            flows[slot]!.modbus!.framers.1.gap(length: length)
+        }
+    }
+
+    private func reportStream(slot: Int, direction: Direction, event: String, detail: String, timestamp: CaptureTimestamp) {
+        let anomaly = AnomalyEvent(
+            flow: flows[slot]!.context,
+            direction: direction,
+            kind: .stream,
+            appProto: nil,
+            event: event,
+            detail: detail,
+            timestamp: timestamp,
+            packetNumber: packetNumber
+        )
+        statistics.anomalies[anomaly.name, default: 0] += 1
+        sink.anomaly(anomaly)
+    }
+
+    // MARK: - Modbus
+
+    private func deliver(
+        slot: Int,
+        direction: Direction,
+        chunk: borrowing Span<UInt8>,
+        timestamp: CaptureTimestamp,
+        packetDirection: Direction
+    ) {
+        var offset = 0
+        while true {
+            guard let modbus = flows[slot]!.modbus, !modbus.rejected else { return }
+            _ = modbus
+            let event =
+                direction == .toServer
+                ? flows[slot]!.modbus!.framers.0.next(in: chunk, offset: &offset)
+                : flows[slot]!.modbus!.framers.1.next(in: chunk, offset: &offset)
+            switch event {
+            case .needMoreData:
+                return
+            case .adu(let range, let provisional):
+                handleADU(slot: slot, direction: direction, adu: chunk.extracting(range), provisional: provisional, timestamp: timestamp)
+            case .bufferedADU(let provisional):
+                do {
+                    let bytes =
+                        direction == .toServer
+                        ? flows[slot]!.modbus!.framers.0.bufferedADU : flows[slot]!.modbus!.framers.1.bufferedADU
+                    handleADU(slot: slot, direction: direction, adu: bytes.span, provisional: provisional, timestamp: timestamp)
+                }
+                if direction == .toServer {
+                    flows[slot]!.modbus!.framers.0.releaseBufferedADU()
+                } else {
+                    flows[slot]!.modbus!.framers.1.releaseBufferedADU()
+                }
+            case .invalidHeader(let header, let problems):
+                if problems.contains(.protocolIdentifier) {
+                    reportModbus(slot: slot, direction: direction, anomaly: .invalidProtocolID, header: header, function: nil, detail: "MBAP protocol identifier is \(header.protocolIdentifier), not 0 (MB-TCP §3.1.3): these bytes are not a Modbus ADU", timestamp: timestamp)
+                }
+                if problems.contains(.length) {
+                    reportModbus(slot: slot, direction: direction, anomaly: .invalidLength, header: header, function: nil, detail: "MBAP length is \(header.length), outside 2..254 (MB-TCP §3.1.3); the framer resynchronises on the next plausible header", timestamp: timestamp)
+                }
+            case .skipped:
+                continue
+            case .notModbus:
+                flows[slot]!.modbus!.rejected = true
+                reportModbus(slot: slot, direction: direction, anomaly: .protocolMismatchOnModbusPort, header: nil, function: nil, detail: "traffic on Modbus port \(flows[slot]!.context.key.serverPort) does not start with a valid MBAP header (protocol identifier 0, length 2..254): not Modbus; not decoded as Modbus", timestamp: timestamp)
+                return
+            }
+        }
+    }
+
+    private func handleADU(
+        slot: Int,
+        direction: Direction,
+        adu: borrowing Span<UInt8>,
+        provisional: Bool,
+        timestamp: CaptureTimestamp
+    ) {
+        let isRequest = direction == .toServer
+        guard let message = try? Modbus.Message(parsing: adu, isRequest: isRequest) else { return }
+        let function = Int(message.functionCode.rawValue)
+        if isRequest {
+            statistics.modbusRequests += 1
+            statistics.modbusRequestsByFunction[function] += 1
+        } else {
+            statistics.modbusResponses += 1
+            statistics.modbusResponsesByFunction[function & 0x7F] += 1
+            if case .exception(let code) = message.fields {
+                statistics.modbusExceptionsByCode[Int(code.rawValue)] += 1
+            }
+        }
+        if !message.errorFlags.isEmpty || message.trailingBytes > 0 {
+            reportMessageAnomalies(slot: slot, direction: direction, message: message, timestamp: timestamp)
+        }
+        if isRequest {
+            let category = message.functionCode.category
+            if category == .reserved || category == .publicUnassigned,
+                flows[slot]!.modbus!.markReported(message.functionCode.rawValue)
+            {
+                let anomaly: Modbus.Anomaly = category == .reserved ? .reservedFunctionCode : .unassignedFunctionCode
+                let what = category == .reserved ? "reserved (MB Annex A)" : "not assigned in the public range (MB §5.1)"
+                reportModbus(slot: slot, direction: direction, anomaly: anomaly, header: message.header, function: message.functionCode.rawValue, detail: "function code \(message.functionCode.rawValue) is \(what); reported once per flow", timestamp: timestamp)
+            }
+            while let expired = flows[slot]!.modbus!.tracker.popExpired(now: timestamp) {
+                finishUnanswered(slot: slot, request: expired, timestamp: timestamp, reason: "no response within \(configuration.modbus.responseTimeoutMicroseconds / 1_000_000) s of capture time")
+            }
+            let result = flows[slot]!.modbus!.tracker.add(message, adu: adu, packetNumber: packetNumber, timestamp: timestamp, provisional: provisional)
+            if result.flooded {
+                reportModbus(slot: slot, direction: direction, anomaly: .flooded, header: message.header, function: message.functionCode.rawValue, detail: "more than \(configuration.modbus.maxPendingTransactionsPerFlow) requests are waiting for responses in this flow; the oldest are given up", timestamp: timestamp)
+            }
+            if result.evicted, let evicted = flows[slot]!.modbus!.tracker.popEvicted() {
+                finishUnanswered(slot: slot, request: evicted, timestamp: timestamp, reason: "the flow's pending-request limit was reached")
+            }
+            return
+        }
+        // A response.
+        if let index = flows[slot]!.modbus!.tracker.match(message) {
+            let request = flows[slot]!.modbus!.tracker.remove(at: index)
+            if request.provisional || provisional {
+                flows[slot]!.modbus!.framers.0.confirm()
+                flows[slot]!.modbus!.framers.1.confirm()
+            }
+            let fits = Modbus.responseMatchesRequest(request: request.message, requestADU: request.adu.span, response: message, responseADU: adu)
+            if !fits {
+                reportModbus(slot: slot, direction: direction, anomaly: .valueMismatch, header: message.header, function: message.functionCode.rawValue, detail: "the response does not fit its request (quantity, byte count, echoed address or value differ)", timestamp: timestamp)
+            }
+            flows[slot]!.modbus!.transactions += 1
+            statistics.modbusTransactions += 1
+            sink.modbusTransaction(
+                ModbusTransactionEvent(
+                    flow: flows[slot]!.context,
+                    transactionNumber: request.transactionNumber,
+                    request: request.message,
+                    response: message,
+                    timestamp: timestamp,
+                    packetNumber: packetNumber,
+                    requestTimestamp: request.timestamp,
+                    responseTimestamp: timestamp
+                ),
+                requestADU: request.adu.span,
+                responseADU: adu
+            )
+            flows[slot]!.modbus!.tracker.recycle(request)
+            return
+        }
+        if provisional {
+            statistics.modbusUnverifiedDiscarded += 1
+            reportModbus(slot: slot, direction: direction, anomaly: .unverifiedADUDiscarded, header: message.header, function: message.functionCode.rawValue, detail: "after a capture gap, bytes that look like a response (transaction \(message.header.transactionIdentifier), function \(message.functionCode.rawValue)) match no request; not reported as a transaction", timestamp: timestamp)
+            return
+        }
+        reportModbus(slot: slot, direction: direction, anomaly: .unsolicitedResponse, header: message.header, function: message.functionCode.rawValue, detail: "response with transaction identifier \(message.header.transactionIdentifier), unit \(message.header.unitIdentifier), function \(message.functionCode.function.rawValue) matches no pending request", timestamp: timestamp)
+        let number = flows[slot]!.modbus!.tracker.nextTransactionNumber()
+        sink.modbusTransaction(
+            ModbusTransactionEvent(
+                flow: flows[slot]!.context,
+                transactionNumber: number,
+                request: nil,
+                response: message,
+                timestamp: timestamp,
+                packetNumber: packetNumber,
+                requestTimestamp: nil,
+                responseTimestamp: timestamp
+            ),
+            requestADU: Span(),
+            responseADU: adu
+        )
+    }
+
+    private func finishUnanswered(slot: Int, request: Modbus.PendingRequest, timestamp: CaptureTimestamp, reason: String) {
+        let header = request.message.header
+        if request.provisional {
+            statistics.modbusUnverifiedDiscarded += 1
+            reportModbus(slot: slot, direction: .toServer, anomaly: .unverifiedADUDiscarded, header: header, function: request.message.functionCode.rawValue, detail: "after a capture gap, bytes that look like a request (transaction \(header.transactionIdentifier), function \(request.message.functionCode.rawValue)) were never answered; they may be the middle of a lost ADU, so they are not reported as a transaction", timestamp: timestamp, packetNumber: request.packetNumber)
+        } else {
+            reportModbus(slot: slot, direction: .toServer, anomaly: .unansweredRequest, header: header, function: request.message.functionCode.rawValue, detail: "request (transaction \(header.transactionIdentifier), unit \(header.unitIdentifier), function \(request.message.functionCode.rawValue)) got no response: \(reason)", timestamp: timestamp, packetNumber: request.packetNumber)
+            sink.modbusTransaction(
+                ModbusTransactionEvent(
+                    flow: flows[slot]!.context,
+                    transactionNumber: request.transactionNumber,
+                    request: request.message,
+                    response: nil,
+                    timestamp: request.timestamp,
+                    packetNumber: request.packetNumber,
+                    requestTimestamp: request.timestamp,
+                    responseTimestamp: nil
+                ),
+                requestADU: request.adu.span,
+                responseADU: Span()
+            )
+        }
+        flows[slot]!.modbus!.tracker.recycle(request)
+    }
+
+    /// The Modbus side of a flow's end: flush reassembly, report a stream that ended inside an ADU, and report
+    /// the requests never answered.
+    private func closeModbus(slot: Int, timestamp: CaptureTimestamp) {
+        guard flows[slot]!.isModbus, !flows[slot]!.isClosed else { return }
+        for direction in [Direction.toServer, .toClient] {
+            let action = direction == .toServer ? flows[slot]!.streams.0.finish() : flows[slot]!.streams.1.finish()
+            if action.hasBufferedData {
+                drainBuffered(slot: slot, direction: direction, timestamp: timestamp, packetDirection: direction)
+            }
+        }
+        flows[slot]!.isClosed = true
+        guard flows[slot]!.modbus != nil, !flows[slot]!.modbus!.rejected else { return }
+        for direction in [Direction.toServer, .toClient] {
+            let truncated =
+                direction == .toServer ? flows[slot]!.modbus!.framers.0.finish() : flows[slot]!.modbus!.framers.1.finish()
+            if truncated {
+                reportModbus(slot: slot, direction: direction, anomaly: .truncatedADUAtEOF, header: nil, function: nil, detail: "the stream ended inside an ADU: fewer bytes arrived than its MBAP length declared", timestamp: timestamp)
+            }
+        }
+        while let request = flows[slot]!.modbus!.tracker.popOldest() {
+            finishUnanswered(slot: slot, request: request, timestamp: timestamp, reason: "the flow ended first")
+        }
+    }
+
+    private func reportMessageAnomalies(slot: Int, direction: Direction, message: Modbus.Message, timestamp: CaptureTimestamp) {
+        let fc = message.functionCode.rawValue
+        for anomaly in message.anomalies {
+            let detail: String
+            switch anomaly {
+            case .invalidProtocolID: detail = "MBAP protocol identifier is \(message.header.protocolIdentifier), not 0"
+            case .invalidLength: detail = "the PDU's length does not fit function \(fc) (MBAP length \(message.header.length))"
+            case .invalidCoilValue: detail = "Write Single Coil value 0x\(String(message.invalidCoilValue ?? 0, radix: 16)) is neither 0x0000 nor 0xFF00 (MB §6.5)"
+            case .invalidValue: detail = "a field of function \(fc) is out of range (quantity 0 or over the limit, or a byte count that does not agree, MB §6)"
+            case .invalidFunctionCode: detail = "request with function code \(fc): 0 and 128..255 are not valid request codes"
+            case .invalidExceptionCode: detail = "exception response with an undefined exception code (MB §7)"
+            case .pduShorterThanMBAPLength: detail = "the MBAP length covers \(message.trailingBytes) bytes more than function \(fc) uses; framed by the MBAP length"
+            default: detail = anomaly.rawValue
+            }
+            reportModbus(slot: slot, direction: direction, anomaly: anomaly, header: message.header, function: fc, detail: detail, timestamp: timestamp)
+        }
+    }
+
+    private func reportModbus(
+        slot: Int,
+        direction: Direction,
+        anomaly: Modbus.Anomaly,
+        header: Modbus.MBAPHeader?,
+        function: UInt8?,
+        detail: String,
+        timestamp: CaptureTimestamp,
+        packetNumber: UInt64? = nil
+    ) {
+        let event = AnomalyEvent(
+            flow: flows[slot]!.context,
+            direction: direction,
+            kind: .applayer,
+            appProto: "modbus",
+            event: anomaly.rawValue,
+            detail: detail,
+            timestamp: timestamp,
+            packetNumber: packetNumber ?? self.packetNumber,
+            modbusTransactionIdentifier: header?.transactionIdentifier,
+            modbusUnitIdentifier: header?.unitIdentifier,
+            modbusFunctionCode: function
+        )
+        statistics.anomalies[event.name, default: 0] += 1
+        sink.anomaly(event)
+    }
+}

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+import ModbusTCP
+
+/// The closing summary of a run, as text lines: packets, bytes, flows, Modbus transactions per function code,
+/// exceptions, anomalies per name, and throughput.
+public enum SummaryReport {
+    /// Renders the summary.
+    ///
+    /// - Parameters:
+    ///   - statistics: the engine's counters.
+    ///   - truncatedBySnapshotLength: frames the capture cut at its snapshot length (from the reader).
+    ///   - elapsedSeconds: wall-clock time of the run, for throughput; nil leaves throughput out (tests).
+    public static func render(
+        _ statistics: EngineStatistics,
+        files: Int,
+        truncatedBySnapshotLength: Int,
+        elapsedSeconds: Double?
+    ) -> String {
+        var lines: [String] = []
+        var first = "replayed \(files) file\(files == 1 ? "" : "s"): \(statistics.packets) packets, \(statistics.bytes) bytes"
+        if let elapsedSeconds, elapsedSeconds > 0 {
+            let rate = Double(statistics.packets) / elapsedSeconds
+            let megabytes = Double(statistics.bytes) / elapsedSeconds / 1_000_000
+            first += " in \(format(elapsedSeconds, 3)) s (\(Int(rate)) packets/s, \(format(megabytes, 1)) MB/s)"
+        }
+        lines.append(first)
+        lines.append(
+            "  packets: \(statistics.ipv4Packets) IPv4, \(statistics.ipv6Packets) IPv6, \(statistics.tcpPackets) TCP, "
+                + "\(statistics.udpPackets) UDP, \(statistics.nonIPFrames) not IP, \(statistics.ipFragments) IP fragments "
+                + "(not reassembled), \(truncatedBySnapshotLength) cut by the snapshot length"
+        )
+        if !statistics.decodeErrors.isEmpty {
+            let errors = statistics.decodeErrors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            lines.append("  undecodable frames: " + errors.joined(separator: ", "))
+        }
+        lines.append(
+            "  flows: \(statistics.flowsCreated) (\(statistics.flowsEvicted) evicted at the flow limit, "
+                + "\(statistics.flowsTimedOut) timed out)"
+        )
+        lines.append(
+            "  modbus: \(statistics.modbusRequests) requests, \(statistics.modbusResponses) responses, "
+                + "\(statistics.modbusTransactions) transactions paired"
+                + (statistics.modbusUnverifiedDiscarded > 0
+                    ? ", \(statistics.modbusUnverifiedDiscarded) unverified ADUs after gaps discarded" : "")
+        )
+        if let requests = functionList(statistics.modbusRequestsByFunction) {
+            lines.append("  requests by function: " + requests)
+        }
+        if let responses = functionList(statistics.modbusResponsesByFunction) {
+            lines.append("  responses by function: " + responses)
+        }
+        var exceptions: [String] = []
+        for (code, count) in statistics.modbusExceptionsByCode.enumerated() where count > 0 {
+            exceptions.append("\(Modbus.ExceptionCode(UInt8(code))) \(count)")
+        }
+        if !exceptions.isEmpty { lines.append("  exceptions: " + exceptions.joined(separator: ", ")) }
+        lines.append(
+            "  tcp streams: \(statistics.streamGaps) gaps (\(statistics.streamGapBytes) bytes), "
+                + "\(statistics.streamRetransmissions) retransmissions, \(statistics.streamOutOfOrderSegments) out of order, "
+                + "\(statistics.streamOverlapMismatches) overlaps with different data"
+        )
+        if statistics.anomalies.isEmpty {
+            lines.append("  anomalies: none")
+        } else {
+            let anomalies = statistics.anomalies.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            lines.append("  anomalies: " + anomalies.joined(separator: ", "))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func functionList(_ counts: [Int]) -> String? {
+        var parts: [String] = []
+        for (code, count) in counts.enumerated() where count > 0 {
+            let function = Modbus.FunctionCode(UInt8(code))
+            if let name = function.specificationName {
+                parts.append("\(code) \(name) \(count)")
+            } else {
+                parts.append("\(code) \(count)")
+            }
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
+
+    private static func format(_ value: Double, _ digits: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let rounded = (value * scale).rounded() / scale
+        var text = "\(rounded)"
+        if let dot = text.firstIndex(of: ".") {
+            let decimals = text.distance(from: dot, to: text.endIndex) - 1
+            if decimals < digits { text += String(repeating: "0", count: digits - decimals) }
+        }
+        return text
+    }
+}

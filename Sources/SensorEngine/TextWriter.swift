@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: Apache-2.0
+import ModbusTCP
+import NetworkLayers
+import WireFormat
+
+/// Writes one readable line per transaction and per anomaly, for an engineer at a terminal:
+///
+/// ```
+/// 2024-01-01 00:00:00.010 10.0.0.1:40000 -> 10.0.0.2:502 unit 1 tid 4 Read Holding Registers 0..1 => [10, 11] 1.2 ms
+/// 2024-01-01 00:00:00.050 10.0.0.1:40000 -> 10.0.0.2:502 ! modbus.invalid_length: MBAP length is 0, outside 2..254
+/// ```
+///
+/// Addresses are the PDU's zero-based addresses (MB §4.4), as on the wire.
+public final class TextWriter: EngineEventSink {
+    private var line = JSONBuffer(capacity: 1 << 16)
+    private let output: any RecordOutput
+    /// At most this many values are printed per message; the rest are counted.
+    public var maxValuesPerLine = 16
+
+    public init(output: any RecordOutput) {
+        self.output = output
+    }
+
+    public func flush() {
+        guard !line.bytes.isEmpty else { return }
+        output.write(line.bytes)
+        line.removeAll()
+    }
+
+    private func emit(_ text: String) {
+        for byte in text.utf8 { line.appendRaw(byte) }
+        line.appendRaw(UInt8(ascii: "\n"))
+        if line.bytes.count >= 1 << 16 { flush() }
+    }
+
+    private static func time(_ timestamp: CaptureTimestamp) -> String {
+        var buffer = JSONBuffer(capacity: 32)
+        buffer.appendTimestamp(timestamp)
+        // 2024-01-01T00:00:00.010000+0000 -> 2024-01-01 00:00:00.010
+        let text = String(decoding: buffer.bytes, as: UTF8.self)
+        return String(text.prefix(23)).replacingFirst("T", with: " ")
+    }
+
+    private static func endpoints(_ key: FlowKey) -> String {
+        "\(key.clientAddress):\(key.clientPort) -> \(key.serverAddress):\(key.serverPort)"
+    }
+
+    public func modbusTransaction(
+        _ event: ModbusTransactionEvent,
+        requestADU: borrowing Span<UInt8>,
+        responseADU: borrowing Span<UInt8>
+    ) {
+        let any = event.request ?? event.response
+        guard let any else { return }
+        var text = "\(Self.time(event.requestTimestamp ?? event.timestamp)) \(Self.endpoints(event.flow.key))"
+        text += " unit \(any.header.unitIdentifier) tid \(any.header.transactionIdentifier) "
+        text += any.functionCode.function.specificationName ?? "function \(any.functionCode.function.rawValue)"
+        if let request = event.request {
+            text += describe(request, adu: requestADU, request: nil)
+        } else {
+            text += " (request not seen)"
+        }
+        if let response = event.response {
+            text += " =>" + describe(response, adu: responseADU, request: event.request)
+        } else {
+            text += " => no response"
+        }
+        if let latency = event.latencyMicroseconds {
+            text += " \(Double(latency) / 1000) ms"
+        }
+        emit(text)
+    }
+
+    private func describe(_ message: Modbus.Message, adu: borrowing Span<UInt8>, request: Modbus.Message?) -> String {
+        switch message.fields {
+        case .readRequest(let address, let quantity):
+            return " \(address)..\(Int(address) + max(Int(quantity), 1) - 1) (\(quantity))"
+        case .readResponse(_, let values):
+            if message.functionCode.rawValue <= 2 {
+                var count = values.count * 8
+                if let request, case .readRequest(_, let quantity) = request.fields { count = min(count, Int(quantity)) }
+                let bits = Modbus.CoilValues(bytes: values)
+                return " " + list(count) { bits.value(at: $0, in: adu) ? "1" : "0" }
+            }
+            let registers = Modbus.RegisterValues(bytes: values)
+            return " " + list(registers.count) { "\(registers.value(at: $0, in: adu))" }
+        case .writeSingle(let address, let value):
+            if message.functionCode.rawValue == 5 {
+                return " \(address) = \(value == 0xFF00 ? "ON" : value == 0 ? "OFF" : "0x\(String(value, radix: 16))")"
+            }
+            return " \(address) = \(value)"
+        case .writeMultipleRequest(let address, let quantity, _, let values):
+            if message.functionCode.rawValue == 15 {
+                let bits = Modbus.CoilValues(bytes: values)
+                return " \(address).. = " + list(min(Int(quantity), values.count * 8)) { bits.value(at: $0, in: adu) ? "1" : "0" }
+            }
+            let registers = Modbus.RegisterValues(bytes: values)
+            return " \(address).. = " + list(registers.count) { "\(registers.value(at: $0, in: adu))" }
+        case .writeMultipleResponse(let address, let quantity):
+            return " \(address) (\(quantity)) ok"
+        case .maskWrite(let address, let andMask, let orMask):
+            return " \(address) AND 0x\(String(andMask, radix: 16)) OR 0x\(String(orMask, radix: 16))"
+        case .readWriteRequest(let readAddress, let readQuantity, let writeAddress, _, _, let values):
+            let registers = Modbus.RegisterValues(bytes: values)
+            return " read \(readAddress) (\(readQuantity)), write \(writeAddress).. = "
+                + list(registers.count) { "\(registers.value(at: $0, in: adu))" }
+        case .diagnostic(let subfunction, let data):
+            return " sub-function \(subfunction) (\(Modbus.diagnosticSuricataName(subfunction))) \(data.count) data bytes"
+        case .exception(let code):
+            return " exception \(code)"
+        case .readDeviceIdentificationRequest(let code, let objectID):
+            return " read device identification code \(code) from object \(objectID)"
+        case .readDeviceIdentificationResponse(_, _, _, _, let count, let objects):
+            var parts: [String] = []
+            var offset = objects.lowerBound
+            while offset + 2 <= objects.upperBound {
+                let length = Int(adu[offset + 1])
+                let end = min(offset + 2 + length, objects.upperBound)
+                var value = ""
+                for index in (offset + 2)..<end {
+                    let byte = adu[index]
+                    value.unicodeScalars.append(Unicode.Scalar(byte >= 0x20 && byte < 0x7F ? byte : UInt8(ascii: "?")))
+                }
+                parts.append("\(adu[offset])=\"\(value)\"")
+                offset = end
+            }
+            return " \(count) objects: " + parts.joined(separator: ", ")
+        case .fifoRequest(let pointer):
+            return " FIFO at \(pointer)"
+        case .fifoResponse(_, let fifoCount, let values):
+            let registers = Modbus.RegisterValues(bytes: values)
+            return " \(fifoCount) values " + list(registers.count) { "\(registers.value(at: $0, in: adu))" }
+        case .none:
+            return ""
+        case .raw(let data), .mei(_, let data), .fileRecord(_, let data), .reportServerID(_, let data),
+            .commEventLog(_, _, _, _, let data):
+            return " \(data.count) data bytes"
+        case .exceptionStatus(let status):
+            return " status 0x\(String(status, radix: 16))"
+        case .commEventCounter(let status, let count):
+            return " status 0x\(String(status, radix: 16)) events \(count)"
+        }
+    }
+
+    private func list(_ count: Int, _ element: (Int) -> String) -> String {
+        var parts: [String] = []
+        for index in 0..<min(count, maxValuesPerLine) { parts.append(element(index)) }
+        if count > maxValuesPerLine { parts.append("... \(count - maxValuesPerLine) more") }
+        return "[" + parts.joined(separator: ", ") + "]"
+    }
+
+    public func anomaly(_ event: AnomalyEvent) {
+        emit("\(Self.time(event.timestamp)) \(Self.endpoints(event.flow.key)) ! \(event.name): \(event.detail)")
+    }
+
+    public func flowEnded(_ event: FlowEndEvent) {}
+}
+
+extension JSONBuffer {
+    /// Appends one byte with no JSON escaping (plain-text output).
+    mutating func appendRaw(_ byte: UInt8) {
+        appendBytes(byte)
+    }
+}
+
+extension String {
+    func replacingFirst(_ target: Character, with replacement: Character) -> String {
+        guard let index = firstIndex(of: target) else { return self }
+        var copy = self
+        copy.replaceSubrange(index...index, with: String(replacement))
+        return copy
+    }
+}

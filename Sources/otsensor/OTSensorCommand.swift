@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+import ArgumentParser
+
+/// The OTSensor agent's command line. Thin: each subcommand parses its options and hands over to library code.
+@main
+struct OTSensorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "otsensor",
+        abstract: "Passive network sensor for industrial control networks (Modbus/TCP).",
+        version: OTSensorVersion.current,
+        subcommands: [Replay.self, Version.self],
+        defaultSubcommand: nil
+    )
+}
+
+enum OTSensorVersion {
+    static let current = "0.1.0"
+}
+
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the version.")
+    func run() {
+        print("otsensor \(OTSensorVersion.current)")
+    }
+}

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: Apache-2.0
+import ArgumentParser
+import Foundation
+import NetworkLayers
+import PacketCapture
+import SensorEngine
+import WireFormat
+
+/// `otsensor replay FILE...`: runs capture files through the sensor pipeline.
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Decode capture files (pcap, pcapng, or - for standard input) and report what they hold.",
+        discussion: """
+            Files are read in the order given, as one continuous capture. Output goes to standard output; the \
+            closing summary goes to standard error. The same capture always gives byte-identical output.
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case eve, text, summary
+    }
+
+    @Argument(help: "Capture files (pcap or pcapng); - reads standard input.")
+    var files: [String]
+
+    @Option(
+        help: """
+            Output format: eve (Suricata EVE JSON lines; the default when standard output is not a terminal), \
+            text (one line per transaction; the default on a terminal), or summary (only the closing summary).
+            """
+    )
+    var format: Format?
+
+    @Option(help: "A BPF filter expression (pcap-filter(7)), applied as libpcap reads.")
+    var filter: String?
+
+    @Option(name: .customLong("modbus-port"), help: "Also decode Modbus/TCP on this TCP port (repeatable); 502 always.")
+    var modbusPorts: [UInt16] = []
+
+    @Option(help: "The most flows tracked at once; the least recently active is ended past it.")
+    var maxFlows: Int = 100_000
+
+    @Flag(help: "Never show the progress bar.")
+    var noProgress = false
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give at least one capture file") }
+        guard maxFlows > 0 else { throw ValidationError("--max-flows must be positive") }
+        if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
+    }
+
+    func run() throws {
+        let format = self.format ?? (Terminal.standardOutputIsTerminal ? .text : .eve)
+        // Open every file first, so a bad name fails before any output.
+        var captures: [OfflineCapture] = []
+        for path in files {
+            do throws(PcapError) {
+                let capture = try OfflineCapture(path: path)
+                if let filter { try capture.setFilter(filter) }
+                guard LinkType(rawValue: capture.linkType).isSupported else {
+                    throw PcapError(operation: "open", message: "link type \(capture.linkType) is not supported")
+                }
+                captures.append(capture)
+            } catch {
+                if error.operation == "filter" {
+                    StandardError.write("otsensor: invalid filter '\(filter ?? "")': \(error.message)\n")
+                } else {
+                    StandardError.write("otsensor: cannot read '\(path)': \(error.message)\n")
+                }
+                throw ExitCode(2)
+            }
+        }
+
+        var configuration = EngineConfiguration()
+        configuration.modbusPorts = Array(Set([502] + modbusPorts)).sorted()
+        configuration.maxFlows = maxFlows
+        let output = StandardOutput()
+        let sink: any EngineEventSink
+        let flush: () -> Void
+        switch format {
+        case .eve:
+            let writer = EVEWriter(output: output)
+            sink = writer
+            flush = writer.flush
+        case .text:
+            let writer = TextWriter(output: output)
+            sink = writer
+            flush = writer.flush
+        case .summary:
+            sink = DiscardingSink()
+            flush = {}
+        }
+        let engine = SensorEngine(configuration: configuration, sink: sink)
+        let progress = ProgressBar(enabled: !noProgress && StandardError.isTerminal, paths: files)
+        var readStatistics = CaptureReadStatistics()
+        let started = Date()
+        var exitCode: Int32 = 0
+        for capture in captures {
+            let linkType = LinkType(rawValue: capture.linkType)
+            progress.begin(capture.path)
+            do {
+                let end = try capture.forEachPacket(statistics: &readStatistics) { frame, timestamp, _ in
+                    engine.process(frame: frame, timestamp: timestamp, linkType: linkType)
+                    progress.tick(packets: engine.statistics.packets, bytes: engine.statistics.bytes)
+                }
+                if case .truncated(let message) = end {
+                    progress.clear()
+                    StandardError.write(
+                        "otsensor: warning: '\(capture.path)' is cut off mid-packet (\(message)); "
+                            + "results are up to that point\n"
+                    )
+                }
+            } catch {
+                progress.clear()
+                StandardError.write("otsensor: error reading '\(capture.path)': \(error.message)\n")
+                exitCode = 1
+                break
+            }
+        }
+        engine.finish()
+        flush()
+        progress.clear()
+        let elapsed = Date().timeIntervalSince(started)
+        StandardError.write(
+            SummaryReport.render(
+                engine.statistics,
+                files: captures.count,
+                truncatedBySnapshotLength: readStatistics.truncatedBySnapshotLength,
+                elapsedSeconds: elapsed
+            )
+        )
+        if output.failed { throw ExitCode(1) }
+        if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+}
+
+/// A sink for `--format summary`: the engine's counters are the output.
+final class DiscardingSink: EngineEventSink {
+    func modbusTransaction(_ event: ModbusTransactionEvent, requestADU: borrowing Span<UInt8>, responseADU: borrowing Span<UInt8>) {}
+    func anomaly(_ event: AnomalyEvent) {}
+    func flowEnded(_ event: FlowEndEvent) {}
+}
+
+/// A progress bar on standard error for large captures read on a terminal.
+final class ProgressBar {
+    private let enabled: Bool
+    private var totalBytes: Int = 0
+    private var doneBefore = 0
+    private var nextUpdate = 0
+    private var shown = false
+    private var path = ""
+
+    init(enabled: Bool, paths: [String]) {
+        self.enabled = enabled
+        guard enabled else { return }
+        for path in paths where path != "-" {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            totalBytes += size
+        }
+    }
+
+    func begin(_ path: String) {
+        self.path = path
+    }
+
+    func tick(packets: Int, bytes: Int) {
+        guard enabled, packets >= nextUpdate else { return }
+        nextUpdate = packets + 50_000
+        // Each pcap record has a 16-byte header; that is near enough for a progress bar.
+        let done = bytes + packets * 16
+        if totalBytes > 0 {
+            let fraction = min(Double(done) / Double(totalBytes), 1)
+            let width = 30
+            let filled = Int(fraction * Double(width))
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            StandardError.write("\r[\(bar)] \(Int(fraction * 100))% \(packets) packets")
+        } else {
+            StandardError.write("\r\(packets) packets")
+        }
+        shown = true
+    }
+
+    func clear() {
+        guard shown else { return }
+        StandardError.write("\r\u{1B}[K")
+        shown = false
+    }
+}

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+import Foundation
+import SensorEngine
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Standard output as a record output.
+final class StandardOutput: RecordOutput {
+    private(set) var failed = false
+
+    func write(_ bytes: [UInt8]) {
+        guard !failed else { return }
+        do {
+            try FileHandle.standardOutput.write(contentsOf: Data(bytes))
+        } catch {
+            failed = true
+        }
+    }
+}
+
+enum StandardError {
+    static func write(_ text: String) {
+        try? FileHandle.standardError.write(contentsOf: Data(text.utf8))
+    }
+
+    static var isTerminal: Bool { isatty(2) == 1 }
+}
+
+enum Terminal {
+    static var standardOutputIsTerminal: Bool { isatty(1) == 1 }
+}
