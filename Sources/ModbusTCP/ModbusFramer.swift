@@ -130,10 +130,20 @@ extension Modbus {
                     }
                     // Bounds: at least 7 bytes from offset (checked above).
                     let header = MBAPHeader(uncheckedParsing: chunk, at: offset)  // 7 bytes present: checked above
+                    let size = header.aduSize
                     if let problem = Self.problems(of: header) {
+                        // A length over 254 that the stream itself confirms (the ADU ends with the segment, or
+                        // another header follows) is a device bending the spec, as some vendors' engineering
+                        // protocols on FC 90 do: decode it and let the message's checks flag the length.
+                        let confirmed = offset + size == chunk.count || isPlausibleHeader(chunk, at: offset + size)
+                        if problem == .length && header.length > 254 && available >= size && confirmed {
+                            let range = offset..<(offset + size)
+                            offset += size
+                            noteValidADU(size)
+                            return .adu(range, provisional: provisional)
+                        }
                         return rejectOrHunt(header, problem, chunk, offset: &offset)
                     }
-                    let size = header.aduSize
                     if available >= size {
                         let range = offset..<(offset + size)
                         offset += size

@@ -136,12 +136,15 @@ public final class SensorEngine {
             statistics.flowsEvicted += 1
             endFlow(slot: Int(table.oldest), reason: .forced)
         }
-        // Orientation: the SYN's sender is the client; otherwise the side on a Modbus port is the server.
+        // Orientation: the side on a Modbus port is the server (as tshark and Suricata's probing decide, and what
+        // a mid-stream pickup needs); otherwise the SYN's sender is the client, and the first sender without one.
         var sourceIsClient = true
-        if packet.tcpFlags.contains(.syn) {
+        let sourceIsModbus = configuration.isModbusPort(packet.sourcePort)
+        let destinationIsModbus = configuration.isModbusPort(packet.destinationPort)
+        if sourceIsModbus != destinationIsModbus {
+            sourceIsClient = destinationIsModbus
+        } else if packet.tcpFlags.contains(.syn) {
             sourceIsClient = !packet.tcpFlags.contains(.ack)
-        } else if configuration.isModbusPort(packet.sourcePort) && !configuration.isModbusPort(packet.destinationPort) {
-            sourceIsClient = false
         }
         let key =
             sourceIsClient
