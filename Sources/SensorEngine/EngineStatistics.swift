@@ -31,6 +31,8 @@ public struct EngineStatistics: Sendable {
     public var modbusResponsesByFunction = [Int](repeating: 0, count: 256)
     /// Exception responses by exception code.
     public var modbusExceptionsByCode = [Int](repeating: 0, count: 256)
+    /// Requests that never got a response (timed out, evicted in a flood, or open when the flow ended).
+    public var modbusUnanswered = 0
     /// Completed request/response pairs.
     public var modbusTransactions = 0
     /// Anomaly events by full name (`modbus.invalid_length`, `stream.reassembly_seq_gap`).

@@ -22,6 +22,8 @@ public final class SensorEngine {
     private var activeFlows = 0
     private var flowSequence = 0
     private var packetNumber: UInt64 = 0
+    /// The packet whose bytes are being decoded: the current packet, or the earlier segment buffered bytes came in.
+    private var currentPacketNumber: UInt64 = 0
     private var now = CaptureTimestamp.zero
     private var nextExpiryCheck: Int64 = .min
 
@@ -44,6 +46,7 @@ public final class SensorEngine {
     ///   - linkType: the capture's link-layer type.
     public func process(frame: borrowing Span<UInt8>, timestamp: CaptureTimestamp, linkType: LinkType) {
         packetNumber += 1
+        currentPacketNumber = packetNumber
         statistics.packets += 1
         statistics.bytes += frame.count
         if timestamp > now { now = timestamp }
@@ -275,7 +278,7 @@ public final class SensorEngine {
                 ? flows[slot]!.streams.1.acknowledgmentReceived(packet.acknowledgmentNumber)
                 : flows[slot]!.streams.0.acknowledgmentReceived(packet.acknowledgmentNumber)
             if action.hasBufferedData {
-                drainBuffered(slot: slot, direction: direction.reversed, timestamp: timestamp, packetDirection: direction)
+                drainBuffered(slot: slot, direction: direction.reversed, timestamp: timestamp)
             }
         }
         let payload = frame.extracting(packet.payload)
@@ -287,7 +290,9 @@ public final class SensorEngine {
                 fin: flags.contains(.fin),
                 rst: flags.contains(.rst),
                 payload: payload,
-                declaredLength: packet.declaredPayloadLength
+                declaredLength: packet.declaredPayloadLength,
+                timestamp: timestamp,
+                packetNumber: packetNumber
             )
             : flows[slot]!.streams.1.segmentReceived(
                 sequence: packet.sequenceNumber,
@@ -295,7 +300,9 @@ public final class SensorEngine {
                 fin: flags.contains(.fin),
                 rst: flags.contains(.rst),
                 payload: payload,
-                declaredLength: packet.declaredPayloadLength
+                declaredLength: packet.declaredPayloadLength,
+                timestamp: timestamp,
+                packetNumber: packetNumber
             )
         if action.anomalies.contains(.midstreamPickup) {
             restartFramer(slot: slot, direction: direction)
@@ -322,13 +329,13 @@ public final class SensorEngine {
             )
         }
         if !action.deliver.isEmpty {
-            deliver(slot: slot, direction: direction, chunk: payload.extracting(action.deliver), timestamp: timestamp, packetDirection: direction)
+            deliver(slot: slot, direction: direction, chunk: payload.extracting(action.deliver), timestamp: timestamp, packetNumber: packetNumber)
         }
         if action.gapAfter > 0 {
-            gap(slot: slot, direction: direction, length: action.gapAfter, timestamp: timestamp, packetDirection: direction, cause: "the capture cut the frame at its snapshot length")
+            gap(slot: slot, direction: direction, length: action.gapAfter, timestamp: timestamp, cause: "the capture cut the frame at its snapshot length")
         }
         if action.hasBufferedData {
-            drainBuffered(slot: slot, direction: direction, timestamp: timestamp, packetDirection: direction)
+            drainBuffered(slot: slot, direction: direction, timestamp: timestamp)
         }
         if flags.contains(.rst) || (flows[slot]!.streams.0.isClosed && flows[slot]!.streams.1.isClosed) {
             closeModbus(slot: slot, timestamp: timestamp)
@@ -344,7 +351,7 @@ public final class SensorEngine {
         }
     }
 
-    private func drainBuffered(slot: Int, direction: Direction, timestamp: CaptureTimestamp, packetDirection: Direction) {
+    private func drainBuffered(slot: Int, direction: Direction, timestamp: CaptureTimestamp) {
         while true {
             let chunk =
                 direction == .toServer ? flows[slot]!.streams.0.popBuffered() : flows[slot]!.streams.1.popBuffered()
@@ -352,9 +359,9 @@ public final class SensorEngine {
             switch chunk {
             case .gap(let length):
                 guard length > 0 else { continue }
-                gap(slot: slot, direction: direction, length: length, timestamp: timestamp, packetDirection: packetDirection, cause: "the segments carrying them were not captured")
-            case .bytes(let bytes):
-                deliver(slot: slot, direction: direction, chunk: bytes.span, timestamp: timestamp, packetDirection: packetDirection)
+                gap(slot: slot, direction: direction, length: length, timestamp: timestamp, cause: "the segments carrying them were not captured")
+            case .bytes(let bytes, let segmentTimestamp, let segmentPacketNumber):
+                deliver(slot: slot, direction: direction, chunk: bytes.span, timestamp: segmentTimestamp, packetNumber: segmentPacketNumber)
             }
         }
     }
@@ -364,7 +371,6 @@ public final class SensorEngine {
         direction: Direction,
         length: Int,
         timestamp: CaptureTimestamp,
-        packetDirection: Direction,
         cause: String
     ) {
         statistics.streamGaps += 1
@@ -395,7 +401,7 @@ public final class SensorEngine {
             event: event,
             detail: detail,
             timestamp: timestamp,
-            packetNumber: packetNumber
+            packetNumber: currentPacketNumber
         )
         statistics.anomalies[anomaly.name, default: 0] += 1
         sink.anomaly(anomaly)
@@ -403,13 +409,18 @@ public final class SensorEngine {
 
     // MARK: - Modbus
 
+    /// Frames and decodes the in-order bytes `chunk` of one direction, which arrived in packet `packetNumber` at
+    /// `timestamp` (for buffered bytes, the segment that carried them, not the packet that released them).
     private func deliver(
         slot: Int,
         direction: Direction,
         chunk: borrowing Span<UInt8>,
         timestamp: CaptureTimestamp,
-        packetDirection: Direction
+        packetNumber: UInt64
     ) {
+        let savedPacketNumber = currentPacketNumber
+        currentPacketNumber = packetNumber
+        defer { currentPacketNumber = savedPacketNumber }
         var offset = 0
         while true {
             guard let modbus = flows[slot]!.modbus, !modbus.rejected else { return }
@@ -487,12 +498,13 @@ public final class SensorEngine {
             while let expired = flows[slot]!.modbus!.tracker.popExpired(now: timestamp) {
                 finishUnanswered(slot: slot, request: expired, timestamp: timestamp, reason: "no response within \(configuration.modbus.responseTimeoutMicroseconds / 1_000_000) s of capture time")
             }
-            let result = flows[slot]!.modbus!.tracker.add(message, adu: adu, packetNumber: packetNumber, timestamp: timestamp, provisional: provisional)
+            let result = flows[slot]!.modbus!.tracker.add(message, adu: adu, packetNumber: currentPacketNumber, timestamp: timestamp, provisional: provisional)
             if result.flooded {
                 reportModbus(slot: slot, direction: direction, anomaly: .flooded, header: message.header, function: message.functionCode.rawValue, detail: "more than \(configuration.modbus.maxPendingTransactionsPerFlow) requests are waiting for responses in this flow; the oldest are given up", timestamp: timestamp)
             }
             if result.evicted, let evicted = flows[slot]!.modbus!.tracker.popEvicted() {
-                finishUnanswered(slot: slot, request: evicted, timestamp: timestamp, reason: "the flow's pending-request limit was reached")
+                // One `flooded` anomaly stands for every request given up while the flow is over its limit.
+                finishUnanswered(slot: slot, request: evicted, timestamp: timestamp, reason: nil)
             }
             return
         }
@@ -516,7 +528,7 @@ public final class SensorEngine {
                     request: request.message,
                     response: message,
                     timestamp: timestamp,
-                    packetNumber: packetNumber,
+                    packetNumber: currentPacketNumber,
                     requestTimestamp: request.timestamp,
                     responseTimestamp: timestamp
                 ),
@@ -549,13 +561,19 @@ public final class SensorEngine {
         )
     }
 
-    private func finishUnanswered(slot: Int, request: Modbus.PendingRequest, timestamp: CaptureTimestamp, reason: String) {
+    /// Reports a request that got no response: as a request-only transaction with an `unanswered_request`
+    /// anomaly (none when `reason` is nil: a flood's evictions are reported once, as `flooded`), or, for an ADU
+    /// found after a gap and never confirmed, only as `unverified_adu_discarded`.
+    private func finishUnanswered(slot: Int, request: Modbus.PendingRequest, timestamp: CaptureTimestamp, reason: String?) {
         let header = request.message.header
         if request.provisional {
             statistics.modbusUnverifiedDiscarded += 1
             reportModbus(slot: slot, direction: .toServer, anomaly: .unverifiedADUDiscarded, header: header, function: request.message.functionCode.rawValue, detail: "after a capture gap, bytes that look like a request (transaction \(header.transactionIdentifier), function \(request.message.functionCode.rawValue)) were never answered; they may be the middle of a lost ADU, so they are not reported as a transaction", timestamp: timestamp, packetNumber: request.packetNumber)
         } else {
-            reportModbus(slot: slot, direction: .toServer, anomaly: .unansweredRequest, header: header, function: request.message.functionCode.rawValue, detail: "request (transaction \(header.transactionIdentifier), unit \(header.unitIdentifier), function \(request.message.functionCode.rawValue)) got no response: \(reason)", timestamp: timestamp, packetNumber: request.packetNumber)
+            statistics.modbusUnanswered += 1
+            if let reason {
+                reportModbus(slot: slot, direction: .toServer, anomaly: .unansweredRequest, header: header, function: request.message.functionCode.rawValue, detail: "request (transaction \(header.transactionIdentifier), unit \(header.unitIdentifier), function \(request.message.functionCode.rawValue)) got no response: \(reason)", timestamp: timestamp, packetNumber: request.packetNumber)
+            }
             sink.modbusTransaction(
                 ModbusTransactionEvent(
                     flow: flows[slot]!.context,
@@ -581,7 +599,7 @@ public final class SensorEngine {
         for direction in [Direction.toServer, .toClient] {
             let action = direction == .toServer ? flows[slot]!.streams.0.finish() : flows[slot]!.streams.1.finish()
             if action.hasBufferedData {
-                drainBuffered(slot: slot, direction: direction, timestamp: timestamp, packetDirection: direction)
+                drainBuffered(slot: slot, direction: direction, timestamp: timestamp)
             }
         }
         flows[slot]!.isClosed = true
@@ -634,7 +652,7 @@ public final class SensorEngine {
             event: anomaly.rawValue,
             detail: detail,
             timestamp: timestamp,
-            packetNumber: packetNumber ?? self.packetNumber,
+            packetNumber: packetNumber ?? currentPacketNumber,
             modbusTransactionIdentifier: header?.transactionIdentifier,
             modbusUnitIdentifier: header?.unitIdentifier,
             modbusFunctionCode: function

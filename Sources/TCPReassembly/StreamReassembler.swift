@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+public import WireFormat
 
 /// Reassembles one direction of a TCP connection into an in-order byte stream with explicit gaps.
 ///
@@ -35,8 +36,9 @@ public struct StreamReassembler: Sendable {
     public enum BufferedChunk: Sendable, Equatable {
         /// `length` bytes never arrived.
         case gap(length: Int)
-        /// Bytes that had arrived out of order, now in order.
-        case bytes([UInt8])
+        /// Bytes that had arrived out of order, now in order, with the capture time and 1-based packet number
+        /// of the segment that carried them.
+        case bytes([UInt8], timestamp: CaptureTimestamp, packetNumber: UInt64)
     }
 
     private enum State: Sendable {
@@ -48,6 +50,8 @@ public struct StreamReassembler: Sendable {
     private struct PendingSegment: Sendable {
         var sequence: SequenceNumber
         var bytes: [UInt8]
+        var timestamp: CaptureTimestamp
+        var packetNumber: UInt64
         var end: SequenceNumber { sequence.advanced(by: bytes.count) }
     }
 
@@ -65,6 +69,9 @@ public struct StreamReassembler: Sendable {
     /// Chunks ready for ``popBuffered()``, in order.
     private var ready: [BufferedChunk] = []
     private var readyIndex = 0
+    /// The segment being handled, for the bytes it leaves in the buffer.
+    private var currentTimestamp = CaptureTimestamp.zero
+    private var currentPacketNumber: UInt64 = 0
 
     /// Counters for the flow record and the summary.
     public private(set) var statistics = StreamStatistics()
@@ -91,14 +98,20 @@ public struct StreamReassembler: Sendable {
     ///   - flags: SYN, FIN and RST matter here.
     ///   - payload: the payload bytes present in the capture (borrowed; copied only if buffered).
     ///   - declaredLength: the payload length the IP and TCP headers declare (at least `payload.count`).
+    ///   - timestamp: the segment's capture time, kept with buffered bytes.
+    ///   - packetNumber: the segment's 1-based packet number, kept with buffered bytes.
     public mutating func segmentReceived(
         sequence rawSequence: UInt32,
         syn: Bool,
         fin: Bool,
         rst: Bool,
         payload: borrowing Span<UInt8>,
-        declaredLength: Int
+        declaredLength: Int,
+        timestamp: CaptureTimestamp = .zero,
+        packetNumber: UInt64 = 0
     ) -> Action {
+        currentTimestamp = timestamp
+        currentPacketNumber = packetNumber
         var action = Action()
         statistics.segments += 1
         var sequence = SequenceNumber(rawSequence)
@@ -314,7 +327,15 @@ public struct StreamReassembler: Sendable {
         var bytes = [UInt8]()
         bytes.reserveCapacity(count)
         for i in start..<(start + count) { bytes.append(payload[i]) }  // appendSegment: the deliberate copy
-        pending.insert(PendingSegment(sequence: sequence, bytes: bytes), at: index)
+        pending.insert(
+            PendingSegment(
+                sequence: sequence,
+                bytes: bytes,
+                timestamp: currentTimestamp,
+                packetNumber: currentPacketNumber
+            ),
+            at: index
+        )
         pendingBytes += count
     }
 
@@ -355,7 +376,7 @@ public struct StreamReassembler: Sendable {
             let bytes = alreadyDelivered > 0 ? Array(first.bytes[alreadyDelivered...]) : first.bytes
             statistics.deliveredBytes += bytes.count
             expected = expected.advanced(by: bytes.count)
-            ready.append(.bytes(bytes))
+            ready.append(.bytes(bytes, timestamp: first.timestamp, packetNumber: first.packetNumber))
             action.hasBufferedData = true
         }
         if let finAt = finSequence, expected.distance(from: finAt) >= 0, pending.isEmpty, case .established = state {
