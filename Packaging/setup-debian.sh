@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs what OTSensor needs to build and test on Debian 12, where missing: libpcap-dev (the capture library,
+# through pkg-config), pkg-config, python3 with PyYAML (test helpers that read the shared expectations), and
+# tcpdump/iproute2 (capture tools used by the recording scripts). The Swift 6.3 toolchain must already be on
+# PATH (swift.org's Debian build, /opt/swift here): it is not in Debian's archive.
+set -euo pipefail
+
+need=()
+dpkg -s libpcap-dev >/dev/null 2>&1 || need+=(libpcap-dev)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+python3 -c 'import yaml' >/dev/null 2>&1 || need+=(python3-yaml)
+command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+
+if ((${#need[@]})); then
+    sudo=""
+    if [[ $(id -u) != 0 ]]; then
+        command -v sudo >/dev/null 2>&1 || { echo "setup: need root or sudo to install: ${need[*]}" >&2; exit 1; }
+        sudo=sudo
+    fi
+    echo "setup: installing ${need[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    if [[ -x /opt/swift/usr/bin/swift ]]; then
+        echo "setup: swift is at /opt/swift/usr/bin; add it to PATH" >&2
+    else
+        echo "setup: the Swift 6.3 toolchain is missing: install it from swift.org (Debian 12 build)" >&2
+    fi
+    exit 1
+fi
