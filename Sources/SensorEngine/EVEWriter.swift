@@ -202,8 +202,10 @@ public final class EVEWriter: EngineEventSink {
             json.member("data", bytesAsString: adu.extracting(message.data))
             json.member("fifo_count", Int(fifoCount))
             writeRegisters(Modbus.RegisterValues(bytes: values), adu: adu)
-        case .none, .raw, .exceptionStatus, .commEventCounter, .commEventLog, .reportServerID, .fileRecord,
-            .fifoRequest:
+        case .fifoRequest(let pointer):
+            json.member("data", bytesAsString: adu.extracting(message.data))
+            json.member("fifo_pointer", Int(pointer))
+        case .none, .raw, .exceptionStatus, .commEventCounter, .commEventLog, .reportServerID, .fileRecord:
             json.member("data", bytesAsString: adu.extracting(message.data))
         }
     }
