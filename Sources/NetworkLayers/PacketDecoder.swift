@@ -212,19 +212,26 @@ public enum PacketDecoder {
             guard offset + 8 <= end else { throw .truncated(at: offset, needed: 8, available: max(end - offset, 0)) }
             let following = frame[offset]
             let length: Int
+            var isLaterFragment = false
             if nextHeader == 44 {
                 length = 8
                 let fragmentField = frame.loadUInt16BigEndian(at: offset + 2)
                 if fragmentField & 0xFFF9 != 0 { isFragment = true }  // offset != 0 or M set
+                isLaterFragment = fragmentField & 0xFFF8 != 0
             } else if nextHeader == 51 {
                 length = (Int(frame[offset + 1]) + 2) * 4
             } else {
                 length = (Int(frame[offset + 1]) + 1) * 8
             }
+            guard offset + length <= end else {
+                throw .truncated(at: offset, needed: length, available: end - offset)
+            }
             nextHeader = following
             offset += length
+            // After a fragment header with a non-zero offset comes data from the middle of the original packet, not
+            // the header that Next Header names (RFC 8200 §4.5): walking it would misread data as a header.
+            if isLaterFragment { break }
         }
-        guard offset <= end else { throw .truncated(at: offset, needed: 0, available: end - offset) }
         var packet = DecodedPacket(
             ipVersion: 6,
             source: source,

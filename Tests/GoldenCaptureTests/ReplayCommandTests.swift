@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+import Foundation
+import SensorTestSupport
+import Testing
+
+/// `otsensor replay` as a user runs it: the built executable, its exit status, standard output and standard error.
+enum OTSensorExecutable {
+    /// `swift build --build-tests` puts the executable beside the test bundle.
+    static var url: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("otsensor")
+    }
+
+    static var exists: Bool { FileManager.default.isExecutableFile(atPath: url.path) }
+}
+
+@Suite(.enabled(if: OTSensorExecutable.exists, "the otsensor executable is not built"))
+struct ReplayCommandTests {
+    static var executable: URL { OTSensorExecutable.url }
+
+    struct Run {
+        var status: Int32
+        var output: String
+        var error: String
+        var lines: [String] { output.split(separator: "\n").map(String.init) }
+    }
+
+    func otsensor(_ arguments: [String], input: Data? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        let inputPipe = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : inputPipe
+        try process.run()
+        if let input {
+            inputPipe.fileHandleForWriting.write(input)
+            try inputPipe.fileHandleForWriting.close()
+        }
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus,
+            output: String(decoding: outputData, as: UTF8.self),
+            error: String(decoding: errorData, as: UTF8.self)
+        )
+    }
+
+    var plant: String { SharedData.projectCapture("modbus/plant-session.pcap").path }
+
+    @Test func writesEVEWhenStandardOutputIsNotATerminal() throws {
+        let run = try otsensor(["replay", plant])
+        #expect(run.status == 0)
+        #expect(run.lines.count == 44)
+        #expect(run.lines.first?.hasPrefix(#"{"timestamp":"2026-11-30T09:53:07.625169+0000","flow_id":"#) == true)
+        #expect(run.error.contains("replayed 1 file: 108 packets"))
+        #expect(run.error.contains("42 transactions paired"))
+    }
+
+    @Test func textAndSummaryFormats() throws {
+        let text = try otsensor(["replay", "--format", "text", plant])
+        #expect(text.lines.count == 42)
+        #expect(text.lines[6].contains("unit 1 tid 7 Read Input Registers 0..9 (10) => [1200, 455, 213, 780, 0, 0, 0, 0, 3, 1]"))
+        #expect(text.lines.contains { $0.contains("tid 16 Write Single Register 1 = 5000 => exception 3 (ILLEGAL DATA VALUE)") })
+        let summary = try otsensor(["replay", "--format", "summary", plant])
+        #expect(summary.output.isEmpty)
+        #expect(summary.error.contains("requests by function: 1 Read Coils 6, 2 Read Discrete Inputs 6, 3 Read Holding Registers 8"))
+        #expect(summary.error.contains("exceptions: 2 (ILLEGAL DATA ADDRESS) 2, 3 (ILLEGAL DATA VALUE) 1"))
+    }
+
+    @Test func readsStandardInputLikeAFile() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: plant))
+        let fromFile = try otsensor(["replay", plant])
+        let fromInput = try otsensor(["replay", "-"], input: data)
+        #expect(fromInput.status == 0)
+        #expect(fromInput.output == fromFile.output)
+    }
+
+    @Test func readsSeveralFilesInOrder() throws {
+        let other = PcapFileWriter.temporaryURL("second.pcap")
+        defer { try? FileManager.default.removeItem(at: other) }
+        try PcapFileWriter.write(GoldenCaptureTests.linkTypes[0].frames, to: other)
+        let run = try otsensor(["replay", plant, other.path])
+        #expect(run.status == 0)
+        #expect(run.error.contains("replayed 2 files: 112 packets"))
+        let records = run.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let last = records.last { $0["event_type"] as? String == "modbus" }
+        #expect(last?["pcap_cnt"] as? Int == 112)  // packet numbers continue across files
+        #expect(last?["src_ip"] as? String == "10.0.0.1")
+    }
+
+    @Test func appliesABPFFilter() throws {
+        let run = try otsensor(["replay", "--format", "summary", "--filter", "tcp dst port 502", plant])
+        #expect(run.status == 0)
+        #expect(run.error.contains("modbus: 42 requests, 0 responses"))
+    }
+
+    @Test func decodesModbusOnAnExtraPort() throws {
+        let frames = GoldenCaptureTests.exchange { segment, toServer in
+            var moved = segment
+            // Move the server from port 502 to 5020 (0x139C).
+            if toServer { moved[2] = 0x13; moved[3] = 0x9C } else { moved[0] = 0x13; moved[1] = 0x9C }
+            return FrameBuilder.ethernet(etherType: 0x0800, payload: GoldenCaptureTests.ipv4(moved, toServer))
+        }
+        let url = PcapFileWriter.temporaryURL("5020.pcap")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try PcapFileWriter.write(frames, to: url)
+        #expect(try otsensor(["replay", url.path]).lines.allSatisfy { !$0.contains(#""event_type":"modbus""#) })
+        let run = try otsensor(["replay", "--modbus-port", "5020", url.path])
+        #expect(run.lines.filter { $0.contains(#""event_type":"modbus""#) }.count == 1)
+    }
+
+    // MARK: - Errors
+
+    @Test func aMissingFileIsOneLineAndANonZeroExit() throws {
+        let run = try otsensor(["replay", "/nonexistent/capture.pcap"])
+        #expect(run.status == 2)
+        #expect(run.output.isEmpty)
+        #expect(run.error.hasPrefix("otsensor: cannot read '/nonexistent/capture.pcap': "))
+        #expect(run.error.split(separator: "\n").count == 1)
+    }
+
+    @Test func aFileThatIsNotACaptureIsRejected() throws {
+        let url = PcapFileWriter.temporaryURL("notes.txt")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data("these are not packets\n".utf8).write(to: url)
+        let run = try otsensor(["replay", url.path])
+        #expect(run.status == 2)
+        #expect(run.output.isEmpty)
+        #expect(run.error.hasPrefix("otsensor: cannot read '\(url.path)': "))
+        #expect(run.error.split(separator: "\n").count == 1)
+    }
+
+    @Test func anInvalidFilterIsRejected() throws {
+        let run = try otsensor(["replay", "--filter", "tcp port banana", plant])
+        #expect(run.status == 2)
+        #expect(run.output.isEmpty)
+        #expect(run.error.hasPrefix("otsensor: invalid filter 'tcp port banana': "))
+    }
+
+    @Test func aFileCutOffMidPacketGivesResultsAWarningAndExitZero() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: plant))
+        let url = PcapFileWriter.temporaryURL("cut.pcap")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try data.prefix(data.count / 2 + 7).write(to: url)
+        let run = try otsensor(["replay", url.path])
+        #expect(run.status == 0)
+        #expect(run.error.contains("otsensor: warning: '\(url.path)' is cut off mid-packet"))
+        #expect(run.lines.count > 10)
+        #expect(run.lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil })
+    }
+}
