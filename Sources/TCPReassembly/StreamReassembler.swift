@@ -58,7 +58,15 @@ public struct StreamReassembler: Sendable {
     public let limits: TCPReassemblyLimits
     private var state: State = .unsynchronized
     /// The next byte expected in order.
-    private var expected = SequenceNumber(0)
+    private var expected = SequenceNumber(0) {
+        didSet {
+            // Once the stream reaches an acknowledgment it says nothing more; forget it before the modulo-2^32
+            // comparison (valid under 2^31) sees it as ahead again, 2 GiB later.
+            if let acknowledged = peerAcknowledged, acknowledged.distance(from: expected) <= 0 {
+                peerAcknowledged = nil
+            }
+        }
+    }
     /// The sequence number just past the FIN, once a FIN was seen.
     private var finSequence: SequenceNumber?
     /// The highest acknowledgment the other side sent (bytes it received, whether or not we captured them).
@@ -159,8 +167,8 @@ public struct StreamReassembler: Sendable {
                     statistics.overlaps += 1
                     action.anomalies.insert(.overlap)
                 }
-                let deliverEnd = max(available, skip)
-                action.deliver = min(skip, available)..<deliverEnd
+                // Only captured bytes are delivered: if the skipped part reaches past them, nothing is.
+                action.deliver = min(skip, available)..<available
                 action.gapAfter = declared - max(available, skip)
                 if action.gapAfter > 0 {
                     statistics.gaps += 1
@@ -215,7 +223,8 @@ public struct StreamReassembler: Sendable {
         guard ahead > 0, ahead <= limits.maxSequenceLookahead else { return action }
         if let previous = peerAcknowledged, acknowledgment.distance(from: previous) <= 0 { return action }
         peerAcknowledged = acknowledgment
-        if let first = pending.first, acknowledgment.distance(from: first.sequence) > 0 {
+        // An acknowledgment of the first buffered byte's sequence number already covers the whole hole before it.
+        if let first = pending.first, acknowledgment.distance(from: first.sequence) >= 0 {
             skipToFirstPending(into: &action)
         }
         return action
@@ -247,6 +256,8 @@ public struct StreamReassembler: Sendable {
     // MARK: - Buffering
 
     private mutating func buffer(sequence: SequenceNumber, payload: borrowing Span<UInt8>, into action: inout Action) {
+        // Every way out, the early returns after storing a head piece included, checks the limits.
+        defer { enforceLimits(into: &action) }
         var start = sequence
         var count = payload.count
         var skipFront = 0
@@ -301,7 +312,6 @@ public struct StreamReassembler: Sendable {
         if count > 0 {
             storePending(at: insertAt, sequence: start, payload: payload, from: skipFront, count: count)
         }
-        enforceLimits(into: &action)
     }
 
     /// Continues ``buffer(sequence:payload:into:)`` on the part of `payload` after `from`.

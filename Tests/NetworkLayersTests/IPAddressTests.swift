@@ -33,7 +33,10 @@ import Testing
             // A single zero group stays.
             (IPAddress(ipv6High: 0x2001_0DB8_0000_0001, low: 0x0001_0001_0001_0001), "2001:db8:0:1:1:1:1:1"),
             // No zero group.
-            (IPAddress(ipv6High: 0x2001_0DB8_AAAA_BBBB, low: 0xCCCC_DDDD_EEEE_0001), "2001:db8:aaaa:bbbb:cccc:dddd:eeee:1"),
+            (
+                IPAddress(ipv6High: 0x2001_0DB8_AAAA_BBBB, low: 0xCCCC_DDDD_EEEE_0001),
+                "2001:db8:aaaa:bbbb:cccc:dddd:eeee:1"
+            ),
             // A zero run at the end.
             (IPAddress(ipv6High: 0x2001_0DB8_0001_0000, low: 0), "2001:db8:1::"),
         ]

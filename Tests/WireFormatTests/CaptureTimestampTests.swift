@@ -29,7 +29,9 @@ import WireFormat
 
     @Test func normalisedValuesCompareEqual() {
         #expect(CaptureTimestamp(seconds: 1, microseconds: 1_000_000) == CaptureTimestamp(seconds: 2, microseconds: 0))
-        #expect(CaptureTimestamp(seconds: 3, microseconds: -250_000) == CaptureTimestamp(seconds: 2, microseconds: 750_000))
+        #expect(
+            CaptureTimestamp(seconds: 3, microseconds: -250_000) == CaptureTimestamp(seconds: 2, microseconds: 750_000)
+        )
         #expect(CaptureTimestamp.zero == CaptureTimestamp(seconds: 0, microseconds: 0))
     }
 

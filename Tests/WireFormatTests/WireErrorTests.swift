@@ -5,7 +5,10 @@ import WireFormat
 @Suite struct WireErrorTests {
     @Test(
         arguments: [
-            (WireError.truncated(at: 14, needed: 20, available: 6), "truncated at byte 14: needed 20 bytes, 6 available"),
+            (
+                WireError.truncated(at: 14, needed: 20, available: 6),
+                "truncated at byte 14: needed 20 bytes, 6 available"
+            ),
             (.invalidField(.ipVersion, value: 2, at: 14), "invalid IP version 2 at byte 14"),
             (.invalidField(.tcpDataOffset, value: 16, at: 46), "invalid TCP data offset 16 at byte 46"),
             (.unsupportedLinkType(147), "unsupported link type 147"),
