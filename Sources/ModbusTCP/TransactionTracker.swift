@@ -130,7 +130,9 @@ extension Modbus {
         /// Takes back a finished request's buffer for reuse.
         public mutating func recycle(_ request: consuming PendingRequest) {
             guard spareBuffers.count < 8 else { return }
-            var buffer = request.adu
+            // Take the buffer out of the request, so that emptying it cannot trigger a copy-on-write.
+            var buffer: [UInt8] = []
+            swap(&buffer, &request.adu)
             buffer.removeAll(keepingCapacity: true)
             spareBuffers.append(buffer)
         }

@@ -11,7 +11,6 @@ struct ModbusFlowState {
     var tracker: Modbus.TransactionTracker
     /// Bit per function code 0..127 already reported as reserved or unassigned.
     var reportedCodes: (UInt64, UInt64) = (0, 0)
-    var rejected = false
     var transactions = 0
 
     init(limits: Modbus.Limits, toServerAtStart: Bool, toClientAtStart: Bool) {
@@ -55,6 +54,8 @@ struct Flow {
     var isClosed = false
     var isModbus: Bool
     var modbus: ModbusFlowState?
+    /// The flow's bytes are not Modbus: decoding stopped (kept outside `modbus` so that checking it copies nothing).
+    var modbusRejected = false
     var gaps = 0
 
     init(

@@ -9,8 +9,9 @@ import NetworkLayers
 struct FlowTable {
     private var buckets: [Int32]
     private let mask: Int
-    /// Per slot: its bucket hash, and the LRU neighbours (-1 for none).
+    /// Per slot: its bucket hash, its 5-tuple (client first), and the LRU neighbours (-1 for none).
     private var hashes: [UInt64]
+    private var keys: [FlowKey] = []
     private var older: [Int32]
     private var newer: [Int32]
     /// Least recently active slot, and most recently active.
@@ -27,27 +28,52 @@ struct FlowTable {
         newer = []
     }
 
-    /// Finds the slot whose flow `matches`, probing from `hash`.
+    /// Finds the flow of a packet from `source` to `destination` (either orientation), probing from `hash`.
+    ///
+    /// - Returns: the slot, and whether the packet travels client to server or back.
     @inline(__always)
-    func find(hash: UInt64, matches: (Int) -> Bool) -> Int? {
+    func find(
+        hash: UInt64,
+        source: IPAddress,
+        destination: IPAddress,
+        sourcePort: UInt16,
+        destinationPort: UInt16,
+        ipProtocol: UInt8
+    ) -> (slot: Int, direction: Direction)? {
         var index = Int(truncatingIfNeeded: hash) & mask
         while true {
             let entry = buckets[index]
             if entry == 0 { return nil }
             let slot = Int(entry - 1)
-            if hashes[slot] == hash && matches(slot) { return slot }
+            if hashes[slot] == hash {
+                let key = keys[slot]
+                if key.ipProtocol == ipProtocol {
+                    if key.clientPort == sourcePort && key.serverPort == destinationPort
+                        && key.clientAddress == source && key.serverAddress == destination
+                    {
+                        return (slot, .toServer)
+                    }
+                    if key.clientPort == destinationPort && key.serverPort == sourcePort
+                        && key.clientAddress == destination && key.serverAddress == source
+                    {
+                        return (slot, .toClient)
+                    }
+                }
+            }
             index = (index + 1) & mask
         }
     }
 
-    /// Records `slot` under `hash` and makes it the most recently active.
-    mutating func insert(slot: Int, hash: UInt64) {
+    /// Records `slot` for `key` under `hash` and makes it the most recently active.
+    mutating func insert(slot: Int, hash: UInt64, key: FlowKey) {
         while hashes.count <= slot {
             hashes.append(0)
+            keys.append(key)
             older.append(-1)
             newer.append(-1)
         }
         hashes[slot] = hash
+        keys[slot] = key
         var index = Int(truncatingIfNeeded: hash) & mask
         while buckets[index] != 0 { index = (index + 1) & mask }
         buckets[index] = Int32(slot + 1)

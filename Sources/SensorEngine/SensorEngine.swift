@@ -78,23 +78,37 @@ public final class SensorEngine {
         }
 
         let (slot, direction) = lookupOrCreate(packet, timestamp: timestamp)
-        flows[slot]!.lastTimestamp = timestamp
         table.touch(slot)
+        // The flow leaves the table for the packet and returns after: one move each way, and every access in
+        // between is to a local, with no copies and no exclusivity checks.
+        guard var flow = flows[slot].take() else { return }
+        process(&flow, direction: direction, packet: packet, frame: frame, timestamp: timestamp)
+        flows[slot] = consume flow
+    }
+
+    private func process(
+        _ flow: inout Flow,
+        direction: Direction,
+        packet: DecodedPacket,
+        frame: borrowing Span<UInt8>,
+        timestamp: CaptureTimestamp
+    ) {
+        flow.lastTimestamp = timestamp
         if direction == .toServer {
-            flows[slot]!.packets.0 += 1
-            flows[slot]!.bytes.0 += frame.count
+            flow.packets.0 += 1
+            flow.bytes.0 += frame.count
         } else {
-            flows[slot]!.packets.1 += 1
-            flows[slot]!.bytes.1 += frame.count
+            flow.packets.1 += 1
+            flow.bytes.1 += frame.count
         }
         guard packet.transport == .tcp else { return }
         if direction == .toServer {
-            flows[slot]!.tcpFlags.0.formUnion(packet.tcpFlags)
+            flow.tcpFlags.0.formUnion(packet.tcpFlags)
         } else {
-            flows[slot]!.tcpFlags.1.formUnion(packet.tcpFlags)
+            flow.tcpFlags.1.formUnion(packet.tcpFlags)
         }
-        guard flows[slot]!.isModbus, !flows[slot]!.isClosed else { return }
-        processTCP(slot: slot, direction: direction, packet: packet, frame: frame, timestamp: timestamp)
+        guard flow.isModbus, !flow.isClosed else { return }
+        processTCP(flow: &flow, direction: direction, packet: packet, frame: frame, timestamp: timestamp)
     }
 
     private static func decodeErrorName(_ error: WireError) -> String {
@@ -116,24 +130,18 @@ public final class SensorEngine {
             packet.destinationPort,
             packet.ipProtocol
         )
-        let found = table.find(hash: hash) { slot in
-            let key = self.flows[slot]!.context.key
-            guard key.ipProtocol == packet.ipProtocol else { return false }
-            return (key.clientAddress == packet.source && key.clientPort == packet.sourcePort
-                && key.serverAddress == packet.destination && key.serverPort == packet.destinationPort)
-                || (key.clientAddress == packet.destination && key.clientPort == packet.destinationPort
-                    && key.serverAddress == packet.source && key.serverPort == packet.sourcePort)
-        }
-        if let slot = found {
-            let key = flows[slot]!.context.key
-            let direction: Direction =
-                key.clientAddress == packet.source && key.clientPort == packet.sourcePort ? .toServer : .toClient
+        if let (slot, direction) = table.find(
+            hash: hash,
+            source: packet.source,
+            destination: packet.destination,
+            sourcePort: packet.sourcePort,
+            destinationPort: packet.destinationPort,
+            ipProtocol: packet.ipProtocol
+        ) {
             // A new SYN on a closed flow is a new connection reusing the 5-tuple.
-            if flows[slot]!.isClosed && packet.tcpFlags.contains(.syn) && !packet.tcpFlags.contains(.ack) {
-                endFlow(slot: slot, reason: .tcpReuse)
-            } else {
-                return (slot, direction)
-            }
+            guard flows[slot]?.isClosed == true && packet.tcpFlags.contains(.syn) && !packet.tcpFlags.contains(.ack)
+            else { return (slot, direction) }
+            endFlow(slot: slot, reason: .tcpReuse)
         }
         if activeFlows >= configuration.maxFlows, table.oldest >= 0 {
             statistics.flowsEvicted += 1
@@ -195,7 +203,7 @@ public final class SensorEngine {
             slot = flows.count
             flows.append(flow)
         }
-        table.insert(slot: slot, hash: hash)
+        table.insert(slot: slot, hash: hash, key: key)
         activeFlows += 1
         statistics.flowsCreated += 1
         return (slot, sourceIsClient ? .toServer : .toClient)
@@ -206,9 +214,9 @@ public final class SensorEngine {
     private func expireIdleFlows() {
         while table.oldest >= 0 {
             let slot = Int(table.oldest)
-            guard let flow = flows[slot] else { break }
-            let limit = flow.isClosed ? configuration.closedFlowTimeoutSeconds : configuration.flowIdleTimeoutSeconds
-            guard now.seconds - flow.lastTimestamp.seconds > limit else { break }
+            guard let isClosed = flows[slot]?.isClosed, let last = flows[slot]?.lastTimestamp else { break }
+            let limit = isClosed ? configuration.closedFlowTimeoutSeconds : configuration.flowIdleTimeoutSeconds
+            guard now.seconds - last.seconds > limit else { break }
             statistics.flowsTimedOut += 1
             endFlow(slot: slot, reason: .timeout)
         }
@@ -217,23 +225,22 @@ public final class SensorEngine {
     /// Ends every flow (the capture ended), in the order the flows began.
     public func finish() {
         var slots: [(Int, Int)] = []
-        for (slot, flow) in flows.enumerated() {
-            if let flow { slots.append((flow.sequence, slot)) }
+        for slot in flows.indices {
+            if let sequence = flows[slot]?.sequence { slots.append((sequence, slot)) }
         }
         slots.sort { $0.0 < $1.0 }
         for (_, slot) in slots { endFlow(slot: slot, reason: .shutdown) }
     }
 
     private func endFlow(slot: Int, reason: FlowEndEvent.Reason) {
-        guard let flow = flows[slot] else { return }
+        guard var flow = flows[slot].take() else { return }
         if flow.isModbus && !flow.isClosed {
-            closeModbus(slot: slot, timestamp: flow.lastTimestamp)
+            closeModbus(flow: &flow, timestamp: flow.lastTimestamp)
         }
-        guard let flow = flows[slot] else { return }
         let bothSides = flow.packets.0 > 0 && flow.packets.1 > 0
         let appProto: FlowEndEvent.AppProto
         if let modbus = flow.modbus {
-            appProto = modbus.rejected ? .failed : (modbus.framers.0.framedADUs + modbus.framers.1.framedADUs > 0 ? .modbus : .none)
+            appProto = flow.modbusRejected ? .failed : (modbus.framers.0.framedADUs + modbus.framers.1.framedADUs > 0 ? .modbus : .none)
         } else {
             appProto = .none
         }
@@ -264,7 +271,7 @@ public final class SensorEngine {
     // MARK: - TCP
 
     private func processTCP(
-        slot: Int,
+        flow: inout Flow,
         direction: Direction,
         packet: DecodedPacket,
         frame: borrowing Span<UInt8>,
@@ -275,16 +282,16 @@ public final class SensorEngine {
         if flags.contains(.ack) {
             let action =
                 direction == .toServer
-                ? flows[slot]!.streams.1.acknowledgmentReceived(packet.acknowledgmentNumber)
-                : flows[slot]!.streams.0.acknowledgmentReceived(packet.acknowledgmentNumber)
+                ? flow.streams.1.acknowledgmentReceived(packet.acknowledgmentNumber)
+                : flow.streams.0.acknowledgmentReceived(packet.acknowledgmentNumber)
             if action.hasBufferedData {
-                drainBuffered(slot: slot, direction: direction.reversed, timestamp: timestamp)
+                drainBuffered(flow: &flow, direction: direction.reversed, timestamp: timestamp)
             }
         }
         let payload = frame.extracting(packet.payload)
         let action =
             direction == .toServer
-            ? flows[slot]!.streams.0.segmentReceived(
+            ? flow.streams.0.segmentReceived(
                 sequence: packet.sequenceNumber,
                 syn: flags.contains(.syn),
                 fin: flags.contains(.fin),
@@ -294,7 +301,7 @@ public final class SensorEngine {
                 timestamp: timestamp,
                 packetNumber: packetNumber
             )
-            : flows[slot]!.streams.1.segmentReceived(
+            : flow.streams.1.segmentReceived(
                 sequence: packet.sequenceNumber,
                 syn: flags.contains(.syn),
                 fin: flags.contains(.fin),
@@ -305,14 +312,14 @@ public final class SensorEngine {
                 packetNumber: packetNumber
             )
         if action.anomalies.contains(.midstreamPickup) {
-            restartFramer(slot: slot, direction: direction)
+            restartFramer(flow: &flow, direction: direction)
         }
         if action.anomalies.contains(.retransmission) { statistics.streamRetransmissions += 1 }
         if action.anomalies.contains(.outOfOrder) { statistics.streamOutOfOrderSegments += 1 }
         if action.anomalies.contains(.overlapMismatch) {
             statistics.streamOverlapMismatches += 1
             reportStream(
-                slot: slot,
+                context: flow.context,
                 direction: direction,
                 event: "stream.reassembly_overlap_different_data",
                 detail: "a retransmitted or overlapping TCP segment carried bytes that differ from the ones seen first; the first ones were kept",
@@ -321,7 +328,7 @@ public final class SensorEngine {
         }
         if action.anomalies.contains(.bufferOverflow) {
             reportStream(
-                slot: slot,
+                context: flow.context,
                 direction: direction,
                 event: "stream.reassembly_buffer_overflow",
                 detail: "more than \(configuration.reassembly.maxBufferedBytesPerDirection) bytes or \(configuration.reassembly.maxBufferedSegmentsPerDirection) segments waited for a missing segment; the hole was skipped",
@@ -329,45 +336,47 @@ public final class SensorEngine {
             )
         }
         if !action.deliver.isEmpty {
-            deliver(slot: slot, direction: direction, chunk: payload.extracting(action.deliver), timestamp: timestamp, packetNumber: packetNumber)
+            deliver(flow: &flow, direction: direction, chunk: payload.extracting(action.deliver), timestamp: timestamp, packetNumber: packetNumber)
         }
         if action.gapAfter > 0 {
-            gap(slot: slot, direction: direction, length: action.gapAfter, timestamp: timestamp, cause: "the capture cut the frame at its snapshot length")
+            gap(flow: &flow, direction: direction, length: action.gapAfter, timestamp: timestamp, cause: "the capture cut the frame at its snapshot length")
         }
         if action.hasBufferedData {
-            drainBuffered(slot: slot, direction: direction, timestamp: timestamp)
+            drainBuffered(flow: &flow, direction: direction, timestamp: timestamp)
         }
-        if flags.contains(.rst) || (flows[slot]!.streams.0.isClosed && flows[slot]!.streams.1.isClosed) {
-            closeModbus(slot: slot, timestamp: timestamp)
+        if flags.contains(.rst) || (flow.streams.0.isClosed && flow.streams.1.isClosed) {
+            closeModbus(flow: &flow, timestamp: timestamp)
         }
     }
 
-    private func restartFramer(slot: Int, direction: Direction) {
+    private func restartFramer(
+flow: inout Flow, direction: Direction) {
         let limits = configuration.modbus
         if direction == .toServer {
-            flows[slot]!.modbus!.framers.0 = Modbus.Framer(carriesRequests: true, atStreamStart: false, limits: limits)
+            flow.modbus!.framers.0 = Modbus.Framer(carriesRequests: true, atStreamStart: false, limits: limits)
         } else {
-            flows[slot]!.modbus!.framers.1 = Modbus.Framer(carriesRequests: false, atStreamStart: false, limits: limits)
+            flow.modbus!.framers.1 = Modbus.Framer(carriesRequests: false, atStreamStart: false, limits: limits)
         }
     }
 
-    private func drainBuffered(slot: Int, direction: Direction, timestamp: CaptureTimestamp) {
+    private func drainBuffered(
+flow: inout Flow, direction: Direction, timestamp: CaptureTimestamp) {
         while true {
             let chunk =
-                direction == .toServer ? flows[slot]!.streams.0.popBuffered() : flows[slot]!.streams.1.popBuffered()
+                direction == .toServer ? flow.streams.0.popBuffered() : flow.streams.1.popBuffered()
             guard let chunk else { return }
             switch chunk {
             case .gap(let length):
                 guard length > 0 else { continue }
-                gap(slot: slot, direction: direction, length: length, timestamp: timestamp, cause: "the segments carrying them were not captured")
+                gap(flow: &flow, direction: direction, length: length, timestamp: timestamp, cause: "the segments carrying them were not captured")
             case .bytes(let bytes, let segmentTimestamp, let segmentPacketNumber):
-                deliver(slot: slot, direction: direction, chunk: bytes.span, timestamp: segmentTimestamp, packetNumber: segmentPacketNumber)
+                deliver(flow: &flow, direction: direction, chunk: bytes.span, timestamp: segmentTimestamp, packetNumber: segmentPacketNumber)
             }
         }
     }
 
     private func gap(
-        slot: Int,
+        flow: inout Flow,
         direction: Direction,
         length: Int,
         timestamp: CaptureTimestamp,
@@ -375,26 +384,26 @@ public final class SensorEngine {
     ) {
         statistics.streamGaps += 1
         statistics.streamGapBytes += length
-        flows[slot]!.gaps += 1
+        flow.gaps += 1
         let side = direction == .toServer ? "client to server" : "server to client"
         reportStream(
-            slot: slot,
+            context: flow.context,
             direction: direction,
             event: "stream.reassembly_seq_gap",
             detail: "\(length) bytes of the \(side) stream are missing (\(cause)); the Modbus framer resynchronises on the next plausible MBAP header",
             timestamp: timestamp
         )
-        guard flows[slot]!.modbus != nil else { return }
+        guard flow.modbus != nil else { return }
         if direction == .toServer {
-            flows[slot]!.modbus!.framers.0.gap(length: length)
+            flow.modbus!.framers.0.gap(length: length)
         } else {
-            flows[slot]!.modbus!.framers.1.gap(length: length)
+            flow.modbus!.framers.1.gap(length: length)
         }
     }
 
-    private func reportStream(slot: Int, direction: Direction, event: String, detail: String, timestamp: CaptureTimestamp) {
+    private func reportStream(context: FlowContext, direction: Direction, event: String, detail: String, timestamp: CaptureTimestamp) {
         let anomaly = AnomalyEvent(
-            flow: flows[slot]!.context,
+            flow: context,
             direction: direction,
             kind: .stream,
             appProto: nil,
@@ -412,7 +421,7 @@ public final class SensorEngine {
     /// Frames and decodes the in-order bytes `chunk` of one direction, which arrived in packet `packetNumber` at
     /// `timestamp` (for buffered bytes, the segment that carried them, not the packet that released them).
     private func deliver(
-        slot: Int,
+        flow: inout Flow,
         direction: Direction,
         chunk: borrowing Span<UInt8>,
         timestamp: CaptureTimestamp,
@@ -423,48 +432,47 @@ public final class SensorEngine {
         defer { currentPacketNumber = savedPacketNumber }
         var offset = 0
         while true {
-            guard let modbus = flows[slot]!.modbus, !modbus.rejected else { return }
-            _ = modbus
+            guard !flow.modbusRejected else { return }
             let event =
                 direction == .toServer
-                ? flows[slot]!.modbus!.framers.0.next(in: chunk, offset: &offset)
-                : flows[slot]!.modbus!.framers.1.next(in: chunk, offset: &offset)
+                ? flow.modbus!.framers.0.next(in: chunk, offset: &offset)
+                : flow.modbus!.framers.1.next(in: chunk, offset: &offset)
             switch event {
             case .needMoreData:
                 return
             case .adu(let range, let provisional):
-                handleADU(slot: slot, direction: direction, adu: chunk.extracting(range), provisional: provisional, timestamp: timestamp)
+                handleADU(flow: &flow, direction: direction, adu: chunk.extracting(range), provisional: provisional, timestamp: timestamp)
             case .bufferedADU(let provisional):
                 do {
                     let bytes =
                         direction == .toServer
-                        ? flows[slot]!.modbus!.framers.0.bufferedADU : flows[slot]!.modbus!.framers.1.bufferedADU
-                    handleADU(slot: slot, direction: direction, adu: bytes.span, provisional: provisional, timestamp: timestamp)
+                        ? flow.modbus!.framers.0.bufferedADU : flow.modbus!.framers.1.bufferedADU
+                    handleADU(flow: &flow, direction: direction, adu: bytes.span, provisional: provisional, timestamp: timestamp)
                 }
                 if direction == .toServer {
-                    flows[slot]!.modbus!.framers.0.releaseBufferedADU()
+                    flow.modbus!.framers.0.releaseBufferedADU()
                 } else {
-                    flows[slot]!.modbus!.framers.1.releaseBufferedADU()
+                    flow.modbus!.framers.1.releaseBufferedADU()
                 }
             case .invalidHeader(let header, let problems):
                 if problems.contains(.protocolIdentifier) {
-                    reportModbus(slot: slot, direction: direction, anomaly: .invalidProtocolID, header: header, function: nil, detail: "MBAP protocol identifier is \(header.protocolIdentifier), not 0 (MB-TCP §3.1.3): these bytes are not a Modbus ADU", timestamp: timestamp)
+                    reportModbus(context: flow.context, direction: direction, anomaly: .invalidProtocolID, header: header, function: nil, detail: "MBAP protocol identifier is \(header.protocolIdentifier), not 0 (MB-TCP §3.1.3): these bytes are not a Modbus ADU", timestamp: timestamp)
                 }
                 if problems.contains(.length) {
-                    reportModbus(slot: slot, direction: direction, anomaly: .invalidLength, header: header, function: nil, detail: "MBAP length is \(header.length), outside 2..254 (MB-TCP §3.1.3); the framer resynchronises on the next plausible header", timestamp: timestamp)
+                    reportModbus(context: flow.context, direction: direction, anomaly: .invalidLength, header: header, function: nil, detail: "MBAP length is \(header.length), outside 2..254 (MB-TCP §3.1.3); the framer resynchronises on the next plausible header", timestamp: timestamp)
                 }
             case .skipped:
                 continue
             case .notModbus:
-                flows[slot]!.modbus!.rejected = true
-                reportModbus(slot: slot, direction: direction, anomaly: .protocolMismatchOnModbusPort, header: nil, function: nil, detail: "traffic on Modbus port \(flows[slot]!.context.key.serverPort) does not start with a valid MBAP header (protocol identifier 0, length 2..254): not Modbus; not decoded as Modbus", timestamp: timestamp)
+                flow.modbusRejected = true
+                reportModbus(context: flow.context, direction: direction, anomaly: .protocolMismatchOnModbusPort, header: nil, function: nil, detail: "traffic on Modbus port \(flow.context.key.serverPort) does not start with a valid MBAP header (protocol identifier 0, length 2..254): not Modbus; not decoded as Modbus", timestamp: timestamp)
                 return
             }
         }
     }
 
     private func handleADU(
-        slot: Int,
+        flow: inout Flow,
         direction: Direction,
         adu: borrowing Span<UInt8>,
         provisional: Bool,
@@ -484,46 +492,46 @@ public final class SensorEngine {
             }
         }
         if !message.errorFlags.isEmpty || message.trailingBytes > 0 {
-            reportMessageAnomalies(slot: slot, direction: direction, message: message, timestamp: timestamp)
+            reportMessageAnomalies(context: flow.context, direction: direction, message: message, timestamp: timestamp)
         }
         if isRequest {
             let category = message.functionCode.category
             if category == .reserved || category == .publicUnassigned,
-                flows[slot]!.modbus!.markReported(message.functionCode.rawValue)
+                flow.modbus!.markReported(message.functionCode.rawValue)
             {
                 let anomaly: Modbus.Anomaly = category == .reserved ? .reservedFunctionCode : .unassignedFunctionCode
                 let what = category == .reserved ? "reserved (MB Annex A)" : "not assigned in the public range (MB §5.1)"
-                reportModbus(slot: slot, direction: direction, anomaly: anomaly, header: message.header, function: message.functionCode.rawValue, detail: "function code \(message.functionCode.rawValue) is \(what); reported once per flow", timestamp: timestamp)
+                reportModbus(context: flow.context, direction: direction, anomaly: anomaly, header: message.header, function: message.functionCode.rawValue, detail: "function code \(message.functionCode.rawValue) is \(what); reported once per flow", timestamp: timestamp)
             }
-            while let expired = flows[slot]!.modbus!.tracker.popExpired(now: timestamp) {
-                finishUnanswered(slot: slot, request: expired, timestamp: timestamp, reason: "no response within \(configuration.modbus.responseTimeoutMicroseconds / 1_000_000) s of capture time")
+            while let expired = flow.modbus!.tracker.popExpired(now: timestamp) {
+                finishUnanswered(flow: &flow, request: expired, timestamp: timestamp, reason: "no response within \(configuration.modbus.responseTimeoutMicroseconds / 1_000_000) s of capture time")
             }
-            let result = flows[slot]!.modbus!.tracker.add(message, adu: adu, packetNumber: currentPacketNumber, timestamp: timestamp, provisional: provisional)
+            let result = flow.modbus!.tracker.add(message, adu: adu, packetNumber: currentPacketNumber, timestamp: timestamp, provisional: provisional)
             if result.flooded {
-                reportModbus(slot: slot, direction: direction, anomaly: .flooded, header: message.header, function: message.functionCode.rawValue, detail: "more than \(configuration.modbus.maxPendingTransactionsPerFlow) requests are waiting for responses in this flow; the oldest are given up", timestamp: timestamp)
+                reportModbus(context: flow.context, direction: direction, anomaly: .flooded, header: message.header, function: message.functionCode.rawValue, detail: "more than \(configuration.modbus.maxPendingTransactionsPerFlow) requests are waiting for responses in this flow; the oldest are given up", timestamp: timestamp)
             }
-            if result.evicted, let evicted = flows[slot]!.modbus!.tracker.popEvicted() {
+            if result.evicted, let evicted = flow.modbus!.tracker.popEvicted() {
                 // One `flooded` anomaly stands for every request given up while the flow is over its limit.
-                finishUnanswered(slot: slot, request: evicted, timestamp: timestamp, reason: nil)
+                finishUnanswered(flow: &flow, request: evicted, timestamp: timestamp, reason: nil)
             }
             return
         }
         // A response.
-        if let index = flows[slot]!.modbus!.tracker.match(message) {
-            let request = flows[slot]!.modbus!.tracker.remove(at: index)
+        if let index = flow.modbus!.tracker.match(message) {
+            let request = flow.modbus!.tracker.remove(at: index)
             if request.provisional || provisional {
-                flows[slot]!.modbus!.framers.0.confirm()
-                flows[slot]!.modbus!.framers.1.confirm()
+                flow.modbus!.framers.0.confirm()
+                flow.modbus!.framers.1.confirm()
             }
             let fits = Modbus.responseMatchesRequest(request: request.message, requestADU: request.adu.span, response: message, responseADU: adu)
             if !fits {
-                reportModbus(slot: slot, direction: direction, anomaly: .valueMismatch, header: message.header, function: message.functionCode.rawValue, detail: "the response does not fit its request (quantity, byte count, echoed address or value differ)", timestamp: timestamp)
+                reportModbus(context: flow.context, direction: direction, anomaly: .valueMismatch, header: message.header, function: message.functionCode.rawValue, detail: "the response does not fit its request (quantity, byte count, echoed address or value differ)", timestamp: timestamp)
             }
-            flows[slot]!.modbus!.transactions += 1
+            flow.modbus!.transactions += 1
             statistics.modbusTransactions += 1
             sink.modbusTransaction(
                 ModbusTransactionEvent(
-                    flow: flows[slot]!.context,
+                    flow: flow.context,
                     transactionNumber: request.transactionNumber,
                     request: request.message,
                     response: message,
@@ -535,19 +543,19 @@ public final class SensorEngine {
                 requestADU: request.adu.span,
                 responseADU: adu
             )
-            flows[slot]!.modbus!.tracker.recycle(request)
+            flow.modbus!.tracker.recycle(request)
             return
         }
         if provisional {
             statistics.modbusUnverifiedDiscarded += 1
-            reportModbus(slot: slot, direction: direction, anomaly: .unverifiedADUDiscarded, header: message.header, function: message.functionCode.rawValue, detail: "after a capture gap, bytes that look like a response (transaction \(message.header.transactionIdentifier), function \(message.functionCode.rawValue)) match no request; not reported as a transaction", timestamp: timestamp)
+            reportModbus(context: flow.context, direction: direction, anomaly: .unverifiedADUDiscarded, header: message.header, function: message.functionCode.rawValue, detail: "after a capture gap, bytes that look like a response (transaction \(message.header.transactionIdentifier), function \(message.functionCode.rawValue)) match no request; not reported as a transaction", timestamp: timestamp)
             return
         }
-        reportModbus(slot: slot, direction: direction, anomaly: .unsolicitedResponse, header: message.header, function: message.functionCode.rawValue, detail: "response with transaction identifier \(message.header.transactionIdentifier), unit \(message.header.unitIdentifier), function \(message.functionCode.function.rawValue) matches no pending request", timestamp: timestamp)
-        let number = flows[slot]!.modbus!.tracker.nextTransactionNumber()
+        reportModbus(context: flow.context, direction: direction, anomaly: .unsolicitedResponse, header: message.header, function: message.functionCode.rawValue, detail: "response with transaction identifier \(message.header.transactionIdentifier), unit \(message.header.unitIdentifier), function \(message.functionCode.function.rawValue) matches no pending request", timestamp: timestamp)
+        let number = flow.modbus!.tracker.nextTransactionNumber()
         sink.modbusTransaction(
             ModbusTransactionEvent(
-                flow: flows[slot]!.context,
+                flow: flow.context,
                 transactionNumber: number,
                 request: nil,
                 response: message,
@@ -564,19 +572,20 @@ public final class SensorEngine {
     /// Reports a request that got no response: as a request-only transaction with an `unanswered_request`
     /// anomaly (none when `reason` is nil: a flood's evictions are reported once, as `flooded`), or, for an ADU
     /// found after a gap and never confirmed, only as `unverified_adu_discarded`.
-    private func finishUnanswered(slot: Int, request: Modbus.PendingRequest, timestamp: CaptureTimestamp, reason: String?) {
+    private func finishUnanswered(
+flow: inout Flow, request: Modbus.PendingRequest, timestamp: CaptureTimestamp, reason: String?) {
         let header = request.message.header
         if request.provisional {
             statistics.modbusUnverifiedDiscarded += 1
-            reportModbus(slot: slot, direction: .toServer, anomaly: .unverifiedADUDiscarded, header: header, function: request.message.functionCode.rawValue, detail: "after a capture gap, bytes that look like a request (transaction \(header.transactionIdentifier), function \(request.message.functionCode.rawValue)) were never answered; they may be the middle of a lost ADU, so they are not reported as a transaction", timestamp: timestamp, packetNumber: request.packetNumber)
+            reportModbus(context: flow.context, direction: .toServer, anomaly: .unverifiedADUDiscarded, header: header, function: request.message.functionCode.rawValue, detail: "after a capture gap, bytes that look like a request (transaction \(header.transactionIdentifier), function \(request.message.functionCode.rawValue)) were never answered; they may be the middle of a lost ADU, so they are not reported as a transaction", timestamp: timestamp, packetNumber: request.packetNumber)
         } else {
             statistics.modbusUnanswered += 1
             if let reason {
-                reportModbus(slot: slot, direction: .toServer, anomaly: .unansweredRequest, header: header, function: request.message.functionCode.rawValue, detail: "request (transaction \(header.transactionIdentifier), unit \(header.unitIdentifier), function \(request.message.functionCode.rawValue)) got no response: \(reason)", timestamp: timestamp, packetNumber: request.packetNumber)
+                reportModbus(context: flow.context, direction: .toServer, anomaly: .unansweredRequest, header: header, function: request.message.functionCode.rawValue, detail: "request (transaction \(header.transactionIdentifier), unit \(header.unitIdentifier), function \(request.message.functionCode.rawValue)) got no response: \(reason)", timestamp: timestamp, packetNumber: request.packetNumber)
             }
             sink.modbusTransaction(
                 ModbusTransactionEvent(
-                    flow: flows[slot]!.context,
+                    flow: flow.context,
                     transactionNumber: request.transactionNumber,
                     request: request.message,
                     response: nil,
@@ -589,34 +598,35 @@ public final class SensorEngine {
                 responseADU: Span()
             )
         }
-        flows[slot]!.modbus!.tracker.recycle(request)
+        flow.modbus!.tracker.recycle(request)
     }
 
     /// The Modbus side of a flow's end: flush reassembly, report a stream that ended inside an ADU, and report
     /// the requests never answered.
-    private func closeModbus(slot: Int, timestamp: CaptureTimestamp) {
-        guard flows[slot]!.isModbus, !flows[slot]!.isClosed else { return }
+    private func closeModbus(
+flow: inout Flow, timestamp: CaptureTimestamp) {
+        guard flow.isModbus, !flow.isClosed else { return }
         for direction in [Direction.toServer, .toClient] {
-            let action = direction == .toServer ? flows[slot]!.streams.0.finish() : flows[slot]!.streams.1.finish()
+            let action = direction == .toServer ? flow.streams.0.finish() : flow.streams.1.finish()
             if action.hasBufferedData {
-                drainBuffered(slot: slot, direction: direction, timestamp: timestamp)
+                drainBuffered(flow: &flow, direction: direction, timestamp: timestamp)
             }
         }
-        flows[slot]!.isClosed = true
-        guard flows[slot]!.modbus != nil, !flows[slot]!.modbus!.rejected else { return }
+        flow.isClosed = true
+        guard flow.modbus != nil, !flow.modbusRejected else { return }
         for direction in [Direction.toServer, .toClient] {
             let truncated =
-                direction == .toServer ? flows[slot]!.modbus!.framers.0.finish() : flows[slot]!.modbus!.framers.1.finish()
+                direction == .toServer ? flow.modbus!.framers.0.finish() : flow.modbus!.framers.1.finish()
             if truncated {
-                reportModbus(slot: slot, direction: direction, anomaly: .truncatedADUAtEOF, header: nil, function: nil, detail: "the stream ended inside an ADU: fewer bytes arrived than its MBAP length declared", timestamp: timestamp)
+                reportModbus(context: flow.context, direction: direction, anomaly: .truncatedADUAtEOF, header: nil, function: nil, detail: "the stream ended inside an ADU: fewer bytes arrived than its MBAP length declared", timestamp: timestamp)
             }
         }
-        while let request = flows[slot]!.modbus!.tracker.popOldest() {
-            finishUnanswered(slot: slot, request: request, timestamp: timestamp, reason: "the flow ended first")
+        while let request = flow.modbus!.tracker.popOldest() {
+            finishUnanswered(flow: &flow, request: request, timestamp: timestamp, reason: "the flow ended first")
         }
     }
 
-    private func reportMessageAnomalies(slot: Int, direction: Direction, message: Modbus.Message, timestamp: CaptureTimestamp) {
+    private func reportMessageAnomalies(context: FlowContext, direction: Direction, message: Modbus.Message, timestamp: CaptureTimestamp) {
         let fc = message.functionCode.rawValue
         for anomaly in message.anomalies {
             let detail: String
@@ -630,12 +640,12 @@ public final class SensorEngine {
             case .pduShorterThanMBAPLength: detail = "the MBAP length covers \(message.trailingBytes) bytes more than function \(fc) uses; framed by the MBAP length"
             default: detail = anomaly.rawValue
             }
-            reportModbus(slot: slot, direction: direction, anomaly: anomaly, header: message.header, function: fc, detail: detail, timestamp: timestamp)
+            reportModbus(context: context, direction: direction, anomaly: anomaly, header: message.header, function: fc, detail: detail, timestamp: timestamp)
         }
     }
 
     private func reportModbus(
-        slot: Int,
+        context: FlowContext,
         direction: Direction,
         anomaly: Modbus.Anomaly,
         header: Modbus.MBAPHeader?,
@@ -645,7 +655,7 @@ public final class SensorEngine {
         packetNumber: UInt64? = nil
     ) {
         let event = AnomalyEvent(
-            flow: flows[slot]!.context,
+            flow: context,
             direction: direction,
             kind: .applayer,
             appProto: "modbus",

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The replay benchmark (issue 2's "speed and memory"), as a release-mode harness with public tools:
+#   - generates the 1,000,000-packet Modbus workload (../shared/bench/gen_ot_pcap.py --protocol modbus --seed 1),
+#     plus its 100,000- and 10-packet prefixes;
+#   - times `otsensor replay --format summary` against the bare libpcap read loop (../shared/bench/pcap_floor),
+#     paired A/B runs by ../shared/bench/abbench.py: the median ratio, packets/s and peak RSS;
+#   - counts heap allocations and retain/release calls per packet in steady state with callgrind
+#     (100k-packet run minus 10-packet run, / 99,990) through ../shared/bench/cg_calls.py;
+#   - optionally (BENCH_TSHARK=1) times tshark's field extraction on the same file for the ratio to tshark.
+# Usage: Packaging/bench.sh [SCRATCH_DIR]   (generated captures are 130 MB: keep them out of the repository)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$PATH:/opt/swift/usr/bin"
+BENCH=${OTSENSOR_BENCH:-../shared/bench}
+D=${1:-$(mktemp -d)}
+RUNS=${BENCH_RUNS:-7}
+mkdir -p "$D"
+
+for n in 1000000 100000 10; do
+    [[ -f $D/modbus-$n.pcap ]] || python3 "$BENCH/gen_ot_pcap.py" --protocol modbus --packets $n --seed 1 --out "$D/modbus-$n.pcap" 2>/dev/null
+done
+[[ -x $D/pcap_floor ]] || cc -O2 -o "$D/pcap_floor" "$BENCH/pcap_floor.c" -lpcap
+swift build -c release --product otsensor >/dev/null
+AGENT=$PWD/.build/release/otsensor
+BYTES=$(python3 -c "import sys; f=open(sys.argv[1],'rb'); f.seek(24); n=0
+while True:
+    h=f.read(16)
+    if len(h)<16: break
+    c=int.from_bytes(h[8:12],'little'); n+=c; f.seek(c,1)
+print(n)" "$D/modbus-1000000.pcap")
+
+echo "== otsensor replay --format summary vs the libpcap floor (1M packets, $RUNS pairs)"
+python3 "$BENCH/abbench.py" -n "$RUNS" --packets 1000000 --bytes "$BYTES" \
+    "$AGENT replay --format summary --no-progress $D/modbus-1000000.pcap" "$D/pcap_floor $D/modbus-1000000.pcap"
+
+echo "== otsensor replay --format eve (to /dev/null) vs the floor"
+python3 "$BENCH/abbench.py" -n 3 --packets 1000000 --bytes "$BYTES" \
+    "$AGENT replay --format eve --no-progress $D/modbus-1000000.pcap" "$D/pcap_floor $D/modbus-1000000.pcap"
+
+echo "== allocations and ARC traffic per packet (callgrind, 100k minus 10 packets)"
+valgrind --tool=callgrind --callgrind-out-file="$D/big.cg" "$AGENT" replay --format summary --no-progress "$D/modbus-100000.pcap" 2>/dev/null
+valgrind --tool=callgrind --callgrind-out-file="$D/small.cg" "$AGENT" replay --format summary --no-progress "$D/modbus-10.pcap" 2>/dev/null
+python3 "$BENCH/cg_calls.py" "$D/big.cg" "$D/small.cg" --per 99990
+
+if [[ ${BENCH_TSHARK:-0} == 1 ]] && command -v tshark >/dev/null; then
+    echo "== tshark field extraction vs otsensor (1M packets, 1 pair)"
+    python3 "$BENCH/abbench.py" -n 1 --packets 1000000 --bytes "$BYTES" \
+        "tshark -r $D/modbus-1000000.pcap -Y modbus -T fields -e modbus.func_code" \
+        "$AGENT replay --format summary --no-progress $D/modbus-1000000.pcap"
+fi
