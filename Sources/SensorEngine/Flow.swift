@@ -35,28 +35,33 @@ struct ModbusFlowState {
 }
 
 /// One flow's state: identity, counters, TCP reassembly per direction, and the application layer.
-struct Flow {
-    var context: FlowContext
-    var hash: UInt64
+///
+/// A class, so that the packet path works on the flow in place: a 900-byte struct would be copied in and out of
+/// the table on every packet. Its properties opt out of dynamic exclusivity checks (`@exclusivity(unchecked)`):
+/// the engine touches a flow only from its one packet path, one access at a time, and the checks cost more than
+/// the work on a polling flow's packet. Static checks still apply.
+final class Flow {
+    @safe @exclusivity(unchecked) var context: FlowContext
+    @safe @exclusivity(unchecked) var hash: UInt64
     /// Creation order, for a deterministic order of flow records at the end of a capture.
-    var sequence: Int
-    var firstTimestamp: CaptureTimestamp
-    var lastTimestamp: CaptureTimestamp
-    var packets: (Int, Int) = (0, 0)
-    var bytes: (Int, Int) = (0, 0)
-    var tcpFlags: (TCPFlags, TCPFlags) = ([], [])
-    var isTCP: Bool
-    var streams: (StreamReassembler, StreamReassembler)
+    @safe @exclusivity(unchecked) var sequence: Int
+    @safe @exclusivity(unchecked) var firstTimestamp: CaptureTimestamp
+    @safe @exclusivity(unchecked) var lastTimestamp: CaptureTimestamp
+    @safe @exclusivity(unchecked) var packets: (Int, Int) = (0, 0)
+    @safe @exclusivity(unchecked) var bytes: (Int, Int) = (0, 0)
+    @safe @exclusivity(unchecked) var tcpFlags: (TCPFlags, TCPFlags) = ([], [])
+    @safe @exclusivity(unchecked) var isTCP: Bool
+    @safe @exclusivity(unchecked) var streams: (StreamReassembler, StreamReassembler)
     /// Whether each direction's stream began with a SYN we saw.
-    var sawStart: (Bool, Bool) = (false, false)
-    var started: (Bool, Bool) = (false, false)
+    @safe @exclusivity(unchecked) var sawStart: (Bool, Bool) = (false, false)
+    @safe @exclusivity(unchecked) var started: (Bool, Bool) = (false, false)
     /// Closed by RST or FIN in both directions; the flow lingers for late packets.
-    var isClosed = false
-    var isModbus: Bool
-    var modbus: ModbusFlowState?
+    @safe @exclusivity(unchecked) var isClosed = false
+    @safe @exclusivity(unchecked) var isModbus: Bool
+    @safe @exclusivity(unchecked) var modbus: ModbusFlowState?
     /// The flow's bytes are not Modbus: decoding stopped (kept outside `modbus` so that checking it copies nothing).
-    var modbusRejected = false
-    var gaps = 0
+    @safe @exclusivity(unchecked) var modbusRejected = false
+    @safe @exclusivity(unchecked) var gaps = 0
 
     init(
         context: FlowContext,

@@ -11,21 +11,25 @@ public import WireFormat
 /// ``process(frame:timestamp:linkType:)`` and calls ``finish()`` at the end. All timing is capture time.
 /// Per packet, the in-order path allocates nothing: frames are borrowed, flows live in a preallocated
 /// open-addressing table, and ADUs inside a segment are decoded in place.
+///
+/// The engine's stored properties opt out of dynamic exclusivity checks (`@exclusivity(unchecked)`): the engine is
+/// driven from one thread, and its methods never hold one property across a call that touches it again (the
+/// compiler's static checks still hold). The dynamic checks cost several hundred instructions per packet.
 public final class SensorEngine {
     public let configuration: EngineConfiguration
-    public private(set) var statistics = EngineStatistics()
+    @safe @exclusivity(unchecked) public private(set) var statistics = EngineStatistics()
     private let sink: any EngineEventSink
 
-    private var flows: [Flow?] = []
-    private var freeSlots: [Int] = []
-    private var table: FlowTable
-    private var activeFlows = 0
-    private var flowSequence = 0
-    private var packetNumber: UInt64 = 0
+    @safe @exclusivity(unchecked) private var flows: [Flow?] = []
+    @safe @exclusivity(unchecked) private var freeSlots: [Int] = []
+    @safe @exclusivity(unchecked) private var table: FlowTable
+    @safe @exclusivity(unchecked) private var activeFlows = 0
+    @safe @exclusivity(unchecked) private var flowSequence = 0
+    @safe @exclusivity(unchecked) private var packetNumber: UInt64 = 0
     /// The packet whose bytes are being decoded: the current packet, or the earlier segment buffered bytes came in.
-    private var currentPacketNumber: UInt64 = 0
-    private var now = CaptureTimestamp.zero
-    private var nextExpiryCheck: Int64 = .min
+    @safe @exclusivity(unchecked) private var currentPacketNumber: UInt64 = 0
+    @safe @exclusivity(unchecked) private var now = CaptureTimestamp.zero
+    @safe @exclusivity(unchecked) private var nextExpiryCheck: Int64 = .min
 
     public init(configuration: EngineConfiguration = EngineConfiguration(), sink: any EngineEventSink) {
         self.configuration = configuration
@@ -79,15 +83,12 @@ public final class SensorEngine {
 
         let (slot, direction) = lookupOrCreate(packet, timestamp: timestamp)
         table.touch(slot)
-        // The flow leaves the table for the packet and returns after: one move each way, and every access in
-        // between is to a local, with no copies and no exclusivity checks.
-        guard var flow = flows[slot].take() else { return }
-        process(&flow, direction: direction, packet: packet, frame: frame, timestamp: timestamp)
-        flows[slot] = consume flow
+        guard let flow = flows[slot] else { return }
+        process(flow, direction: direction, packet: packet, frame: frame, timestamp: timestamp)
     }
 
     private func process(
-        _ flow: inout Flow,
+        _ flow: Flow,
         direction: Direction,
         packet: DecodedPacket,
         frame: borrowing Span<UInt8>,
@@ -108,7 +109,7 @@ public final class SensorEngine {
             flow.tcpFlags.1.formUnion(packet.tcpFlags)
         }
         guard flow.isModbus, !flow.isClosed else { return }
-        processTCP(flow: &flow, direction: direction, packet: packet, frame: frame, timestamp: timestamp)
+        processTCP(flow: flow, direction: direction, packet: packet, frame: frame, timestamp: timestamp)
     }
 
     private static func decodeErrorName(_ error: WireError) -> String {
@@ -183,7 +184,7 @@ public final class SensorEngine {
             vlanCount: packet.vlanCount
         )
         let isTCP = packet.transport == .tcp
-        var flow = Flow(
+        let flow = Flow(
             context: context,
             hash: hash,
             sequence: flowSequence,
@@ -233,9 +234,9 @@ public final class SensorEngine {
     }
 
     private func endFlow(slot: Int, reason: FlowEndEvent.Reason) {
-        guard var flow = flows[slot].take() else { return }
+        guard let flow = flows[slot] else { return }
         if flow.isModbus && !flow.isClosed {
-            closeModbus(flow: &flow, timestamp: flow.lastTimestamp)
+            closeModbus(flow: flow, timestamp: flow.lastTimestamp)
         }
         let bothSides = flow.packets.0 > 0 && flow.packets.1 > 0
         let appProto: FlowEndEvent.AppProto
@@ -271,7 +272,7 @@ public final class SensorEngine {
     // MARK: - TCP
 
     private func processTCP(
-        flow: inout Flow,
+        flow: Flow,
         direction: Direction,
         packet: DecodedPacket,
         frame: borrowing Span<UInt8>,
@@ -285,7 +286,7 @@ public final class SensorEngine {
                 ? flow.streams.1.acknowledgmentReceived(packet.acknowledgmentNumber)
                 : flow.streams.0.acknowledgmentReceived(packet.acknowledgmentNumber)
             if action.hasBufferedData {
-                drainBuffered(flow: &flow, direction: direction.reversed, timestamp: timestamp)
+                drainBuffered(flow: flow, direction: direction.reversed, timestamp: timestamp)
             }
         }
         let payload = frame.extracting(packet.payload)
@@ -312,7 +313,7 @@ public final class SensorEngine {
                 packetNumber: packetNumber
             )
         if action.anomalies.contains(.midstreamPickup) {
-            restartFramer(flow: &flow, direction: direction)
+            restartFramer(flow: flow, direction: direction)
         }
         if action.anomalies.contains(.retransmission) { statistics.streamRetransmissions += 1 }
         if action.anomalies.contains(.outOfOrder) { statistics.streamOutOfOrderSegments += 1 }
@@ -336,21 +337,21 @@ public final class SensorEngine {
             )
         }
         if !action.deliver.isEmpty {
-            deliver(flow: &flow, direction: direction, chunk: payload.extracting(action.deliver), timestamp: timestamp, packetNumber: packetNumber)
+            deliver(flow: flow, direction: direction, chunk: payload.extracting(action.deliver), timestamp: timestamp, packetNumber: packetNumber)
         }
         if action.gapAfter > 0 {
-            gap(flow: &flow, direction: direction, length: action.gapAfter, timestamp: timestamp, cause: "the capture cut the frame at its snapshot length")
+            gap(flow: flow, direction: direction, length: action.gapAfter, timestamp: timestamp, cause: "the capture cut the frame at its snapshot length")
         }
         if action.hasBufferedData {
-            drainBuffered(flow: &flow, direction: direction, timestamp: timestamp)
+            drainBuffered(flow: flow, direction: direction, timestamp: timestamp)
         }
         if flags.contains(.rst) || (flow.streams.0.isClosed && flow.streams.1.isClosed) {
-            closeModbus(flow: &flow, timestamp: timestamp)
+            closeModbus(flow: flow, timestamp: timestamp)
         }
     }
 
     private func restartFramer(
-flow: inout Flow, direction: Direction) {
+flow: Flow, direction: Direction) {
         let limits = configuration.modbus
         if direction == .toServer {
             flow.modbus!.framers.0 = Modbus.Framer(carriesRequests: true, atStreamStart: false, limits: limits)
@@ -360,7 +361,7 @@ flow: inout Flow, direction: Direction) {
     }
 
     private func drainBuffered(
-flow: inout Flow, direction: Direction, timestamp: CaptureTimestamp) {
+flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
         while true {
             let chunk =
                 direction == .toServer ? flow.streams.0.popBuffered() : flow.streams.1.popBuffered()
@@ -368,15 +369,15 @@ flow: inout Flow, direction: Direction, timestamp: CaptureTimestamp) {
             switch chunk {
             case .gap(let length):
                 guard length > 0 else { continue }
-                gap(flow: &flow, direction: direction, length: length, timestamp: timestamp, cause: "the segments carrying them were not captured")
+                gap(flow: flow, direction: direction, length: length, timestamp: timestamp, cause: "the segments carrying them were not captured")
             case .bytes(let bytes, let segmentTimestamp, let segmentPacketNumber):
-                deliver(flow: &flow, direction: direction, chunk: bytes.span, timestamp: segmentTimestamp, packetNumber: segmentPacketNumber)
+                deliver(flow: flow, direction: direction, chunk: bytes.span, timestamp: segmentTimestamp, packetNumber: segmentPacketNumber)
             }
         }
     }
 
     private func gap(
-        flow: inout Flow,
+        flow: Flow,
         direction: Direction,
         length: Int,
         timestamp: CaptureTimestamp,
@@ -421,7 +422,7 @@ flow: inout Flow, direction: Direction, timestamp: CaptureTimestamp) {
     /// Frames and decodes the in-order bytes `chunk` of one direction, which arrived in packet `packetNumber` at
     /// `timestamp` (for buffered bytes, the segment that carried them, not the packet that released them).
     private func deliver(
-        flow: inout Flow,
+        flow: Flow,
         direction: Direction,
         chunk: borrowing Span<UInt8>,
         timestamp: CaptureTimestamp,
@@ -441,13 +442,13 @@ flow: inout Flow, direction: Direction, timestamp: CaptureTimestamp) {
             case .needMoreData:
                 return
             case .adu(let range, let provisional):
-                handleADU(flow: &flow, direction: direction, adu: chunk.extracting(range), provisional: provisional, timestamp: timestamp)
+                handleADU(flow: flow, direction: direction, adu: chunk.extracting(range), provisional: provisional, timestamp: timestamp)
             case .bufferedADU(let provisional):
                 do {
                     let bytes =
                         direction == .toServer
                         ? flow.modbus!.framers.0.bufferedADU : flow.modbus!.framers.1.bufferedADU
-                    handleADU(flow: &flow, direction: direction, adu: bytes.span, provisional: provisional, timestamp: timestamp)
+                    handleADU(flow: flow, direction: direction, adu: bytes.span, provisional: provisional, timestamp: timestamp)
                 }
                 if direction == .toServer {
                     flow.modbus!.framers.0.releaseBufferedADU()
@@ -472,7 +473,7 @@ flow: inout Flow, direction: Direction, timestamp: CaptureTimestamp) {
     }
 
     private func handleADU(
-        flow: inout Flow,
+        flow: Flow,
         direction: Direction,
         adu: borrowing Span<UInt8>,
         provisional: Bool,
@@ -504,7 +505,7 @@ flow: inout Flow, direction: Direction, timestamp: CaptureTimestamp) {
                 reportModbus(context: flow.context, direction: direction, anomaly: anomaly, header: message.header, function: message.functionCode.rawValue, detail: "function code \(message.functionCode.rawValue) is \(what); reported once per flow", timestamp: timestamp)
             }
             while let expired = flow.modbus!.tracker.popExpired(now: timestamp) {
-                finishUnanswered(flow: &flow, request: expired, timestamp: timestamp, reason: "no response within \(configuration.modbus.responseTimeoutMicroseconds / 1_000_000) s of capture time")
+                finishUnanswered(flow: flow, request: expired, timestamp: timestamp, reason: "no response within \(configuration.modbus.responseTimeoutMicroseconds / 1_000_000) s of capture time")
             }
             let result = flow.modbus!.tracker.add(message, adu: adu, packetNumber: currentPacketNumber, timestamp: timestamp, provisional: provisional)
             if result.flooded {
@@ -512,7 +513,7 @@ flow: inout Flow, direction: Direction, timestamp: CaptureTimestamp) {
             }
             if result.evicted, let evicted = flow.modbus!.tracker.popEvicted() {
                 // One `flooded` anomaly stands for every request given up while the flow is over its limit.
-                finishUnanswered(flow: &flow, request: evicted, timestamp: timestamp, reason: nil)
+                finishUnanswered(flow: flow, request: evicted, timestamp: timestamp, reason: nil)
             }
             return
         }
@@ -573,7 +574,7 @@ flow: inout Flow, direction: Direction, timestamp: CaptureTimestamp) {
     /// anomaly (none when `reason` is nil: a flood's evictions are reported once, as `flooded`), or, for an ADU
     /// found after a gap and never confirmed, only as `unverified_adu_discarded`.
     private func finishUnanswered(
-flow: inout Flow, request: Modbus.PendingRequest, timestamp: CaptureTimestamp, reason: String?) {
+flow: Flow, request: Modbus.PendingRequest, timestamp: CaptureTimestamp, reason: String?) {
         let header = request.message.header
         if request.provisional {
             statistics.modbusUnverifiedDiscarded += 1
@@ -604,12 +605,12 @@ flow: inout Flow, request: Modbus.PendingRequest, timestamp: CaptureTimestamp, r
     /// The Modbus side of a flow's end: flush reassembly, report a stream that ended inside an ADU, and report
     /// the requests never answered.
     private func closeModbus(
-flow: inout Flow, timestamp: CaptureTimestamp) {
+flow: Flow, timestamp: CaptureTimestamp) {
         guard flow.isModbus, !flow.isClosed else { return }
         for direction in [Direction.toServer, .toClient] {
             let action = direction == .toServer ? flow.streams.0.finish() : flow.streams.1.finish()
             if action.hasBufferedData {
-                drainBuffered(flow: &flow, direction: direction, timestamp: timestamp)
+                drainBuffered(flow: flow, direction: direction, timestamp: timestamp)
             }
         }
         flow.isClosed = true
@@ -622,7 +623,7 @@ flow: inout Flow, timestamp: CaptureTimestamp) {
             }
         }
         while let request = flow.modbus!.tracker.popOldest() {
-            finishUnanswered(flow: &flow, request: request, timestamp: timestamp, reason: "the flow ended first")
+            finishUnanswered(flow: flow, request: request, timestamp: timestamp, reason: "the flow ended first")
         }
     }
 
