@@ -19,9 +19,7 @@ if grep -rlE '^\s*(public |internal |@preconcurrency )?import (Foundation|Founda
 fi
 
 echo "== swift test"
-swift test 2>&1 | tee .build/test-output.txt | grep -vE '^\[[0-9]+/[0-9]+\]|^Test Case .* (started|passed)' || true
-# `tee` hides swift test's status: read it from the output instead.
-grep -qE 'Test run with [0-9]+ tests? in [0-9]+ suites? passed' .build/test-output.txt || { echo "swift test failed" >&2; exit 1; }
+swift test
 
 echo "== fuzz corpus replay"
 swift build --product fuzz-modbus --product fuzz-reassembly >/dev/null
@@ -37,12 +35,20 @@ if [[ -d $PCAPS/modbus ]] && [[ -f ${OTSENSOR_SV_CHECK:-../shared/tools/sv_check
     ln -s "$(cd "$PCAPS/modbus" && pwd)" "$only/modbus"
     # Checks on alerts need the rule engine (a later issue); this build is judged on the decoded records.
     python3 "${OTSENSOR_SV_CHECK:-../shared/tools/sv_check.py}" --no-rules .build/debug/otsensor "$only" \
-        | tee .build/sv-check.txt || true
+        > .build/sv-check.txt || true
+    # Checks on alerts wait for the rule engine (a later issue); checks on decoded records must all pass.
     python3 - .build/sv-check.txt <<'PY'
-import sys, re
-failures = [l for l in open(sys.argv[1]) if " check " in l and "alert" not in l]
-if failures:
-    print("suricata-verify checks on decoded records failed:", *failures, sep="\n", file=sys.stderr)
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+checks = [l for l in lines if " check " in l]
+record_failures = [l for l in checks if '"event_type": "alert"' not in l]
+alert_pending = len(checks) - len(record_failures)
+total = next((l for l in lines if l.startswith("suricata-verify:")), "")
+passed = int(total.split(":", 1)[-1].split("passed")[0].strip() or 0)
+print("suricata-verify (Modbus): checks on decoded records %d of %d pass; %d checks on alerts wait for the rule engine"
+      % (passed, passed + len(record_failures), alert_pending))
+if record_failures:
+    print("checks on decoded records failed:", *record_failures, sep="\n", file=sys.stderr)
     sys.exit(1)
 PY
 else
