@@ -7,7 +7,8 @@ import WireFormat
 /// spellings, so SOC pipelines that read Suricata read these unchanged. Where we know more (register and coil
 /// values, device identification objects, latency, a plain-words `detail`) we add keys; we never rename.
 public final class EVEWriter: EngineEventSink {
-    private var json = JSONBuffer()
+    /// Written only from the engine's one thread, one record at a time (see ``SensorEngine``'s note on exclusivity).
+    @safe @exclusivity(unchecked) private var json = JSONBuffer()
     private let output: any RecordOutput
     /// Flush once this many bytes are buffered.
     private let flushThreshold = 1 << 16
@@ -211,15 +212,11 @@ public final class EVEWriter: EngineEventSink {
     }
 
     private func writeRegisters(_ registers: Modbus.RegisterValues, adu: borrowing Span<UInt8>) {
-        json.beginArray("registers")
-        for index in 0..<registers.count { json.element(Int(registers.value(at: index, in: adu))) }
-        json.endArray()
+        json.member("registers", integers: registers.count) { UInt64(registers.value(at: $0, in: adu)) }
     }
 
     private func writeBits(_ key: String, _ bits: Modbus.CoilValues, count: Int, adu: borrowing Span<UInt8>) {
-        json.beginArray(key)
-        for index in 0..<count { json.element(bits.value(at: index, in: adu) ? 1 : 0) }
-        json.endArray()
+        json.member(key, integers: count) { bits.value(at: $0, in: adu) ? 1 : 0 }
     }
 
     private func writeMEI(_ message: Modbus.Message, adu: borrowing Span<UInt8>) {

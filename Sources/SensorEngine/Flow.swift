@@ -58,7 +58,7 @@ final class Flow {
     /// Closed by RST or FIN in both directions; the flow lingers for late packets.
     @safe @exclusivity(unchecked) var isClosed = false
     @safe @exclusivity(unchecked) var isModbus: Bool
-    @safe @exclusivity(unchecked) var modbus: ModbusFlowState?
+    @safe @exclusivity(unchecked) var modbus: ModbusFlowState
     /// The flow's bytes are not Modbus: decoding stopped (kept outside `modbus` so that checking it copies nothing).
     @safe @exclusivity(unchecked) var modbusRejected = false
     @safe @exclusivity(unchecked) var gaps = 0
@@ -70,7 +70,8 @@ final class Flow {
         timestamp: CaptureTimestamp,
         isTCP: Bool,
         isModbus: Bool,
-        reassembly: TCPReassemblyLimits
+        reassembly: TCPReassemblyLimits,
+        modbusLimits: Modbus.Limits
     ) {
         self.context = context
         self.hash = hash
@@ -80,5 +81,6 @@ final class Flow {
         self.isTCP = isTCP
         self.isModbus = isModbus
         self.streams = (StreamReassembler(limits: reassembly), StreamReassembler(limits: reassembly))
+        self.modbus = ModbusFlowState(limits: modbusLimits, toServerAtStart: true, toClientAtStart: true)
     }
 }

@@ -63,11 +63,16 @@ public struct JSONBuffer: Sendable {
     }
 
     private mutating func key(_ key: String) {
-        separator()
-        bytes.append(UInt8(ascii: "\""))
-        for byte in key.utf8 { bytes.append(byte) }
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        let comma = needsComma
+        // Keys are our own ASCII literals (contiguous UTF-8): nothing to escape.
+        let utf8 = key.utf8.span
+        bytes.append(addingCapacity: utf8.count + 4) { output in
+            if comma { output.append(0x2C) }  // ,
+            output.append(0x22)
+            for index in 0..<utf8.count { output.append(utf8[index]) }
+            output.append(0x22)
+            output.append(0x3A)  // :
+        }
         needsComma = true
     }
 
@@ -90,11 +95,8 @@ public struct JSONBuffer: Sendable {
 
     public mutating func member(_ key: String, _ value: String) {
         self.key(key)
-        bytes.append(UInt8(ascii: "\""))
-        for byte in value.utf8 { appendEscaped(byte) }
-        bytes.append(UInt8(ascii: "\""))
+        appendString(value)
     }
-
 
     /// A member whose value is a number with `fractionDigits` decimals, from an integer scaled by 10^digits.
     public mutating func member(_ key: String, scaled value: Int64, fractionDigits: Int) {
@@ -155,19 +157,78 @@ public struct JSONBuffer: Sendable {
             }
             index += length
         }
-        for i in 0..<value.count {
-            let byte = value[i]
-            if valid || byte < 0x80 {
-                appendEscaped(byte)
-            } else {
-                // The text \xNN inside a JSON string is written \\xNN.
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(UInt8(ascii: "x"))
-                appendHexByte(byte)
+        // At most 6 output bytes per input byte (\u00xx); one reservation, then plain writes.
+        bytes.append(addingCapacity: value.count * 6 + 1) { output in
+            for i in 0..<value.count {
+                let byte = value[i]
+                if valid || byte < 0x80 {
+                    Self.writeEscaped(byte, to: &output)
+                } else {
+                    // The text \xNN inside a JSON string is written \\xNN.
+                    output.append(UInt8(ascii: "\\"))
+                    output.append(UInt8(ascii: "\\"))
+                    output.append(UInt8(ascii: "x"))
+                    output.append(Self.hexDigit(byte >> 4))
+                    output.append(Self.hexDigit(byte & 0x0F))
+                }
             }
+            output.append(UInt8(ascii: "\""))
         }
-        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// A member whose value is an array of unsigned integers, `count` of them, each given by `value`.
+    public mutating func member(_ key: String, integers count: Int, _ value: (Int) -> UInt64) {
+        self.key(key)
+        // At most 21 bytes per value ("18446744073709551615,"), plus the brackets.
+        bytes.append(addingCapacity: count * 21 + 2) { output in
+            output.append(UInt8(ascii: "["))
+            for index in 0..<count {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                Self.writeDecimal(value(index), to: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        }
+        needsComma = true
+    }
+
+    private static func writeDecimal(_ value: UInt64, to output: inout OutputSpan<UInt8>) {
+        var divisor: UInt64 = 1
+        while value / divisor >= 10 { divisor *= 10 }
+        var remaining = value
+        while divisor > 0 {
+            output.append(UInt8(ascii: "0") + UInt8(remaining / divisor))
+            remaining %= divisor
+            divisor /= 10
+        }
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+
+    @inline(__always)
+    private static func writeEscaped(_ byte: UInt8, to output: inout OutputSpan<UInt8>) {
+        // RFC 8259 §7, with Suricata's choices: the short forms for \b \t \n \f \r, lowercase \u00xx otherwise.
+        if byte >= 0x20 && byte != 0x22 && byte != 0x5C {
+            output.append(byte)
+            return
+        }
+        output.append(0x5C)  // backslash
+        switch byte {
+        case 0x22, 0x5C: output.append(byte)
+        case 0x08: output.append(0x62)  // b
+        case 0x09: output.append(0x74)  // t
+        case 0x0A: output.append(0x6E)  // n
+        case 0x0C: output.append(0x66)  // f
+        case 0x0D: output.append(0x72)  // r
+        default:
+            output.append(0x75)  // u
+            output.append(0x30)
+            output.append(0x30)
+            output.append(hexDigit(byte >> 4))
+            output.append(hexDigit(byte & 0x0F))
+        }
     }
 
     /// A member whose value is the capture time in Suricata's format, in UTC: `2024-03-05T14:22:01.123456+0000`.
@@ -201,9 +262,14 @@ public struct JSONBuffer: Sendable {
     // MARK: - Scalars
 
     public mutating func appendString(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in value.utf8 { appendEscaped(byte) }
-        bytes.append(UInt8(ascii: "\""))
+        var value = value
+        value.makeContiguousUTF8()
+        let utf8 = value.utf8.span
+        bytes.append(addingCapacity: utf8.count * 6 + 2) { output in
+            output.append(0x22)  // "
+            for index in 0..<utf8.count { Self.writeEscaped(utf8[index], to: &output) }
+            output.append(0x22)
+        }
     }
 
     private mutating func appendLiteral(_ value: String) {

@@ -191,11 +191,9 @@ public final class SensorEngine {
             timestamp: timestamp,
             isTCP: isTCP,
             isModbus: isTCP && configuration.isModbusPort(key.serverPort),
-            reassembly: configuration.reassembly
+            reassembly: configuration.reassembly,
+            modbusLimits: configuration.modbus
         )
-        if flow.isModbus {
-            flow.modbus = ModbusFlowState(limits: configuration.modbus, toServerAtStart: true, toClientAtStart: true)
-        }
         let slot: Int
         if let free = freeSlots.popLast() {
             slot = free
@@ -240,10 +238,10 @@ public final class SensorEngine {
         }
         let bothSides = flow.packets.0 > 0 && flow.packets.1 > 0
         let appProto: FlowEndEvent.AppProto
-        if let modbus = flow.modbus {
-            appProto = flow.modbusRejected ? .failed : (modbus.framers.0.framedADUs + modbus.framers.1.framedADUs > 0 ? .modbus : .none)
+        if flow.modbusRejected {
+            appProto = .failed
         } else {
-            appProto = .none
+            appProto = flow.modbus.framers.0.framedADUs + flow.modbus.framers.1.framedADUs > 0 ? .modbus : .none
         }
         sink.flowEnded(
             FlowEndEvent(
@@ -259,7 +257,7 @@ public final class SensorEngine {
                 state: flow.isClosed ? "closed" : (bothSides ? "established" : "new"),
                 reason: reason,
                 appProto: appProto,
-                transactions: flow.modbus?.transactions ?? 0,
+                transactions: flow.modbus.transactions,
                 gaps: flow.gaps
             )
         )
@@ -354,9 +352,9 @@ public final class SensorEngine {
 flow: Flow, direction: Direction) {
         let limits = configuration.modbus
         if direction == .toServer {
-            flow.modbus!.framers.0 = Modbus.Framer(carriesRequests: true, atStreamStart: false, limits: limits)
+            flow.modbus.framers.0 = Modbus.Framer(carriesRequests: true, atStreamStart: false, limits: limits)
         } else {
-            flow.modbus!.framers.1 = Modbus.Framer(carriesRequests: false, atStreamStart: false, limits: limits)
+            flow.modbus.framers.1 = Modbus.Framer(carriesRequests: false, atStreamStart: false, limits: limits)
         }
     }
 
@@ -394,11 +392,11 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
             detail: "\(length) bytes of the \(side) stream are missing (\(cause)); the Modbus framer resynchronises on the next plausible MBAP header",
             timestamp: timestamp
         )
-        guard flow.modbus != nil else { return }
+        guard flow.isModbus else { return }
         if direction == .toServer {
-            flow.modbus!.framers.0.gap(length: length)
+            flow.modbus.framers.0.gap(length: length)
         } else {
-            flow.modbus!.framers.1.gap(length: length)
+            flow.modbus.framers.1.gap(length: length)
         }
     }
 
@@ -436,8 +434,8 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
             guard !flow.modbusRejected else { return }
             let event =
                 direction == .toServer
-                ? flow.modbus!.framers.0.next(in: chunk, offset: &offset)
-                : flow.modbus!.framers.1.next(in: chunk, offset: &offset)
+                ? flow.modbus.framers.0.next(in: chunk, offset: &offset)
+                : flow.modbus.framers.1.next(in: chunk, offset: &offset)
             switch event {
             case .needMoreData:
                 return
@@ -447,13 +445,13 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
                 do {
                     let bytes =
                         direction == .toServer
-                        ? flow.modbus!.framers.0.bufferedADU : flow.modbus!.framers.1.bufferedADU
+                        ? flow.modbus.framers.0.bufferedADU : flow.modbus.framers.1.bufferedADU
                     handleADU(flow: flow, direction: direction, adu: bytes.span, provisional: provisional, timestamp: timestamp)
                 }
                 if direction == .toServer {
-                    flow.modbus!.framers.0.releaseBufferedADU()
+                    flow.modbus.framers.0.releaseBufferedADU()
                 } else {
-                    flow.modbus!.framers.1.releaseBufferedADU()
+                    flow.modbus.framers.1.releaseBufferedADU()
                 }
             case .invalidHeader(let header, let problems):
                 if problems.contains(.protocolIdentifier) {
@@ -498,37 +496,37 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
         if isRequest {
             let category = message.functionCode.category
             if category == .reserved || category == .publicUnassigned,
-                flow.modbus!.markReported(message.functionCode.rawValue)
+                flow.modbus.markReported(message.functionCode.rawValue)
             {
                 let anomaly: Modbus.Anomaly = category == .reserved ? .reservedFunctionCode : .unassignedFunctionCode
                 let what = category == .reserved ? "reserved (MB Annex A)" : "not assigned in the public range (MB §5.1)"
                 reportModbus(context: flow.context, direction: direction, anomaly: anomaly, header: message.header, function: message.functionCode.rawValue, detail: "function code \(message.functionCode.rawValue) is \(what); reported once per flow", timestamp: timestamp)
             }
-            while let expired = flow.modbus!.tracker.popExpired(now: timestamp) {
+            while let expired = flow.modbus.tracker.popExpired(now: timestamp) {
                 finishUnanswered(flow: flow, request: expired, timestamp: timestamp, reason: "no response within \(configuration.modbus.responseTimeoutMicroseconds / 1_000_000) s of capture time")
             }
-            let result = flow.modbus!.tracker.add(message, adu: adu, packetNumber: currentPacketNumber, timestamp: timestamp, provisional: provisional)
+            let result = flow.modbus.tracker.add(message, adu: adu, packetNumber: currentPacketNumber, timestamp: timestamp, provisional: provisional)
             if result.flooded {
                 reportModbus(context: flow.context, direction: direction, anomaly: .flooded, header: message.header, function: message.functionCode.rawValue, detail: "more than \(configuration.modbus.maxPendingTransactionsPerFlow) requests are waiting for responses in this flow; the oldest are given up", timestamp: timestamp)
             }
-            if result.evicted, let evicted = flow.modbus!.tracker.popEvicted() {
+            if result.evicted, let evicted = flow.modbus.tracker.popEvicted() {
                 // One `flooded` anomaly stands for every request given up while the flow is over its limit.
                 finishUnanswered(flow: flow, request: evicted, timestamp: timestamp, reason: nil)
             }
             return
         }
         // A response.
-        if let index = flow.modbus!.tracker.match(message) {
-            let request = flow.modbus!.tracker.remove(at: index)
+        if let index = flow.modbus.tracker.match(message) {
+            let request = flow.modbus.tracker.remove(at: index)
             if request.provisional || provisional {
-                flow.modbus!.framers.0.confirm()
-                flow.modbus!.framers.1.confirm()
+                flow.modbus.framers.0.confirm()
+                flow.modbus.framers.1.confirm()
             }
             let fits = Modbus.responseMatchesRequest(request: request.message, requestADU: request.adu.span, response: message, responseADU: adu)
             if !fits {
                 reportModbus(context: flow.context, direction: direction, anomaly: .valueMismatch, header: message.header, function: message.functionCode.rawValue, detail: "the response does not fit its request (quantity, byte count, echoed address or value differ)", timestamp: timestamp)
             }
-            flow.modbus!.transactions += 1
+            flow.modbus.transactions += 1
             statistics.modbusTransactions += 1
             sink.modbusTransaction(
                 ModbusTransactionEvent(
@@ -544,7 +542,7 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
                 requestADU: request.adu.span,
                 responseADU: adu
             )
-            flow.modbus!.tracker.recycle(request)
+            flow.modbus.tracker.recycle(request)
             return
         }
         if provisional {
@@ -553,7 +551,7 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
             return
         }
         reportModbus(context: flow.context, direction: direction, anomaly: .unsolicitedResponse, header: message.header, function: message.functionCode.rawValue, detail: "response with transaction identifier \(message.header.transactionIdentifier), unit \(message.header.unitIdentifier), function \(message.functionCode.function.rawValue) matches no pending request", timestamp: timestamp)
-        let number = flow.modbus!.tracker.nextTransactionNumber()
+        let number = flow.modbus.tracker.nextTransactionNumber()
         sink.modbusTransaction(
             ModbusTransactionEvent(
                 flow: flow.context,
@@ -599,7 +597,7 @@ flow: Flow, request: Modbus.PendingRequest, timestamp: CaptureTimestamp, reason:
                 responseADU: Span()
             )
         }
-        flow.modbus!.tracker.recycle(request)
+        flow.modbus.tracker.recycle(request)
     }
 
     /// The Modbus side of a flow's end: flush reassembly, report a stream that ended inside an ADU, and report
@@ -614,15 +612,15 @@ flow: Flow, timestamp: CaptureTimestamp) {
             }
         }
         flow.isClosed = true
-        guard flow.modbus != nil, !flow.modbusRejected else { return }
+        guard !flow.modbusRejected else { return }
         for direction in [Direction.toServer, .toClient] {
             let truncated =
-                direction == .toServer ? flow.modbus!.framers.0.finish() : flow.modbus!.framers.1.finish()
+                direction == .toServer ? flow.modbus.framers.0.finish() : flow.modbus.framers.1.finish()
             if truncated {
                 reportModbus(context: flow.context, direction: direction, anomaly: .truncatedADUAtEOF, header: nil, function: nil, detail: "the stream ended inside an ADU: fewer bytes arrived than its MBAP length declared", timestamp: timestamp)
             }
         }
-        while let request = flow.modbus!.tracker.popOldest() {
+        while let request = flow.modbus.tracker.popOldest() {
             finishUnanswered(flow: flow, request: request, timestamp: timestamp, reason: "the flow ended first")
         }
     }
