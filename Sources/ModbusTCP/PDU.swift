@@ -448,3 +448,73 @@ extension Modbus {
         }
     }
 }
+
+// MARK: - File records (FC 20, 21)
+
+extension Modbus {
+    /// One sub-request or sub-response of Read File Record (MB §6.14) or Write File Record (MB §6.15).
+    ///
+    /// ```
+    /// FC 20 request:   reference type (1) | file number (2) | record number (2) | record length (2)
+    /// FC 20 response:  file response length (1) | reference type (1) | record data (2 x N)
+    /// FC 21 both:      reference type (1) | file number (2) | record number (2) | record length (2) | data (2 x N)
+    /// ```
+    public struct FileRecord: Sendable, Hashable {
+        /// 6 for every defined file (MB §6.14: "The reference type: 1 byte (must be specified as 6)").
+        public var referenceType: UInt8
+        /// Absent in FC 20 responses.
+        public var fileNumber: UInt16?
+        public var recordNumber: UInt16?
+        /// Record length in registers, where the sub-request states it.
+        public var recordLength: UInt16?
+        /// The record's register bytes, within the ADU.
+        public var data: Range<Int>
+
+        public init(referenceType: UInt8, fileNumber: UInt16?, recordNumber: UInt16?, recordLength: UInt16?, data: Range<Int>) {
+            self.referenceType = referenceType
+            self.fileNumber = fileNumber
+            self.recordNumber = recordNumber
+            self.recordLength = recordLength
+            self.data = data
+        }
+
+        /// Reads the file record at `offset` of `adu`, not past `end`.
+        ///
+        /// - Returns: the record and the offset after it, or nil when the bytes left cannot hold one (a
+        ///   truncated or lying byte count: what was read stays valid, the rest is not interpreted).
+        public static func parse(
+            _ adu: borrowing Span<UInt8>,
+            at offset: Int,
+            end: Int,
+            function: FunctionCode,
+            isRequest: Bool
+        ) -> (record: FileRecord, next: Int)? {
+            let end = min(end, adu.count)
+            guard offset >= 0, offset < end else { return nil }
+            if function.rawValue == 20 && !isRequest {
+                let length = Int(adu[offset])
+                guard length >= 1, offset + 1 + length <= end else { return nil }
+                let record = FileRecord(
+                    referenceType: adu[offset + 1],
+                    fileNumber: nil,
+                    recordNumber: nil,
+                    recordLength: nil,
+                    data: (offset + 2)..<(offset + 1 + length)
+                )
+                return (record, offset + 1 + length)
+            }
+            guard end - offset >= 7 else { return nil }
+            let recordLength = adu.loadUInt16BigEndian(at: offset + 5)
+            let dataCount = function.rawValue == 21 ? Int(recordLength) * 2 : 0
+            guard offset + 7 + dataCount <= end else { return nil }
+            let record = FileRecord(
+                referenceType: adu[offset],
+                fileNumber: adu.loadUInt16BigEndian(at: offset + 1),
+                recordNumber: adu.loadUInt16BigEndian(at: offset + 3),
+                recordLength: recordLength,
+                data: (offset + 7)..<(offset + 7 + dataCount)
+            )
+            return (record, offset + 7 + dataCount)
+        }
+    }
+}

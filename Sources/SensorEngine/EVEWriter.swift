@@ -206,7 +206,28 @@ public final class EVEWriter: EngineEventSink {
         case .fifoRequest(let pointer):
             json.member("data", bytesAsString: adu.extracting(message.data))
             json.member("fifo_pointer", Int(pointer))
-        case .none, .raw, .exceptionStatus, .commEventCounter, .commEventLog, .reportServerID, .fileRecord:
+        case .fileRecord(_, let records):
+            json.member("data", bytesAsString: adu.extracting(message.data))
+            json.beginArray("file_records")
+            var offset = records.lowerBound
+            while let (record, next) = Modbus.FileRecord.parse(
+                adu,
+                at: offset,
+                end: records.upperBound,
+                function: message.functionCode,
+                isRequest: message.isRequest
+            ) {
+                json.beginObject()
+                json.member("reference_type", Int(record.referenceType))
+                if let file = record.fileNumber { json.member("file_number", Int(file)) }
+                if let number = record.recordNumber { json.member("record_number", Int(number)) }
+                if let length = record.recordLength { json.member("record_length", Int(length)) }
+                if !record.data.isEmpty { writeRegisters(Modbus.RegisterValues(bytes: record.data), adu: adu) }
+                json.endObject()
+                offset = next
+            }
+            json.endArray()
+        case .none, .raw, .exceptionStatus, .commEventCounter, .commEventLog, .reportServerID:
             json.member("data", bytesAsString: adu.extracting(message.data))
         }
     }

@@ -428,3 +428,44 @@ struct MessageFixture: CustomTestStringConvertible, Sendable {
         #expect(Modbus.ErrorFlags().suricataDescription == "NONE")
     }
 }
+
+@Suite struct FileRecordTests {
+    func records(_ hex: String, isRequest: Bool) throws -> [Modbus.FileRecord] {
+        let adu = FrameBuilder.hex(hex)
+        let message = try Modbus.Message(parsing: adu.span, isRequest: isRequest)
+        guard case .fileRecord(_, let range) = message.fields else { return [] }
+        var result: [Modbus.FileRecord] = []
+        var offset = range.lowerBound
+        while let (record, next) = Modbus.FileRecord.parse(adu.span, at: offset, end: range.upperBound, function: message.functionCode, isRequest: isRequest) {
+            result.append(record)
+            offset = next
+        }
+        return result
+    }
+
+    /// MB §6.14's example: two sub-requests, file 4 record 1 length 2, file 3 record 9 length 2.
+    @Test func readsReadFileRecordSubRequestsAndResponses() throws {
+        let request = try records("0001 0000 0011 01 14 0e  06 0004 0001 0002  06 0003 0009 0002", isRequest: true)
+        #expect(request == [
+            Modbus.FileRecord(referenceType: 6, fileNumber: 4, recordNumber: 1, recordLength: 2, data: 16..<16),
+            Modbus.FileRecord(referenceType: 6, fileNumber: 3, recordNumber: 9, recordLength: 2, data: 23..<23),
+        ])
+        let response = try records("0001 0000 000f 01 14 0c  05 06 0df8 0e6b  05 06 3350 0044", isRequest: false)
+        #expect(response == [
+            Modbus.FileRecord(referenceType: 6, fileNumber: nil, recordNumber: nil, recordLength: nil, data: 11..<15),
+            Modbus.FileRecord(referenceType: 6, fileNumber: nil, recordNumber: nil, recordLength: nil, data: 17..<21),
+        ])
+    }
+
+    /// MB §6.15's example: file 4, record 7, three registers.
+    @Test func readsWriteFileRecordSubRequests() throws {
+        let request = try records("0001 0000 0010 01 15 0d  06 0004 0007 0003 06af 04be 100d", isRequest: true)
+        #expect(request == [Modbus.FileRecord(referenceType: 6, fileNumber: 4, recordNumber: 7, recordLength: 3, data: 16..<22)])
+    }
+
+    @Test func stopsAtASubRequestTheByteCountCannotHold() throws {
+        // The record length says 9 registers; only 1 follows.
+        let request = try records("0001 0000 000c 01 15 09  06 0004 0007 0009 06af", isRequest: true)
+        #expect(request.isEmpty)
+    }
+}
