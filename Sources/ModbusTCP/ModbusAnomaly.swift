@@ -40,7 +40,8 @@ extension Modbus {
         // Suricata's ModbusEvent names (rust/src/modbus/modbus.rs).
         /// MBAP protocol identifier not 0.
         public static let invalidProtocolID = Anomaly(rawValue: "invalid_protocol_id")
-        /// MBAP length outside 2..254, or a PDU whose length does not fit its function.
+        /// MBAP length outside 2..254, or a PDU whose length does not fit its function: shorter than it needs, or
+        /// longer (bytes inside the MBAP length that the function does not use; the MBAP length still frames).
         public static let invalidLength = Anomaly(rawValue: "invalid_length")
         /// A field value out of range.
         public static let invalidValue = Anomaly(rawValue: "invalid_value")
@@ -62,11 +63,6 @@ extension Modbus {
         public static let reservedFunctionCode = Anomaly(rawValue: "reserved_function_code")
         /// A request with a public code not yet assigned, reported once per flow and code.
         public static let unassignedFunctionCode = Anomaly(rawValue: "unassigned_function_code")
-        /// The MBAP length covers more bytes than the function uses; the extra bytes are skipped.
-        public static let pduShorterThanMBAPLength = Anomaly(rawValue: "pdu_shorter_than_mbap_length")
-        /// The MBAP length is in range but disagrees with the function's own length, and the function's length
-        /// is the one the stream confirms; framed by the function's length.
-        public static let mbapLengthMismatch = Anomaly(rawValue: "mbap_length_mismatch")
         /// The stream ended (FIN, RST, end of capture) inside an ADU.
         public static let truncatedADUAtEOF = Anomaly(rawValue: "truncated_adu_at_eof")
         /// A request never answered within the response timeout, or by the end of the flow.

@@ -79,7 +79,7 @@ extension Modbus {
         public var pdu: Range<Int>
         /// The range of the PDU data (after the function code) within the ADU bytes.
         public var data: Range<Int>
-        /// Bytes inside the MBAP length that the function does not use (``Anomaly/pduShorterThanMBAPLength``).
+        /// Bytes inside the MBAP length that the function does not use (reported as ``Anomaly/invalidLength``).
         public var trailingBytes: Int
         /// For an invalid Write Single Coil value, the value.
         public var invalidCoilValue: UInt16?
@@ -93,7 +93,6 @@ extension Modbus {
             if errorFlags.contains(.dataValue) && invalidCoilValue == nil { list.append(.invalidValue) }
             if errorFlags.contains(.functionCode) { list.append(.invalidFunctionCode) }
             if errorFlags.contains(.exceptionCode) { list.append(.invalidExceptionCode) }
-            if trailingBytes > 0 { list.append(.pduShorterThanMBAPLength) }
             return list
         }
     }

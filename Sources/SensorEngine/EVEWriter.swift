@@ -60,7 +60,9 @@ public final class EVEWriter: EngineEventSink {
             json.member("dest_port", Int(key.clientPort))
         }
         json.member("proto", Self.protoName(key.ipProtocol))
-        if packetNumber != nil { json.member("pkt_src", "wire/pcap") }
+        // Records a packet completed name it; those raised when a flow ends (timeout, end of capture) have no
+        // packet, as Suricata's flow-timeout pseudo packets have none.
+        if let packetNumber { json.member("pkt_src", packetNumber > 0 ? "wire/pcap" : "stream (flow timeout)") }
         if let appProto { json.member("app_proto", appProto) }
     }
 
@@ -397,7 +399,7 @@ public final class EVEWriter: EngineEventSink {
         json.member("state", event.state)
         json.member("reason", event.reason.rawValue)
         json.member("alerted", false)
-        if event.transactions > 0 { json.member("tx_cnt", event.transactions) }
+        if event.appProto == .modbus { json.member("tx_cnt", event.transactions) }
         if event.gaps > 0 { json.member("gaps", event.gaps) }
         json.endObject()
         if event.flow.key.ipProtocol == 6 {
@@ -414,6 +416,7 @@ public final class EVEWriter: EngineEventSink {
             if all.contains(.urg) { json.member("urg", true) }
             if all.contains(.ece) { json.member("ecn", true) }
             if all.contains(.cwr) { json.member("cwr", true) }
+            json.member("state", event.state == "closed" ? "closed" : event.state == "established" ? "established" : "syn_sent")
             json.endObject()
         }
         endRecord()

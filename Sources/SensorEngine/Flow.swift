@@ -57,6 +57,8 @@ final class Flow {
     @safe @exclusivity(unchecked) var started: (Bool, Bool) = (false, false)
     /// Closed by RST or FIN in both directions; the flow lingers for late packets.
     @safe @exclusivity(unchecked) var isClosed = false
+    /// The Modbus side is over: reassembly flushed, pending requests reported.
+    @safe @exclusivity(unchecked) var modbusFinished = false
     @safe @exclusivity(unchecked) var isModbus: Bool
     @safe @exclusivity(unchecked) var modbus: ModbusFlowState
     /// The flow's bytes are not Modbus: decoding stopped (kept outside `modbus` so that checking it copies nothing).

@@ -108,8 +108,13 @@ public final class SensorEngine {
         } else {
             flow.tcpFlags.1.formUnion(packet.tcpFlags)
         }
-        guard flow.isModbus, !flow.isClosed else { return }
-        processTCP(flow: flow, direction: direction, packet: packet, frame: frame, timestamp: timestamp)
+        if flow.isModbus && !flow.modbusFinished {
+            processTCP(flow: flow, direction: direction, packet: packet, frame: frame, timestamp: timestamp)
+        }
+        // Closed: a RST, or a FIN from each side (RFC 9293 §3.6). A closed flow lingers for late packets.
+        if packet.tcpFlags.contains(.rst) || (flow.tcpFlags.0.contains(.fin) && flow.tcpFlags.1.contains(.fin)) {
+            flow.isClosed = true
+        }
     }
 
     private static func decodeErrorName(_ error: WireError) -> String {
@@ -233,8 +238,8 @@ public final class SensorEngine {
 
     private func endFlow(slot: Int, reason: FlowEndEvent.Reason) {
         guard let flow = flows[slot] else { return }
-        if flow.isModbus && !flow.isClosed {
-            closeModbus(flow: flow, timestamp: flow.lastTimestamp)
+        if flow.isModbus && !flow.modbusFinished {
+            closeModbus(flow: flow, timestamp: flow.lastTimestamp, packetNumber: nil, cause: .flowEnded(reason))
         }
         let bothSides = flow.packets.0 > 0 && flow.packets.1 > 0
         let appProto: FlowEndEvent.AppProto
@@ -344,7 +349,7 @@ public final class SensorEngine {
             drainBuffered(flow: flow, direction: direction, timestamp: timestamp)
         }
         if flags.contains(.rst) || (flow.streams.0.isClosed && flow.streams.1.isClosed) {
-            closeModbus(flow: flow, timestamp: timestamp)
+            closeModbus(flow: flow, timestamp: timestamp, packetNumber: packetNumber, cause: .connectionClosed)
         }
     }
 
@@ -389,7 +394,7 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
             context: flow.context,
             direction: direction,
             event: "stream.reassembly_seq_gap",
-            detail: "\(length) bytes of the \(side) stream are missing (\(cause)); the Modbus framer resynchronises on the next plausible MBAP header",
+            detail: "\(length) byte\(length == 1 ? "" : "s") of the \(side) stream \(length == 1 ? "is" : "are") missing (\(cause)); the Modbus framer resynchronises on the next plausible MBAP header",
             timestamp: timestamp
         )
         guard flow.isModbus else { return }
@@ -464,7 +469,7 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
                 continue
             case .notModbus:
                 flow.modbusRejected = true
-                reportModbus(context: flow.context, direction: direction, anomaly: .protocolMismatchOnModbusPort, header: nil, function: nil, detail: "traffic on Modbus port \(flow.context.key.serverPort) does not start with a valid MBAP header (protocol identifier 0, length 2..254): not Modbus; not decoded as Modbus", timestamp: timestamp)
+                reportModbus(context: flow.context, direction: direction, anomaly: .protocolMismatchOnModbusPort, header: nil, function: nil, detail: "traffic on Modbus port \(flow.context.key.serverPort) never formed a Modbus/TCP ADU (MBAP protocol identifier 0, length 2..254, a plausible function code): not Modbus, so not decoded as Modbus", timestamp: timestamp)
                 return
             }
         }
@@ -490,7 +495,7 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
                 statistics.modbusExceptionsByCode[Int(code.rawValue)] += 1
             }
         }
-        if !message.errorFlags.isEmpty || message.trailingBytes > 0 {
+        if !message.errorFlags.isEmpty {
             reportMessageAnomalies(context: flow.context, direction: direction, message: message, timestamp: timestamp)
         }
         if isRequest {
@@ -552,6 +557,7 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
         }
         reportModbus(context: flow.context, direction: direction, anomaly: .unsolicitedResponse, header: message.header, function: message.functionCode.rawValue, detail: "response with transaction identifier \(message.header.transactionIdentifier), unit \(message.header.unitIdentifier), function \(message.functionCode.function.rawValue) matches no pending request", timestamp: timestamp)
         let number = flow.modbus.tracker.nextTransactionNumber()
+        flow.modbus.transactions += 1
         sink.modbusTransaction(
             ModbusTransactionEvent(
                 flow: flow.context,
@@ -572,16 +578,20 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
     /// anomaly (none when `reason` is nil: a flood's evictions are reported once, as `flooded`), or, for an ADU
     /// found after a gap and never confirmed, only as `unverified_adu_discarded`.
     private func finishUnanswered(
-flow: Flow, request: Modbus.PendingRequest, timestamp: CaptureTimestamp, reason: String?) {
+        flow: Flow,
+        request: Modbus.PendingRequest,
+        timestamp: CaptureTimestamp,
+        reason: String?
+    ) {
         let header = request.message.header
+        let function = request.message.functionCode.rawValue
+        let what = "transaction \(header.transactionIdentifier), unit \(header.unitIdentifier), function \(function), packet \(request.packetNumber)"
         if request.provisional {
             statistics.modbusUnverifiedDiscarded += 1
-            reportModbus(context: flow.context, direction: .toServer, anomaly: .unverifiedADUDiscarded, header: header, function: request.message.functionCode.rawValue, detail: "after a capture gap, bytes that look like a request (transaction \(header.transactionIdentifier), function \(request.message.functionCode.rawValue)) were never answered; they may be the middle of a lost ADU, so they are not reported as a transaction", timestamp: timestamp, packetNumber: request.packetNumber)
+            reportModbus(context: flow.context, direction: .toServer, anomaly: .unverifiedADUDiscarded, header: header, function: function, detail: "after a capture gap, bytes that look like a request (\(what)) were never answered; they may be the middle of a lost ADU, so they are not reported as a transaction", timestamp: timestamp)
         } else {
             statistics.modbusUnanswered += 1
-            if let reason {
-                reportModbus(context: flow.context, direction: .toServer, anomaly: .unansweredRequest, header: header, function: request.message.functionCode.rawValue, detail: "request (transaction \(header.transactionIdentifier), unit \(header.unitIdentifier), function \(request.message.functionCode.rawValue)) got no response: \(reason)", timestamp: timestamp, packetNumber: request.packetNumber)
-            }
+            flow.modbus.transactions += 1
             sink.modbusTransaction(
                 ModbusTransactionEvent(
                     flow: flow.context,
@@ -596,22 +606,38 @@ flow: Flow, request: Modbus.PendingRequest, timestamp: CaptureTimestamp, reason:
                 requestADU: request.adu.span,
                 responseADU: Span()
             )
+            if let reason {
+                reportModbus(context: flow.context, direction: .toServer, anomaly: .unansweredRequest, header: header, function: function, detail: "request (\(what)) got no response: \(reason)", timestamp: timestamp)
+            }
         }
         flow.modbus.tracker.recycle(request)
     }
 
+    /// Why the Modbus side of a flow ends.
+    private enum ModbusEnding {
+        /// FIN from both sides, or RST, in the packet being processed.
+        case connectionClosed
+        /// The flow left the table: idle timeout, eviction, port reuse, or the end of the capture.
+        case flowEnded(FlowEndEvent.Reason)
+    }
+
     /// The Modbus side of a flow's end: flush reassembly, report a stream that ended inside an ADU, and report
     /// the requests never answered.
-    private func closeModbus(
-flow: Flow, timestamp: CaptureTimestamp) {
-        guard flow.isModbus, !flow.isClosed else { return }
+    ///
+    /// - Parameter packetNumber: the packet that ended it, or nil when no packet did (timeouts, the end of the
+    ///   capture): records then carry no `pcap_cnt`, as Suricata's flow-timeout records do not.
+    private func closeModbus(flow: Flow, timestamp: CaptureTimestamp, packetNumber: UInt64?, cause: ModbusEnding) {
+        guard flow.isModbus, !flow.modbusFinished else { return }
+        let savedPacketNumber = currentPacketNumber
+        currentPacketNumber = packetNumber ?? 0
+        defer { currentPacketNumber = savedPacketNumber }
         for direction in [Direction.toServer, .toClient] {
             let action = direction == .toServer ? flow.streams.0.finish() : flow.streams.1.finish()
             if action.hasBufferedData {
                 drainBuffered(flow: flow, direction: direction, timestamp: timestamp)
             }
         }
-        flow.isClosed = true
+        flow.modbusFinished = true
         guard !flow.modbusRejected else { return }
         for direction in [Direction.toServer, .toClient] {
             let truncated =
@@ -620,8 +646,24 @@ flow: Flow, timestamp: CaptureTimestamp) {
                 reportModbus(context: flow.context, direction: direction, anomaly: .truncatedADUAtEOF, header: nil, function: nil, detail: "the stream ended inside an ADU: fewer bytes arrived than its MBAP length declared", timestamp: timestamp)
             }
         }
+        let timeout = configuration.modbus.responseTimeoutMicroseconds
         while let request = flow.modbus.tracker.popOldest() {
-            finishUnanswered(flow: flow, request: request, timestamp: timestamp, reason: "the flow ended first")
+            let reason: String?
+            switch cause {
+            case .connectionClosed:
+                reason = "the connection closed first"
+            case .flowEnded(.shutdown):
+                // Still within its response time when the capture ended: in flight, not unanswered.
+                reason = timestamp.microseconds(since: request.timestamp) > timeout
+                    ? "no response within \(timeout / 1_000_000) s before the capture ended" : nil
+            case .flowEnded(.timeout):
+                reason = "the flow went idle (no packets for \(configuration.flowIdleTimeoutSeconds) s)"
+            case .flowEnded(.forced):
+                reason = "the flow was evicted from the full flow table"
+            case .flowEnded(.tcpReuse):
+                reason = "a new connection reused the flow's addresses and ports"
+            }
+            finishUnanswered(flow: flow, request: request, timestamp: timestamp, reason: reason)
         }
     }
 
@@ -631,12 +673,16 @@ flow: Flow, timestamp: CaptureTimestamp) {
             let detail: String
             switch anomaly {
             case .invalidProtocolID: detail = "MBAP protocol identifier is \(message.header.protocolIdentifier), not 0"
-            case .invalidLength: detail = "the PDU's length does not fit function \(fc) (MBAP length \(message.header.length))"
+            case .invalidLength:
+                let trailing = message.trailingBytes
+                detail =
+                    trailing > 0
+                    ? "the MBAP length (\(message.header.length)) covers \(trailing) byte\(trailing == 1 ? "" : "s") more than function \(fc) uses; framed by the MBAP length (MB-TCP §3.1.3)"
+                    : "the PDU's length does not fit function \(fc) (MBAP length \(message.header.length))"
             case .invalidCoilValue: detail = "Write Single Coil value 0x\(String(message.invalidCoilValue ?? 0, radix: 16)) is neither 0x0000 nor 0xFF00 (MB §6.5)"
             case .invalidValue: detail = "a field of function \(fc) is out of range (quantity 0 or over the limit, or a byte count that does not agree, MB §6)"
             case .invalidFunctionCode: detail = "request with function code \(fc): 0 and 128..255 are not valid request codes"
             case .invalidExceptionCode: detail = "exception response with an undefined exception code (MB §7)"
-            case .pduShorterThanMBAPLength: detail = "the MBAP length covers \(message.trailingBytes) bytes more than function \(fc) uses; framed by the MBAP length"
             default: detail = anomaly.rawValue
             }
             reportModbus(context: context, direction: direction, anomaly: anomaly, header: message.header, function: fc, detail: detail, timestamp: timestamp)

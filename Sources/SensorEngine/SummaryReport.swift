@@ -17,8 +17,9 @@ public enum SummaryReport {
         elapsedSeconds: Double?
     ) -> String {
         var lines: [String] = []
-        var first = "replayed \(files) file\(files == 1 ? "" : "s"): \(statistics.packets) packets, \(statistics.bytes) bytes"
-        if let elapsedSeconds, elapsedSeconds > 0 {
+        var first = "replayed \(plural(files, "file")): \(plural(statistics.packets, "packet")), \(plural(statistics.bytes, "byte"))"
+        // Throughput means little for a run shorter than 10 ms.
+        if let elapsedSeconds, elapsedSeconds >= 0.01 {
             let rate = Double(statistics.packets) / elapsedSeconds
             let megabytes = Double(statistics.bytes) / elapsedSeconds / 1_000_000
             first += " in \(format(elapsedSeconds, 3)) s (\(Int(rate)) packets/s, \(format(megabytes, 1)) MB/s)"
@@ -38,8 +39,8 @@ public enum SummaryReport {
                 + "\(statistics.flowsTimedOut) timed out)"
         )
         lines.append(
-            "  modbus: \(statistics.modbusRequests) requests, \(statistics.modbusResponses) responses, "
-                + "\(statistics.modbusTransactions) transactions paired"
+            "  modbus: \(plural(statistics.modbusRequests, "request")), \(plural(statistics.modbusResponses, "response")), "
+                + "\(plural(statistics.modbusTransactions, "transaction")) paired"
                 + (statistics.modbusUnverifiedDiscarded > 0
                     ? ", \(statistics.modbusUnverifiedDiscarded) unverified ADUs after gaps discarded" : "")
         )
@@ -51,11 +52,12 @@ public enum SummaryReport {
         }
         var exceptions: [String] = []
         for (code, count) in statistics.modbusExceptionsByCode.enumerated() where count > 0 {
-            exceptions.append("\(Modbus.ExceptionCode(UInt8(code))) \(count)")
+            let exception = Modbus.ExceptionCode(UInt8(code))
+            exceptions.append("\(exception.specificationName ?? "unknown") (\(code)): \(count)")
         }
         if !exceptions.isEmpty { lines.append("  exceptions: " + exceptions.joined(separator: ", ")) }
         lines.append(
-            "  tcp streams: \(statistics.streamGaps) gaps (\(statistics.streamGapBytes) bytes), "
+            "  tcp streams: \(plural(statistics.streamGaps, "gap")) (\(plural(statistics.streamGapBytes, "byte"))), "
                 + "\(statistics.streamRetransmissions) retransmissions, \(statistics.streamOutOfOrderSegments) out of order, "
                 + "\(statistics.streamOverlapMismatches) overlaps with different data"
         )
@@ -68,15 +70,16 @@ public enum SummaryReport {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    private static func plural(_ count: Int, _ noun: String) -> String {
+        "\(count) \(noun)\(count == 1 ? "" : "s")"
+    }
+
     private static func functionList(_ counts: [Int]) -> String? {
         var parts: [String] = []
         for (code, count) in counts.enumerated() where count > 0 {
             let function = Modbus.FunctionCode(UInt8(code))
-            if let name = function.specificationName {
-                parts.append("\(code) \(name) \(count)")
-            } else {
-                parts.append("\(code) \(count)")
-            }
+            let name = function.specificationName ?? (function.category == .userDefined ? "user-defined" : function.category == .reserved ? "reserved" : "unassigned")
+            parts.append("\(name) (\(code)): \(count)")
         }
         return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }

@@ -36,13 +36,15 @@ public final class TextWriter: EngineEventSink {
     private static func time(_ timestamp: CaptureTimestamp) -> String {
         var buffer = JSONBuffer(capacity: 32)
         buffer.appendTimestamp(timestamp)
-        // 2024-01-01T00:00:00.010000+0000 -> 2024-01-01 00:00:00.010
+        // 2024-01-01T00:00:00.010000+0000 -> 2024-01-01T00:00:00.010Z (UTC, millisecond precision)
         let text = String(decoding: buffer.bytes, as: UTF8.self)
-        return String(text.prefix(23)).replacingFirst("T", with: " ")
+        return String(text.prefix(23)) + "Z"
     }
 
-    private static func endpoints(_ key: FlowKey) -> String {
-        "\(key.clientAddress):\(key.clientPort) -> \(key.serverAddress):\(key.serverPort)"
+    private static func endpoints(_ key: FlowKey, _ direction: Direction = .toServer) -> String {
+        let client = "\(key.clientAddress):\(key.clientPort)"
+        let server = "\(key.serverAddress):\(key.serverPort)"
+        return direction == .toServer ? "\(client) -> \(server)" : "\(server) -> \(client)"
     }
 
     public func modbusTransaction(
@@ -54,7 +56,7 @@ public final class TextWriter: EngineEventSink {
         guard let any else { return }
         var text = "\(Self.time(event.requestTimestamp ?? event.timestamp)) \(Self.endpoints(event.flow.key))"
         text += " unit \(any.header.unitIdentifier) tid \(any.header.transactionIdentifier) "
-        text += any.functionCode.function.specificationName ?? "function \(any.functionCode.function.rawValue)"
+        text += any.functionCode.function.specificationName ?? "function \(any.functionCode.function)"
         if let request = event.request {
             text += describe(request, adu: requestADU, request: nil)
         } else {
@@ -66,7 +68,10 @@ public final class TextWriter: EngineEventSink {
             text += " => no response"
         }
         if let latency = event.latencyMicroseconds {
-            text += " \(Double(latency) / 1000) ms"
+            let sign = latency < 0 ? "-" : ""
+            let magnitude = latency.magnitude
+            let fraction = String(magnitude % 1000)
+            text += " \(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction) ms"
         }
         emit(text)
     }
@@ -116,12 +121,7 @@ public final class TextWriter: EngineEventSink {
             while offset + 2 <= objects.upperBound {
                 let length = Int(adu[offset + 1])
                 let end = min(offset + 2 + length, objects.upperBound)
-                var value = ""
-                for index in (offset + 2)..<end {
-                    let byte = adu[index]
-                    value.unicodeScalars.append(Unicode.Scalar(byte >= 0x20 && byte < 0x7F ? byte : UInt8(ascii: "?")))
-                }
-                parts.append("\(adu[offset])=\"\(value)\"")
+                parts.append("\(adu[offset])=\"\(Self.printable(adu, (offset + 2)..<end))\"")
                 offset = end
             }
             return " \(count) objects: " + parts.joined(separator: ", ")
@@ -132,14 +132,25 @@ public final class TextWriter: EngineEventSink {
             return " \(fifoCount) values " + list(registers.count) { "\(registers.value(at: $0, in: adu))" }
         case .none:
             return ""
-        case .raw(let data), .mei(_, let data), .fileRecord(_, let data), .reportServerID(_, let data),
-            .commEventLog(_, _, _, _, let data):
-            return " \(data.count) data bytes"
+        case .reportServerID(_, let data):
+            return " server ID \"\(Self.printable(adu, data))\""
+        case .raw(let data), .mei(_, let data), .fileRecord(_, let data), .commEventLog(_, _, _, _, let data):
+            return data.isEmpty ? "" : " \(data.count) data byte\(data.count == 1 ? "" : "s")"
         case .exceptionStatus(let status):
             return " status 0x\(String(status, radix: 16))"
         case .commEventCounter(let status, let count):
             return " status 0x\(String(status, radix: 16)) events \(count)"
         }
+    }
+
+    /// The bytes as text, with `?` for anything not printable ASCII.
+    private static func printable(_ adu: borrowing Span<UInt8>, _ range: Range<Int>) -> String {
+        var value = ""
+        for index in range {
+            let byte = adu[index]
+            value.unicodeScalars.append(Unicode.Scalar(byte >= 0x20 && byte < 0x7F ? byte : UInt8(ascii: "?")))
+        }
+        return value
     }
 
     private func list(_ count: Int, _ element: (Int) -> String) -> String {
@@ -150,7 +161,7 @@ public final class TextWriter: EngineEventSink {
     }
 
     public func anomaly(_ event: AnomalyEvent) {
-        emit("\(Self.time(event.timestamp)) \(Self.endpoints(event.flow.key)) ! \(event.name): \(event.detail)")
+        emit("\(Self.time(event.timestamp)) \(Self.endpoints(event.flow.key, event.direction)) ! \(event.name): \(event.detail)")
     }
 
     public func flowEnded(_ event: FlowEndEvent) {}
@@ -160,14 +171,5 @@ extension JSONBuffer {
     /// Appends one byte with no JSON escaping (plain-text output).
     mutating func appendRaw(_ byte: UInt8) {
         appendBytes(byte)
-    }
-}
-
-extension String {
-    func replacingFirst(_ target: Character, with replacement: Character) -> String {
-        guard let index = firstIndex(of: target) else { return self }
-        var copy = self
-        copy.replaceSubrange(index...index, with: String(replacement))
-        return copy
     }
 }

@@ -67,8 +67,8 @@ struct ReplayCommandTests {
         #expect(text.lines.contains { $0.contains("tid 16 Write Single Register 1 = 5000 => exception 3 (ILLEGAL DATA VALUE)") })
         let summary = try otsensor(["replay", "--format", "summary", plant])
         #expect(summary.output.isEmpty)
-        #expect(summary.error.contains("requests by function: 1 Read Coils 6, 2 Read Discrete Inputs 6, 3 Read Holding Registers 8"))
-        #expect(summary.error.contains("exceptions: 2 (ILLEGAL DATA ADDRESS) 2, 3 (ILLEGAL DATA VALUE) 1"))
+        #expect(summary.error.contains("requests by function: Read Coils (1): 6, Read Discrete Inputs (2): 6, Read Holding Registers (3): 8"))
+        #expect(summary.error.contains("exceptions: ILLEGAL DATA ADDRESS (2): 2, ILLEGAL DATA VALUE (3): 1"))
     }
 
     @Test func readsStandardInputLikeAFile() throws {
