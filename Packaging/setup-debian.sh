@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Installs what OTSensor needs to build and test on Debian 12, where missing: libpcap-dev (the capture library,
-# through pkg-config), pkg-config, python3 with PyYAML (test helpers that read the shared expectations), and
-# tcpdump/iproute2 (capture tools used by the recording scripts). The Swift 6.3 toolchain must already be on
-# PATH (swift.org's Debian build, /opt/swift here): it is not in Debian's archive.
+# Installs what OTSensor needs on Debian 12, where missing. To build: libpcap-dev (the capture library, found
+# through pkg-config) and pkg-config. With --tests, also what the test suite uses: python3 with PyYAML (the
+# shared fault-case and suricata-verify helpers) and tcpdump (the scripts that record the project's captures).
+# The Swift 6.3 toolchain must already be on PATH or in /opt/swift (swift.org's Debian build): it is not in
+# Debian's archive. SwiftPM then needs swift-argument-parser from its package source (here, the local mirror).
 set -euo pipefail
 
 need=()
 dpkg -s libpcap-dev >/dev/null 2>&1 || need+=(libpcap-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
-command -v python3 >/dev/null 2>&1 || need+=(python3)
-python3 -c 'import yaml' >/dev/null 2>&1 || need+=(python3-yaml)
-command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+if [[ ${1:-} == --tests ]]; then
+    command -v python3 >/dev/null 2>&1 || need+=(python3)
+    python3 -c 'import yaml' >/dev/null 2>&1 || need+=(python3-yaml)
+    command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+fi
 
 if ((${#need[@]})); then
     sudo=""

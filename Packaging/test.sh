@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
-Packaging/setup-debian.sh
+Packaging/setup-debian.sh --tests
 
 echo "== hot-path modules import no Foundation"
 if grep -rlE '^\s*(public |internal |@preconcurrency )?import (Foundation|FoundationEssentials)' \

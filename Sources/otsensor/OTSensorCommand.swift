@@ -7,7 +7,7 @@ struct OTSensorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "otsensor",
         abstract: "Passive network sensor for industrial control networks (Modbus/TCP).",
-        version: OTSensorVersion.current,
+        version: "otsensor \(OTSensorVersion.current)",
         subcommands: [Replay.self, Version.self],
         defaultSubcommand: nil
     )

@@ -47,6 +47,7 @@ struct Replay: ParsableCommand {
         guard !files.isEmpty else { throw ValidationError("give at least one capture file") }
         guard maxFlows > 0 else { throw ValidationError("--max-flows must be positive") }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
+        if modbusPorts.contains(0) { throw ValidationError("--modbus-port must be 1...65535") }
     }
 
     func run() throws {
@@ -65,7 +66,10 @@ struct Replay: ParsableCommand {
                 if error.operation == "filter" {
                     StandardError.write("otsensor: invalid filter '\(filter ?? "")': \(error.message)\n")
                 } else {
-                    StandardError.write("otsensor: cannot read '\(path)': \(error.message)\n")
+                    // libpcap's messages often start with the path already.
+                    var message = error.message
+                    if message.hasPrefix(path + ": ") { message.removeFirst(path.count + 2) }
+                    StandardError.write("otsensor: cannot read '\(path)': \(message)\n")
                 }
                 throw ExitCode(2)
             }
@@ -91,18 +95,35 @@ struct Replay: ParsableCommand {
             flush = {}
         }
         let engine = SensorEngine(configuration: configuration, sink: sink)
-        let progress = ProgressBar(enabled: !noProgress && StandardError.isTerminal, paths: files)
+        // The bar is drawn only when records go elsewhere: on a shared terminal it would tangle with them.
+        let progress = ProgressBar(
+            enabled: !noProgress && StandardError.isTerminal && !Terminal.standardOutputIsTerminal,
+            paths: files
+        )
         var readStatistics = CaptureReadStatistics()
         let started = Date()
         var exitCode: Int32 = 0
+        var latest: CaptureTimestamp?
+        var previousPath = ""
         for capture in captures {
             let linkType = LinkType(rawValue: capture.linkType)
             progress.begin(capture.path)
+            var first = true
             do {
                 let end = try capture.forEachPacket(statistics: &readStatistics) { frame, timestamp, _ in
+                    if first, let latest, timestamp < latest {
+                        progress.clear()
+                        StandardError.write(
+                            "otsensor: warning: '\(capture.path)' starts before '\(previousPath)' ends; "
+                                + "timeouts follow the latest capture time seen\n"
+                        )
+                    }
+                    first = false
+                    if latest.map({ timestamp > $0 }) ?? true { latest = timestamp }
                     engine.process(frame: frame, timestamp: timestamp, linkType: linkType)
                     progress.tick(packets: engine.statistics.packets, bytes: engine.statistics.bytes)
                 }
+                previousPath = capture.path
                 if case .truncated(let message) = end {
                     progress.clear()
                     StandardError.write(
@@ -129,7 +150,10 @@ struct Replay: ParsableCommand {
                 elapsedSeconds: elapsed
             )
         )
-        if output.failed { throw ExitCode(1) }
+        if let failure = output.failure {
+            StandardError.write("otsensor: cannot write the output: \(failure)\n")
+            throw ExitCode(1)
+        }
         if exitCode != 0 { throw ExitCode(exitCode) }
     }
 }

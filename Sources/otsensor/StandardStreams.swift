@@ -8,14 +8,15 @@ import Glibc
 
 /// Standard output as a record output.
 final class StandardOutput: RecordOutput {
-    private(set) var failed = false
+    /// Why writing failed (disk full, a closed pipe); later writes are dropped.
+    private(set) var failure: String?
 
     func write(_ bytes: [UInt8]) {
-        guard !failed else { return }
+        guard failure == nil else { return }
         do {
             try FileHandle.standardOutput.write(contentsOf: Data(bytes))
         } catch {
-            failed = true
+            failure = "\(error.localizedDescription)"
         }
     }
 }

@@ -7,7 +7,7 @@ import Testing
 /// Every Modbus capture in `../shared/pcaps`: the requests and responses per function code and the exception
 /// codes we decode equal what tshark 4.0 decodes (recorded in `Expected/tshark-modbus.json` by
 /// `Expected/make-tshark-expectations.py`; tests do not run tshark), except where tshark is shown wrong below.
-@Suite(.enabled(if: SharedData.hasPcaps, "../shared/pcaps is absent (set OTSENSOR_PCAPS)"))
+@Suite(.enabled(if: SharedData.hasPcaps, "the shared captures are absent: set OTSENSOR_PCAPS or put them at ../shared/pcaps"))
 struct SharedCaptureConformanceTests {
     struct TsharkFigures {
         var requests: [Int: Int]

@@ -6,7 +6,7 @@ import Testing
 
 /// Every Modbus fault case of `../shared/cases` (bugs other tools had), replayed as a user would, with the
 /// right values asserted. Each test names the whole kind of fault its fix covers.
-@Suite(.enabled(if: SharedData.hasCases, "../shared/cases is absent (set OTSENSOR_CASES)"))
+@Suite(.enabled(if: SharedData.hasCases, "the shared fault cases are absent: set OTSENSOR_CASES or put them at ../shared/cases"))
 struct ModbusFaultCaseTests {
     func replay(_ id: String) throws -> ReplayResult {
         let folder = try #require(SharedData.caseCaptures, "case2pcap.py could not write the case captures")
