@@ -18,8 +18,6 @@ public import WireFormat
 public struct StreamReassembler: Sendable {
     /// What the caller does with one segment's result.
     public struct Action: Sendable, Equatable {
-        /// Bytes lost before this segment's data; report and skip them before delivering.
-        public var gapBefore: Int = 0
         /// The range of the segment's payload to deliver now, in order (may be empty).
         public var deliver: Range<Int> = 0..<0
         /// Bytes the headers declared but the capture cut off (snapshot length); a gap after `deliver`.

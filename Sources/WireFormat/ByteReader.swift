@@ -61,6 +61,7 @@ public struct ByteReader: Sendable {
     @inlinable
     @discardableResult
     public mutating func skip(_ count: Int, in bytes: borrowing Span<UInt8>) throws(WireError) -> Range<Int> {
+        precondition(count >= 0, "internal inconsistency: a negative byte count reached ByteReader.skip")
         try require(count, in: bytes)
         let range = offset..<(offset + count)
         offset += count

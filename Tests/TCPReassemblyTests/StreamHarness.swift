@@ -20,7 +20,6 @@ enum StreamPiece: Equatable, Sendable, CustomStringConvertible {
 /// its position.
 struct ActionValues: Equatable, Sendable {
     var deliver: Range<Int>? = nil
-    var gapBefore = 0
     var gapAfter = 0
     var hasBufferedData = false
     var anomalies: StreamAnomalies = []
@@ -31,7 +30,6 @@ extension ActionValues {
     init(_ action: StreamReassembler.Action) {
         self.init(
             deliver: action.deliver.isEmpty ? nil : action.deliver,
-            gapBefore: action.gapBefore,
             gapAfter: action.gapAfter,
             hasBufferedData: action.hasBufferedData,
             anomalies: action.anomalies,
@@ -95,7 +93,6 @@ struct StreamHarness {
             "deliver \(action.deliver) lies outside the \(payload.count)-byte payload",
             sourceLocation: sourceLocation
         )
-        append(.gap(action.gapBefore))
         if inBounds { append(.data(Array(payload[action.deliver]))) }
         append(.gap(action.gapAfter))
         if action.hasBufferedData { drain() }
