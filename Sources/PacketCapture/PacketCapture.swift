@@ -33,6 +33,8 @@ public struct CaptureReadStatistics: Sendable, Equatable {
     public var capturedBytes = 0
     /// Packets whose captured length is below their original length (cut at the snapshot length).
     public var truncatedBySnapshotLength = 0
+    /// Packets whose time lies outside 1970-9999 (``CaptureTimestamp/validSeconds``): clamped to the nearest end.
+    public var timestampsOutOfRange = 0
     public init() {}
 }
 
@@ -112,8 +114,10 @@ public final class OfflineCapture {
                 guard let header = unsafe header, let data = unsafe data else { continue }
                 let captured = Int(unsafe header.pointee.caplen)
                 let original = Int(unsafe header.pointee.len)
+                let seconds = Int64(unsafe header.pointee.ts.tv_sec)
+                if !CaptureTimestamp.validSeconds.contains(seconds) { statistics.timestampsOutOfRange += 1 }
                 let timestamp = CaptureTimestamp(
-                    seconds: Int64(unsafe header.pointee.ts.tv_sec),
+                    seconds: seconds,
                     microseconds: Int32(truncatingIfNeeded: unsafe header.pointee.ts.tv_usec)
                 )
                 statistics.packets += 1

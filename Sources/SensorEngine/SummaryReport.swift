@@ -14,6 +14,7 @@ public enum SummaryReport {
         _ statistics: EngineStatistics,
         files: Int,
         truncatedBySnapshotLength: Int,
+        timestampsOutOfRange: Int = 0,
         elapsedSeconds: Double?
     ) -> String {
         var lines: [String] = []
@@ -30,6 +31,9 @@ public enum SummaryReport {
                 + "\(statistics.udpPackets) UDP, \(statistics.nonIPFrames) not IP, \(statistics.ipFragments) IP fragments "
                 + "(not reassembled), \(truncatedBySnapshotLength) cut by the snapshot length"
         )
+        if timestampsOutOfRange > 0 {
+            lines.append("  timestamps outside 1970-9999, clamped: \(timestampsOutOfRange)")
+        }
         if !statistics.decodeErrors.isEmpty {
             let errors = statistics.decodeErrors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             lines.append("  undecodable frames: " + errors.joined(separator: ", "))

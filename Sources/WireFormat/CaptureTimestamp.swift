@@ -5,7 +5,15 @@
 ///
 /// All protocol and detection timing uses this, never the wall clock, so replaying a capture is deterministic
 /// (STYLE.md §5). Microsecond resolution is what pcap gives and what Suricata's EVE timestamps show.
+///
+/// Seconds are kept within ``validSeconds`` (1970-01-01 to 9999-12-31): a capture file can claim any 64-bit time
+/// (pcapng timestamps are 64-bit counts of its own units), and every sum and difference of times must stay exact.
+/// A value outside is clamped to the nearest end; the reader counts how often that happens.
 public struct CaptureTimestamp: Hashable, Comparable, Sendable {
+    /// The seconds a timestamp may hold: the Unix epoch to the last second of year 9999 (the largest year the
+    /// EVE timestamp format writes in four digits).
+    public static let validSeconds: ClosedRange<Int64> = 0...253_402_300_799
+
     /// Whole seconds since 1970-01-01T00:00:00Z.
     public var seconds: Int64
     /// Microseconds within the second, 0..<1_000_000.
@@ -24,8 +32,16 @@ public struct CaptureTimestamp: Hashable, Comparable, Sendable {
                 seconds &-= 1
             }
         }
-        self.seconds = seconds
-        self.microseconds = Int32(micros)
+        if seconds < Self.validSeconds.lowerBound {
+            self.seconds = Self.validSeconds.lowerBound
+            self.microseconds = 0
+        } else if seconds > Self.validSeconds.upperBound {
+            self.seconds = Self.validSeconds.upperBound
+            self.microseconds = 999_999
+        } else {
+            self.seconds = seconds
+            self.microseconds = Int32(micros)
+        }
     }
 
     /// Microseconds since the epoch (saturating for absurd values).

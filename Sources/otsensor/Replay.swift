@@ -147,6 +147,7 @@ struct Replay: ParsableCommand {
                 engine.statistics,
                 files: captures.count,
                 truncatedBySnapshotLength: readStatistics.truncatedBySnapshotLength,
+                timestampsOutOfRange: readStatistics.timestampsOutOfRange,
                 elapsedSeconds: elapsed
             )
         )

@@ -153,6 +153,20 @@ import Testing
         #expect(try ReplayHarness.replay(pcapng).lines == (try ReplayHarness.replay(pcap)).lines)
     }
 
+    /// pcapng timestamps are 64-bit: a file can claim year 292,277 or a time before 1970. Such times are clamped
+    /// to 1970...9999 and counted, and nothing overflows (found by the bad-input review: it trapped before).
+    @Test func absurdTimestampsAreClampedNotFatal() throws {
+        let frames = Self.linkTypes[0].frames
+        let url = PcapFileWriter.temporaryURL("time.pcapng")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try PcapngFileWriter.write(frames, timestamps: [UInt64.max, 1, UInt64(Int64.max), 1_704_067_200_000_000], to: url)
+        let result = try ReplayHarness.replay(url)
+        #expect(result.readStatistics.timestampsOutOfRange == 2)
+        let modbus = try #require(result.records(ofType: "modbus").first)
+        #expect(modbus.value(at: "modbus.response.read.registers") as? [Int] == [10, 11])
+        #expect(result.records.allSatisfy { ($0["timestamp"] as? String)?.count == 31 })
+    }
+
     @Test func framesCutAtTheSnapshotLengthAreCountedAndLeaveAGap() throws {
         var frames = Self.linkTypes[0].frames
         let full = frames[2].count

@@ -15,9 +15,9 @@ import WireFormat
             ((10, -1), (9, 999_999)),
             ((10, -1_000_000), (9, 0)),
             ((10, -1_500_000), (8, 500_000)),
-            ((0, -1), (-1, 999_999)),
+            ((1, -1), (0, 999_999)),
             ((0, Int32.max), (2147, 483_647)),
-            ((0, Int32.min), (-2148, 516_352)),
+            ((3000, Int32.min), (852, 516_352)),
         ] as [((Int64, Int32), (Int64, Int32))]
     )
     func normalisesMicrosecondsIntoOneSecond(_ given: (Int64, Int32), _ stored: (Int64, Int32)) {
@@ -38,11 +38,11 @@ import WireFormat
     // MARK: - Ordering
 
     @Test func ordersBySecondsThenMicroseconds() {
-        let a = CaptureTimestamp(seconds: -1, microseconds: 999_999)
-        let b = CaptureTimestamp.zero
-        let c = CaptureTimestamp(seconds: 0, microseconds: 1)
-        let d = CaptureTimestamp(seconds: 1, microseconds: 0)
-        let e = CaptureTimestamp(seconds: 1, microseconds: 500_000)
+        let a = CaptureTimestamp(seconds: 9, microseconds: 999_999)
+        let b = CaptureTimestamp(seconds: 10, microseconds: 0)
+        let c = CaptureTimestamp(seconds: 10, microseconds: 1)
+        let d = CaptureTimestamp(seconds: 11, microseconds: 0)
+        let e = CaptureTimestamp(seconds: 11, microseconds: 500_000)
         #expect(a < b)
         #expect(b < c)
         #expect(c < d)
@@ -61,7 +61,7 @@ import WireFormat
             ((9, 750_000), (10, 500_000), -750_000),
             ((1_704_067_200, 1), (1_704_067_200, 1), 0),
             ((1_704_067_260, 0), (1_704_067_200, 0), 60_000_000),
-            ((0, 0), (-1, 999_999), 1),
+            ((1, 0), (0, 999_999), 1),
         ] as [((Int64, Int32), (Int64, Int32), Int64)]
     )
     func measuresMicrosecondsSinceAnEarlierTime(_ later: (Int64, Int32), _ earlier: (Int64, Int32), _ micros: Int64) {
@@ -70,14 +70,18 @@ import WireFormat
         #expect(laterTimestamp.microseconds(since: earlierTimestamp) == micros)
     }
 
-    @Test func saturatesAbsurdTimes() {
+    /// A capture can claim any 64-bit time; times are clamped to 1970...9999, so every difference stays exact.
+    @Test func clampsTimesOutside1970To9999() {
         let farFuture = CaptureTimestamp(seconds: .max, microseconds: 0)
         let farPast = CaptureTimestamp(seconds: .min, microseconds: 0)
-        #expect(farFuture.totalMicroseconds == .max)
-        #expect(farPast.totalMicroseconds == .min)
-        #expect(CaptureTimestamp(seconds: Int64.max / 1_000_000, microseconds: 999_999).totalMicroseconds == .max)
-        #expect(farFuture.microseconds(since: .zero) == .max)
-        #expect(farPast.microseconds(since: farFuture) == .min)
-        #expect(farFuture.microseconds(since: farPast) == .max)
+        #expect(farFuture.seconds == CaptureTimestamp.validSeconds.upperBound)
+        #expect(farFuture.microseconds == 999_999)
+        #expect(farPast == .zero)
+        #expect(CaptureTimestamp(seconds: -1, microseconds: 999_999) == .zero)
+        #expect(farFuture.totalMicroseconds == 253_402_300_799_999_999)
+        #expect(farFuture.microseconds(since: farPast) == 253_402_300_799_999_999)
+        #expect(farPast.microseconds(since: farFuture) == -253_402_300_799_999_999)
+        // The last second of 9999 itself is kept.
+        #expect(CaptureTimestamp(seconds: 253_402_300_799, microseconds: 5).microseconds == 5)
     }
 }
