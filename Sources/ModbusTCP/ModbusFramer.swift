@@ -52,6 +52,9 @@ extension Modbus {
         public let limits: Limits
         private var state: State
         private var partial: [UInt8] = []
+        /// While probing: the last bytes of the previous chunk (fewer than a header plus function code), so that a
+        /// header split across segments can still be found.
+        private var probeCarry: [UInt8] = []
         /// Valid ADUs framed so far.
         public private(set) var framedADUs = 0
         /// Bytes seen before the first valid ADU.
@@ -97,6 +100,7 @@ extension Modbus {
         public mutating func gap(length: Int) {
             guard state != .rejected else { return }
             partial.removeAll(keepingCapacity: true)
+            probeCarry.removeAll(keepingCapacity: true)
             state = .hunting(afterGap: true)
         }
 
@@ -165,6 +169,15 @@ extension Modbus {
                     startPartial(chunk, offset: &offset)
                     return .needMoreData
                 case .hunting(let afterGap):
+                    if offset == 0 && !probeCarry.isEmpty {
+                        if let skipped = probeAcrossBoundary(chunk, afterGap: afterGap) {
+                            if skipped > 0 {
+                                noteSkipped(skipped)
+                                return .skipped(count: skipped)
+                            }
+                            continue
+                        }
+                    }
                     if let found = findBoundary(chunk, from: offset) {
                         let skipped = found - offset
                         offset = found
@@ -187,6 +200,11 @@ extension Modbus {
                             if tooManyUnconfirmedBytes { return rejected() }
                             return .invalidHeader(header, anomalies: .length)
                         }
+                    }
+                    // Keep the last bytes: they may begin a header that the next segment completes.
+                    probeCarry.removeAll(keepingCapacity: true)
+                    for index in max(offset, chunk.count - Limits.mbapHeaderSize)..<chunk.count {
+                        probeCarry.append(chunk[index])
                     }
                     offset = chunk.count
                     noteSkipped(available)
@@ -295,6 +313,29 @@ extension Modbus {
         }
 
         // MARK: - Probing
+
+        /// Probes the header positions that begin in the carried tail of the previous chunk and continue in
+        /// `chunk`. On success the ADU's first bytes become the split-ADU buffer and the framer is synchronised.
+        ///
+        /// - Returns: how many carried bytes were skipped before the ADU, or nil when no position fits.
+        private mutating func probeAcrossBoundary(_ chunk: borrowing Span<UInt8>, afterGap: Bool) -> Int? {
+            defer { probeCarry.removeAll(keepingCapacity: true) }
+            // The carry (at most 7 bytes) and enough of the chunk to hold one maximum ADU and the next header.
+            var window = probeCarry
+            let taken = min(chunk.count, Limits.maximumADUSize + 8)
+            for index in 0..<taken { window.append(chunk[index]) }
+            let whole = probeCarry.count + chunk.count
+            for position in 0..<probeCarry.count where isPlausibleHeader(window.span, at: position) {
+                let end = position + 6 + Int(window.span.loadUInt16BigEndian(at: position + 4))
+                guard end == whole || isPlausibleHeader(window.span, at: end) || end > window.count else { continue }
+                if partial.capacity < Limits.maximumADUSize { partial.reserveCapacity(Limits.maximumADUSize) }
+                partial.removeAll(keepingCapacity: true)
+                for index in position..<probeCarry.count { partial.append(probeCarry[index]) }
+                state = .synchronized(provisional: afterGap)
+                return position
+            }
+            return nil
+        }
 
         /// Whether a plausible MBAP header starts at `offset`: protocol identifier 0, length 2..254, and a
         /// function code that fits the direction (requests 1..127; responses 1..127 or an exception 0x81..0xFF).

@@ -115,6 +115,18 @@ func frame(
         #expect(output.provisional == [false, false])
     }
 
+    /// A capture that starts mid-stream on a device that splits every ADU in two at the same place: whatever the
+    /// split point, the framer finds the first boundary and frames every ADU (found by the bad-input review:
+    /// a header alone in its segment was never probed).
+    @Test(arguments: 1..<12)
+    func findsTheBoundaryWhenEveryADUIsSplitAtTheSamePlace(split: Int) {
+        let adus = (0..<5).map { tid in FrameBuilder.be16(UInt16(tid)) + FrameBuilder.hex("0000 0006 01 03 0000 0002") }
+        let chunks = adus.flatMap { [Array($0[..<split]), Array($0[split...])] }
+        let output = frame(chunks, atStreamStart: false)
+        #expect(output.adus == adus)
+        #expect(!output.notModbus)
+    }
+
     @Test func reportsAnInvalidLengthAndResynchronises() {
         // Length 0 (must not stall), then length 0x1000, then a valid ADU, each its own segment.
         let chunks = [
