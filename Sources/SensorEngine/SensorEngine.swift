@@ -48,7 +48,14 @@ public final class SensorEngine {
     ///   - frame: the frame bytes, borrowed for the call.
     ///   - timestamp: the capture time.
     ///   - linkType: the capture's link-layer type.
-    public func process(frame: borrowing Span<UInt8>, timestamp: CaptureTimestamp, linkType: LinkType) {
+    ///   - originalLength: the frame's length on the wire; more than `frame.count` when the capture cut it at its
+    ///     snapshot length. Headers may not declare more payload than the wire frame held.
+    public func process(
+        frame: borrowing Span<UInt8>,
+        timestamp: CaptureTimestamp,
+        linkType: LinkType,
+        originalLength: Int? = nil
+    ) {
         packetNumber += 1
         currentPacketNumber = packetNumber
         statistics.packets += 1
@@ -84,7 +91,7 @@ public final class SensorEngine {
         let (slot, direction) = lookupOrCreate(packet, timestamp: timestamp)
         table.touch(slot)
         guard let flow = flows[slot] else { return }
-        process(flow, direction: direction, packet: packet, frame: frame, timestamp: timestamp)
+        process(flow, direction: direction, packet: packet, frame: frame, timestamp: timestamp, originalLength: originalLength)
     }
 
     private func process(
@@ -92,7 +99,8 @@ public final class SensorEngine {
         direction: Direction,
         packet: DecodedPacket,
         frame: borrowing Span<UInt8>,
-        timestamp: CaptureTimestamp
+        timestamp: CaptureTimestamp,
+        originalLength: Int?
     ) {
         flow.lastTimestamp = timestamp
         if direction == .toServer {
@@ -109,10 +117,18 @@ public final class SensorEngine {
             flow.tcpFlags.1.formUnion(packet.tcpFlags)
         }
         if flow.isModbus && !flow.modbusFinished {
+            // Bytes the IP header declares but the wire frame never held are a lying length, not a capture gap:
+            // only bytes the snapshot length cut off count as missing.
+            let cutOff = max((originalLength ?? frame.count) - frame.count, 0)
+            var packet = packet
+            packet.declaredPayloadLength = min(packet.declaredPayloadLength, packet.payload.count + cutOff)
             processTCP(flow: flow, direction: direction, packet: packet, frame: frame, timestamp: timestamp)
         }
-        // Closed: a RST, or a FIN from each side (RFC 9293 §3.6). A closed flow lingers for late packets.
-        if packet.tcpFlags.contains(.rst) || (flow.tcpFlags.0.contains(.fin) && flow.tcpFlags.1.contains(.fin)) {
+        // Closed: a RST, or a FIN from each side (RFC 9293 §3.6); for reassembled flows, only once the streams
+        // accepted them (an out-of-window RST or a stale FIN closes nothing). A closed flow lingers for late packets.
+        if flow.isModbus && !flow.modbusRejected {
+            flow.isClosed = flow.modbusFinished
+        } else if packet.tcpFlags.contains(.rst) || (flow.tcpFlags.0.contains(.fin) && flow.tcpFlags.1.contains(.fin)) {
             flow.isClosed = true
         }
     }
@@ -319,6 +335,7 @@ public final class SensorEngine {
             restartFramer(flow: flow, direction: direction)
         }
         if action.anomalies.contains(.retransmission) { statistics.streamRetransmissions += 1 }
+        if action.anomalies.contains(.outOfWindowControl) { statistics.streamIgnoredControl += 1 }
         if action.anomalies.contains(.outOfOrder) { statistics.streamOutOfOrderSegments += 1 }
         if action.anomalies.contains(.overlapMismatch) {
             statistics.streamOverlapMismatches += 1
@@ -348,7 +365,7 @@ public final class SensorEngine {
         if action.hasBufferedData {
             drainBuffered(flow: flow, direction: direction, timestamp: timestamp)
         }
-        if flags.contains(.rst) || (flow.streams.0.isClosed && flow.streams.1.isClosed) {
+        if (flags.contains(.rst) && action.closed) || (flow.streams.0.isClosed && flow.streams.1.isClosed) {
             closeModbus(flow: flow, timestamp: timestamp, packetNumber: packetNumber, cause: .connectionClosed)
         }
     }

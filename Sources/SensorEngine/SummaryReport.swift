@@ -63,7 +63,8 @@ public enum SummaryReport {
         lines.append(
             "  tcp streams: \(plural(statistics.streamGaps, "gap")) (\(plural(statistics.streamGapBytes, "byte"))), "
                 + "\(statistics.streamRetransmissions) retransmissions, \(statistics.streamOutOfOrderSegments) out of order, "
-                + "\(statistics.streamOverlapMismatches) overlaps with different data"
+                + "\(statistics.streamOverlapMismatches) overlaps with different data, "
+                + "\(statistics.streamIgnoredControl) out-of-window RST/FIN ignored"
         )
         if statistics.anomalies.isEmpty {
             lines.append("  anomalies: none")

@@ -24,6 +24,8 @@ public struct StreamAnomalies: OptionSet, Sendable, Hashable {
     public static let bufferOverflow = StreamAnomalies(rawValue: 1 << 6)
     /// Data arrived after this direction was closed by FIN or RST (counted).
     public static let dataAfterClose = StreamAnomalies(rawValue: 1 << 7)
+    /// A RST or FIN whose sequence number lies outside the window (stale, or forged): ignored (counted).
+    public static let outOfWindowControl = StreamAnomalies(rawValue: 1 << 8)
 }
 
 /// Counters of one direction's reassembly, for the flow record and the summary.
@@ -37,5 +39,7 @@ public struct StreamStatistics: Sendable, Equatable {
     public var gaps = 0
     public var gapBytes = 0
     public var bufferOverflows = 0
+    /// RST and FIN segments ignored because their sequence number was outside the window.
+    public var ignoredResets = 0
     public init() {}
 }

@@ -146,7 +146,14 @@ public struct StreamReassembler: Sendable {
         }
 
         if rst {
-            // RST: whatever arrived is all there will be.
+            // RST: whatever arrived is all there will be, if it is in the window (RFC 5961 §3.2). A reset far from
+            // the next expected byte is stale or forged: counted and ignored, so it cannot end the analysis.
+            let distance = sequence.distance(from: expected)
+            guard distance >= -limits.maxSequenceLookahead && distance <= limits.maxSequenceLookahead else {
+                statistics.ignoredResets += 1
+                action.anomalies.insert(.outOfWindowControl)
+                return action
+            }
             closeWithRemainingData(into: &action)
             return action
         }
@@ -198,8 +205,16 @@ public struct StreamReassembler: Sendable {
         }
 
         if fin {
+            // A FIN ends the stream where its own bytes end, unless that lies behind what already arrived (a stale
+            // retransmission) or implausibly far ahead: counted and ignored, like an out-of-window RST.
             let end = sequence.advanced(by: declared)
-            finSequence = end
+            let distance = end.distance(from: expected)
+            if distance >= 0 && distance <= limits.maxSequenceLookahead {
+                finSequence = end
+            } else if finSequence == nil {
+                statistics.ignoredResets += 1
+                action.anomalies.insert(.outOfWindowControl)
+            }
         }
         if let finAt = finSequence, expected.distance(from: finAt) >= 0, pending.isEmpty {
             state = .closed

@@ -110,7 +110,7 @@ struct Replay: ParsableCommand {
             progress.begin(capture.path)
             var first = true
             do {
-                let end = try capture.forEachPacket(statistics: &readStatistics) { frame, timestamp, _ in
+                let end = try capture.forEachPacket(statistics: &readStatistics) { frame, timestamp, originalLength in
                     if first, let latest, timestamp < latest {
                         progress.clear()
                         StandardError.write(
@@ -120,7 +120,7 @@ struct Replay: ParsableCommand {
                     }
                     first = false
                     if latest.map({ timestamp > $0 }) ?? true { latest = timestamp }
-                    engine.process(frame: frame, timestamp: timestamp, linkType: linkType)
+                    engine.process(frame: frame, timestamp: timestamp, linkType: linkType, originalLength: originalLength)
                     progress.tick(packets: engine.statistics.packets, bytes: engine.statistics.bytes)
                 }
                 previousPath = capture.path

@@ -48,8 +48,8 @@ public enum ReplayHarness {
             if let filter { try capture.setFilter(filter) }
             let linkType = LinkType(rawValue: capture.linkType)
             ends.append(
-                try capture.forEachPacket(statistics: &readStatistics) { frame, timestamp, _ in
-                    engine.process(frame: frame, timestamp: timestamp, linkType: linkType)
+                try capture.forEachPacket(statistics: &readStatistics) { frame, timestamp, originalLength in
+                    engine.process(frame: frame, timestamp: timestamp, linkType: linkType, originalLength: originalLength)
                 }
             )
         }
