@@ -70,7 +70,8 @@ extension Modbus {
             }
             var buffer = spareBuffers.popLast() ?? []
             buffer.removeAll(keepingCapacity: true)
-            if buffer.capacity < adu.count { buffer.reserveCapacity(Limits.maximumADUSize) }
+            // Sized to the ADU: a flood of 12-byte requests must not hold 260 bytes each.
+            if buffer.capacity < adu.count { buffer.reserveCapacity(adu.count) }
             for index in 0..<adu.count { buffer.append(adu[index]) }  // retain the request ADU for pairing
             pending.append(
                 PendingRequest(

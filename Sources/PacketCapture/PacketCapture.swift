@@ -75,13 +75,28 @@ public final class OfflineCapture {
     /// The file's snapshot length. The corresponding C function is `pcap_snapshot`.
     public var snapshotLength: Int { Int(unsafe pcap_snapshot(handle)) }
 
+    /// The longest filter expression accepted, in characters. libpcap's compiler grows much faster than the
+    /// expression (measured here: 200 `or` terms, 2,300 characters, 1.1 s; 400 terms 8 s; 3,000 terms over 10 min
+    /// and 3.5 GB), so a longer one is refused rather than left to run without bound.
+    public static let maxFilterLength = 2048
+    /// Expressions up to this length are optimised; longer ones compile without libpcap's optimiser, which is the
+    /// part that grows fastest (2,300 characters: 0.34 s unoptimised against 1.1 s).
+    public static let maxOptimizedFilterLength = 1024
+
     /// Compiles and installs a BPF filter (pcap-filter(7) syntax).
     ///
-    /// - Throws: ``PcapError`` with libpcap's message for an invalid expression. The corresponding C functions are
-    ///   `pcap_compile` and `pcap_setfilter`.
+    /// - Throws: ``PcapError`` with libpcap's message for an invalid expression, or when the expression is longer
+    ///   than ``maxFilterLength``. The corresponding C functions are `pcap_compile` and `pcap_setfilter`.
     public func setFilter(_ expression: String) throws(PcapError) {
+        guard expression.count <= Self.maxFilterLength else {
+            throw PcapError(
+                operation: "filter",
+                message: "the expression has \(expression.count) characters; at most \(Self.maxFilterLength) are accepted"
+            )
+        }
         var program = unsafe bpf_program()
-        let compiled = unsafe pcap_compile(handle, &program, expression, 1, PCAP_NETMASK_UNKNOWN)
+        let optimize: Int32 = expression.count <= Self.maxOptimizedFilterLength ? 1 : 0
+        let compiled = unsafe pcap_compile(handle, &program, expression, optimize, PCAP_NETMASK_UNKNOWN)
         guard compiled == 0 else {
             throw PcapError(operation: "filter", message: lastError)
         }

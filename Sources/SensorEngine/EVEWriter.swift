@@ -395,7 +395,7 @@ public final class EVEWriter: EngineEventSink {
         json.member("bytes_toclient", event.bytesToClient)
         json.member("start", timestamp: event.firstTimestamp)
         json.member("end", timestamp: event.lastTimestamp)
-        json.member("age", Int(event.lastTimestamp.seconds - event.firstTimestamp.seconds))
+        json.member("age", Int(max(event.lastTimestamp.seconds - event.firstTimestamp.seconds, 0)))
         json.member("state", event.state)
         json.member("reason", event.reason.rawValue)
         json.member("alerted", false)

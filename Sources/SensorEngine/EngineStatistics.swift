@@ -45,6 +45,8 @@ public struct EngineStatistics: Sendable {
     public var streamOutOfOrderSegments = 0
     /// RST and FIN segments ignored because their sequence numbers were outside the window (RFC 5961).
     public var streamIgnoredControl = 0
+    /// Flows that carried payload after their connection closed.
+    public var streamDataAfterClose = 0
     /// ADUs found after a gap and never confirmed, so not reported as transactions.
     public var modbusUnverifiedDiscarded = 0
 

@@ -63,6 +63,10 @@ final class Flow {
     @safe @exclusivity(unchecked) var modbus: ModbusFlowState
     /// The flow's bytes are not Modbus: decoding stopped (kept outside `modbus` so that checking it copies nothing).
     @safe @exclusivity(unchecked) var modbusRejected = false
+    /// The all-flows pending-request limit was reported for this flow.
+    @safe @exclusivity(unchecked) var globalFloodReported = false
+    /// Payload after the close was reported for this flow.
+    @safe @exclusivity(unchecked) var dataAfterCloseReported = false
     @safe @exclusivity(unchecked) var gaps = 0
 
     init(

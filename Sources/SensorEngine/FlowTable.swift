@@ -5,8 +5,12 @@ import NetworkLayers
 /// least-recently-active list for idle expiry and eviction (STYLE.md §13: no `Dictionary`, no SipHash per packet).
 ///
 /// Buckets hold `slot + 1` (0 is empty); deletions use backward-shift so no tombstones build up. The bucket count
-/// is a power of two at least twice the slot limit, so probe runs stay short.
+/// is a power of two at least twice the slot limit, so probe runs stay short, and the bucket hash is keyed with a
+/// random value per table, so that traffic cannot be crafted to pile its flows into one probe run (an unkeyed hash
+/// let 100,000 chosen flows make every lookup walk them all). The layout never reaches the output.
 struct FlowTable {
+    /// The per-table secret of the bucket hash.
+    private let secret: (UInt64, UInt64)
     private var buckets: [Int32]
     private let mask: Int
     /// Per slot: its bucket hash, its 5-tuple (client first), and the LRU neighbours (-1 for none).
@@ -19,6 +23,8 @@ struct FlowTable {
     private(set) var newest: Int32 = -1
 
     init(maxSlots: Int) {
+        var generator = SystemRandomNumberGenerator()
+        secret = (generator.next(), generator.next())
         var size = 16
         while size < maxSlots * 2 { size <<= 1 }
         buckets = [Int32](repeating: 0, count: size)
@@ -28,18 +34,42 @@ struct FlowTable {
         newer = []
     }
 
-    /// Finds the flow of a packet from `source` to `destination` (either orientation), probing from `hash`.
+    /// SplitMix64's finaliser of `value` mixed with a secret: a bijection whose outputs cannot be steered without
+    /// the secret.
+    @inline(__always)
+    private static func mix(_ value: UInt64, _ secret: UInt64) -> UInt64 {
+        var z = value ^ secret
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// The keyed bucket hash of a 5-tuple, the same for both orientations.
+    @inline(__always)
+    private func bucketHash(
+        _ a: IPAddress,
+        _ b: IPAddress,
+        _ portA: UInt16,
+        _ portB: UInt16,
+        _ ipProtocol: UInt8
+    ) -> UInt64 {
+        let ha = Self.mix(Self.mix(a.high, secret.0) ^ a.low ^ UInt64(portA) << 48, secret.1)
+        let hb = Self.mix(Self.mix(b.high, secret.0) ^ b.low ^ UInt64(portB) << 48, secret.1)
+        return Self.mix((ha &+ hb) ^ UInt64(ipProtocol), secret.0) ^ Self.mix(ha ^ hb, secret.1)
+    }
+
+    /// Finds the flow of a packet from `source` to `destination` (either orientation).
     ///
     /// - Returns: the slot, and whether the packet travels client to server or back.
     @inline(__always)
     func find(
-        hash: UInt64,
         source: IPAddress,
         destination: IPAddress,
         sourcePort: UInt16,
         destinationPort: UInt16,
         ipProtocol: UInt8
     ) -> (slot: Int, direction: Direction)? {
+        let hash = bucketHash(source, destination, sourcePort, destinationPort, ipProtocol)
         var index = Int(truncatingIfNeeded: hash) & mask
         while true {
             let entry = buckets[index]
@@ -64,8 +94,9 @@ struct FlowTable {
         }
     }
 
-    /// Records `slot` for `key` under `hash` and makes it the most recently active.
-    mutating func insert(slot: Int, hash: UInt64, key: FlowKey) {
+    /// Records `slot` for `key` and makes it the most recently active.
+    mutating func insert(slot: Int, key: FlowKey) {
+        let hash = bucketHash(key.clientAddress, key.serverAddress, key.clientPort, key.serverPort, key.ipProtocol)
         while hashes.count <= slot {
             hashes.append(0)
             keys.append(key)

@@ -31,7 +31,12 @@ public final class SensorEngine {
     @safe @exclusivity(unchecked) private var now = CaptureTimestamp.zero
     @safe @exclusivity(unchecked) private var nextExpiryCheck: Int64 = .min
 
+    /// Requests waiting for responses, summed over all flows (bounded by
+    /// ``EngineConfiguration/maxPendingRequestsTotal``).
+    @safe @exclusivity(unchecked) private var pendingRequestsTotal = 0
+
     public init(configuration: EngineConfiguration = EngineConfiguration(), sink: any EngineEventSink) {
+        let configuration = configuration.bounded
         self.configuration = configuration
         self.sink = sink
         self.table = FlowTable(maxSlots: configuration.maxFlows)
@@ -102,7 +107,8 @@ public final class SensorEngine {
         timestamp: CaptureTimestamp,
         originalLength: Int?
     ) {
-        flow.lastTimestamp = timestamp
+        // Capture time can step back (merged files, a bad clock): a flow's end never precedes its start.
+        if timestamp > flow.lastTimestamp { flow.lastTimestamp = timestamp }
         if direction == .toServer {
             flow.packets.0 += 1
             flow.bytes.0 += frame.count
@@ -115,6 +121,18 @@ public final class SensorEngine {
             flow.tcpFlags.0.formUnion(packet.tcpFlags)
         } else {
             flow.tcpFlags.1.formUnion(packet.tcpFlags)
+        }
+        if flow.isModbus && flow.modbusFinished && !packet.payload.isEmpty && !flow.dataAfterCloseReported {
+            // Payload after the connection closed is not decoded: say so once per flow.
+            flow.dataAfterCloseReported = true
+            statistics.streamDataAfterClose += 1
+            reportStream(
+                context: flow.context,
+                direction: direction,
+                event: "stream.data_after_close",
+                detail: "payload arrived after the connection closed (RST, or FIN from both sides); it is not decoded",
+                timestamp: timestamp
+            )
         }
         if flow.isModbus && !flow.modbusFinished {
             // Bytes the IP header declares but the wire frame never held are a lying length, not a capture gap:
@@ -153,15 +171,17 @@ public final class SensorEngine {
             packet.ipProtocol
         )
         if let (slot, direction) = table.find(
-            hash: hash,
             source: packet.source,
             destination: packet.destination,
             sourcePort: packet.sourcePort,
             destinationPort: packet.destinationPort,
             ipProtocol: packet.ipProtocol
         ) {
-            // A new SYN on a closed flow is a new connection reusing the 5-tuple.
-            guard flows[slot]?.isClosed == true && packet.tcpFlags.contains(.syn) && !packet.tcpFlags.contains(.ack)
+            // A SYN that opens a new connection on the same 5-tuple: on a closed flow, or on an open one whose
+            // client stream it does not continue (a reused port without FIN or RST).
+            guard packet.tcpFlags.contains(.syn) && !packet.tcpFlags.contains(.ack), let flow = flows[slot],
+                direction == .toServer,
+                flow.isClosed || flow.streams.0.isNewConnection(synSequence: packet.sequenceNumber)
             else { return (slot, direction) }
             endFlow(slot: slot, reason: .tcpReuse)
         }
@@ -223,7 +243,7 @@ public final class SensorEngine {
             slot = flows.count
             flows.append(flow)
         }
-        table.insert(slot: slot, hash: hash, key: key)
+        table.insert(slot: slot, key: key)
         activeFlows += 1
         statistics.flowsCreated += 1
         return (slot, sourceIsClient ? .toServer : .toClient)
@@ -525,9 +545,41 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
                 reportModbus(context: flow.context, direction: direction, anomaly: anomaly, header: message.header, function: message.functionCode.rawValue, detail: "function code \(message.functionCode.rawValue) is \(what); reported once per flow", timestamp: timestamp)
             }
             while let expired = flow.modbus.tracker.popExpired(now: timestamp) {
+                pendingRequestsTotal -= 1
                 finishUnanswered(flow: flow, request: expired, timestamp: timestamp, reason: "no response within \(configuration.modbus.responseTimeoutMicroseconds / 1_000_000) s of capture time")
             }
+            if pendingRequestsTotal >= configuration.maxPendingRequestsTotal {
+                // All flows together hold the most requests allowed: this flow gives up its oldest to make room,
+                // or, holding none, this request is reported at once without waiting for its response.
+                if !flow.globalFloodReported {
+                    flow.globalFloodReported = true
+                    reportModbus(context: flow.context, direction: direction, anomaly: .flooded, header: message.header, function: message.functionCode.rawValue, detail: "\(configuration.maxPendingRequestsTotal) requests are waiting for responses across all flows; this flow's oldest are given up", timestamp: timestamp)
+                }
+                if let oldest = flow.modbus.tracker.popOldest() {
+                    pendingRequestsTotal -= 1
+                    finishUnanswered(flow: flow, request: oldest, timestamp: timestamp, reason: nil)
+                } else {
+                    statistics.modbusUnanswered += 1
+                    flow.modbus.transactions += 1
+                    sink.modbusTransaction(
+                        ModbusTransactionEvent(
+                            flow: flow.context,
+                            transactionNumber: flow.modbus.tracker.nextTransactionNumber(),
+                            request: message,
+                            response: nil,
+                            timestamp: timestamp,
+                            packetNumber: currentPacketNumber,
+                            requestTimestamp: timestamp,
+                            responseTimestamp: nil
+                        ),
+                        requestADU: adu,
+                        responseADU: Span()
+                    )
+                    return
+                }
+            }
             let result = flow.modbus.tracker.add(message, adu: adu, packetNumber: currentPacketNumber, timestamp: timestamp, provisional: provisional)
+            pendingRequestsTotal += result.evicted ? 0 : 1
             if result.flooded {
                 reportModbus(context: flow.context, direction: direction, anomaly: .flooded, header: message.header, function: message.functionCode.rawValue, detail: "more than \(configuration.modbus.maxPendingTransactionsPerFlow) requests are waiting for responses in this flow; the oldest are given up", timestamp: timestamp)
             }
@@ -540,6 +592,7 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
         // A response.
         if let index = flow.modbus.tracker.match(message) {
             let request = flow.modbus.tracker.remove(at: index)
+            pendingRequestsTotal -= 1
             if request.provisional || provisional {
                 flow.modbus.framers.0.confirm()
                 flow.modbus.framers.1.confirm()
@@ -655,8 +708,7 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
             }
         }
         flow.modbusFinished = true
-        guard !flow.modbusRejected else { return }
-        for direction in [Direction.toServer, .toClient] {
+        for direction in [Direction.toServer, .toClient] where !flow.modbusRejected {
             let truncated =
                 direction == .toServer ? flow.modbus.framers.0.finish() : flow.modbus.framers.1.finish()
             if truncated {
@@ -665,6 +717,7 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
         }
         let timeout = configuration.modbus.responseTimeoutMicroseconds
         while let request = flow.modbus.tracker.popOldest() {
+            pendingRequestsTotal -= 1
             let reason: String?
             switch cause {
             case .connectionClosed:

@@ -92,6 +92,15 @@ public struct StreamReassembler: Sendable {
         return false
     }
 
+    /// Whether a SYN with this sequence number starts a different connection: the stream is established and the
+    /// SYN is not a retransmission of the one that started it (its next byte is not within the window of bytes
+    /// seen). A reused 5-tuple without FIN or RST looks like this.
+    public func isNewConnection(synSequence rawSequence: UInt32) -> Bool {
+        guard case .established = state else { return false }
+        let distance = SequenceNumber(rawSequence).advanced(by: 1).distance(from: expected)
+        return distance > 0 || distance < -limits.maxSequenceLookahead
+    }
+
     /// The number of bytes held out of order.
     public var bufferedByteCount: Int { pendingBytes }
 

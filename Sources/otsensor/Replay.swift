@@ -45,7 +45,9 @@ struct Replay: ParsableCommand {
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one capture file") }
-        guard maxFlows > 0 else { throw ValidationError("--max-flows must be positive") }
+        guard (1...EngineConfiguration.maxFlowsLimit).contains(maxFlows) else {
+            throw ValidationError("--max-flows must be 1...\(EngineConfiguration.maxFlowsLimit)")
+        }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
         if modbusPorts.contains(0) { throw ValidationError("--modbus-port must be 1...65535") }
     }

@@ -141,6 +141,19 @@ struct ReplayCommandTests {
         #expect(run.error.hasPrefix("otsensor: invalid filter 'tcp port banana': "))
     }
 
+    @Test func aFilterLongerThanTheLimitIsRejected() throws {
+        let filter = (1...300).map { "port \($0)" }.joined(separator: " or ")
+        let run = try otsensor(["replay", "--filter", filter, plant])
+        #expect(run.status == 2)
+        #expect(run.error.contains("at most 2048 are accepted"))
+    }
+
+    @Test func anAbsurdFlowLimitIsRejected() throws {
+        let run = try otsensor(["replay", "--max-flows", "9223372036854775807", plant])
+        #expect(run.status == 64)
+        #expect(run.error.contains("--max-flows must be 1...10000000"))
+    }
+
     @Test func aFileCutOffMidPacketGivesResultsAWarningAndExitZero() throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: plant))
         let url = PcapFileWriter.temporaryURL("cut.pcap")

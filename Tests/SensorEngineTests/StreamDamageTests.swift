@@ -86,4 +86,46 @@ import Testing
         #expect(result.anomalyNames.contains("stream.reassembly_seq_gap"))
         #expect(pairedTransactions(result) == 5)
     }
+
+    /// A client that reconnects from the same port without FIN or RST: the new SYN starts a new flow.
+    @Test func aSYNThatDoesNotContinueTheStreamStartsANewFlow() throws {
+        let first = Self.session(count: 2) { _, _ in [] }
+        let second = Self.session(count: 2) { _, _ in [] }.map { frame -> [UInt8] in
+            // The same 5-tuple, with sequence numbers 1,000,000 further on.
+            var moved = frame
+            let sequenceOffset = 14 + 20 + 4
+            let old = UInt32(moved[sequenceOffset]) << 24 | UInt32(moved[sequenceOffset + 1]) << 16
+                | UInt32(moved[sequenceOffset + 2]) << 8 | UInt32(moved[sequenceOffset + 3])
+            let new = FrameBuilder.be32(old &+ 1_000_000)
+            for i in 0..<4 { moved[sequenceOffset + i] = new[i] }
+            return moved
+        }
+        let result = try replay(first + second)
+        let flows = result.records(ofType: "flow")
+        #expect(flows.count == 2)
+        #expect(flows.first?.string("flow.reason") == "tcp_reuse")
+        #expect(pairedTransactions(result) == 4)
+        #expect(!result.anomalyNames.contains("stream.reassembly_seq_gap"))
+    }
+
+    /// All flows together may hold at most `maxPendingRequestsTotal` unanswered requests.
+    @Test func pendingRequestsAreBoundedAcrossFlows() throws {
+        var frames: [[UInt8]] = []
+        for port in 0..<UInt16(20) {
+            for tid in 0..<UInt16(10) {
+                let request = FrameBuilder.be16(tid) + FrameBuilder.hex("0000 0006 01 03 0000 0002")
+                let segment = FrameBuilder.tcp(sourcePort: 41000 + port, destinationPort: 502, sequence: 1 + UInt32(tid) * 12, payload: request)
+                frames.append(FrameBuilder.ethernet(etherType: 0x0800, payload: FrameBuilder.ipv4(protocol: 6, payload: segment)))
+            }
+        }
+        let url = PcapFileWriter.temporaryURL("pending.pcap")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try PcapFileWriter.write(frames, to: url)
+        var configuration = EngineConfiguration()
+        configuration.maxPendingRequestsTotal = 50
+        let result = try ReplayHarness.replay(url, configuration: configuration)
+        // Every request is still reported (request-only), and the limit was reported once per flow that hit it.
+        #expect(result.records(ofType: "modbus").count == 200)
+        #expect(result.anomalyNames.filter { $0 == "modbus.flooded" }.count == 15)
+    }
 }
