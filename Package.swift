@@ -49,10 +49,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // libFuzzer entry points; a plain build gives corpus replayers (STYLE.md §9.10).
-        .executableTarget(name: "fuzz-modbus", dependencies: ["ModbusTCP", "WireFormat"], swiftSettings: strictSettings),
+        .target(name: "FuzzSupport", swiftSettings: strictSettings),
+        .executableTarget(
+            name: "fuzz-modbus",
+            dependencies: ["ModbusTCP", "WireFormat", "FuzzSupport"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "fuzz-reassembly",
-            dependencies: ["TCPReassembly", "ModbusTCP", "WireFormat"],
+            dependencies: ["TCPReassembly", "ModbusTCP", "WireFormat", "FuzzSupport"],
             swiftSettings: strictSettings
         ),
         .target(

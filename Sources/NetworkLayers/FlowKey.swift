@@ -47,13 +47,15 @@ public struct FlowKey: Hashable, Sendable {
     ) -> UInt64 {
         let ha = (a.high &* 0x9E37_79B9_7F4A_7C15) ^ a.low ^ (UInt64(portA) << 48)
         let hb = (b.high &* 0x9E37_79B9_7F4A_7C15) ^ b.low ^ (UInt64(portB) << 48)
-        var h = (ha ^ hb) &+ (ha &* hb) &+ UInt64(ipProtocol)
-        // A finaliser from SplitMix64 spreads the bits.
-        h ^= h >> 30
-        h &*= 0xBF58_476D_1CE4_E5B9
-        h ^= h >> 27
-        h &*= 0x94D0_49BB_1331_11EB
-        h ^= h >> 31
-        return h
+        return mixBits((ha ^ hb) &+ (ha &* hb) &+ UInt64(ipProtocol))
+    }
+
+    /// SplitMix64's finaliser: a bijection on 64 bits that spreads every input bit over the output.
+    @inlinable
+    public static func mixBits(_ value: UInt64) -> UInt64 {
+        var z = value
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -38,10 +38,7 @@ struct FlowTable {
     /// the secret.
     @inline(__always)
     private static func mix(_ value: UInt64, _ secret: UInt64) -> UInt64 {
-        var z = value ^ secret
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        FlowKey.mixBits(value ^ secret)
     }
 
     /// The keyed bucket hash of a 5-tuple, the same for both orientations.

@@ -310,14 +310,7 @@ public struct JSONBuffer: Sendable {
     }
 
     public mutating func appendDecimal(_ value: UInt64) {
-        var divisor: UInt64 = 1
-        while value / divisor >= 10 { divisor *= 10 }
-        var remaining = value
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(remaining / divisor))
-            remaining %= divisor
-            divisor /= 10
-        }
+        bytes.append(addingCapacity: 20) { Self.writeDecimal(value, to: &$0) }  // UInt64.max has 20 digits
     }
 
     public mutating func appendTimestamp(_ timestamp: CaptureTimestamp) {

@@ -559,22 +559,8 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
                     pendingRequestsTotal -= 1
                     finishUnanswered(flow: flow, request: oldest, timestamp: timestamp, reason: nil)
                 } else {
-                    statistics.modbusUnanswered += 1
-                    flow.modbus.transactions += 1
-                    sink.modbusTransaction(
-                        ModbusTransactionEvent(
-                            flow: flow.context,
-                            transactionNumber: flow.modbus.tracker.nextTransactionNumber(),
-                            request: message,
-                            response: nil,
-                            timestamp: timestamp,
-                            packetNumber: currentPacketNumber,
-                            requestTimestamp: timestamp,
-                            responseTimestamp: nil
-                        ),
-                        requestADU: adu,
-                        responseADU: Span()
-                    )
+                    let number = flow.modbus.tracker.nextTransactionNumber()
+                    reportRequestOnly(flow: flow, number: number, message: message, adu: adu, timestamp: timestamp, packetNumber: currentPacketNumber)
                     return
                 }
             }
@@ -660,27 +646,39 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
             statistics.modbusUnverifiedDiscarded += 1
             reportModbus(context: flow.context, direction: .toServer, anomaly: .unverifiedADUDiscarded, header: header, function: function, detail: "after a capture gap, bytes that look like a request (\(what)) were never answered; they may be the middle of a lost ADU, so they are not reported as a transaction", timestamp: timestamp)
         } else {
-            statistics.modbusUnanswered += 1
-            flow.modbus.transactions += 1
-            sink.modbusTransaction(
-                ModbusTransactionEvent(
-                    flow: flow.context,
-                    transactionNumber: request.transactionNumber,
-                    request: request.message,
-                    response: nil,
-                    timestamp: request.timestamp,
-                    packetNumber: request.packetNumber,
-                    requestTimestamp: request.timestamp,
-                    responseTimestamp: nil
-                ),
-                requestADU: request.adu.span,
-                responseADU: Span()
-            )
+            reportRequestOnly(flow: flow, number: request.transactionNumber, message: request.message, adu: request.adu.span, timestamp: request.timestamp, packetNumber: request.packetNumber)
             if let reason {
                 reportModbus(context: flow.context, direction: .toServer, anomaly: .unansweredRequest, header: header, function: function, detail: "request (\(what)) got no response: \(reason)", timestamp: timestamp)
             }
         }
         flow.modbus.tracker.recycle(request)
+    }
+
+    /// Writes a transaction that has only its request (never answered, or given up at a limit), and counts it.
+    private func reportRequestOnly(
+        flow: Flow,
+        number: Int,
+        message: Modbus.Message,
+        adu: borrowing Span<UInt8>,
+        timestamp: CaptureTimestamp,
+        packetNumber: UInt64
+    ) {
+        statistics.modbusUnanswered += 1
+        flow.modbus.transactions += 1
+        sink.modbusTransaction(
+            ModbusTransactionEvent(
+                flow: flow.context,
+                transactionNumber: number,
+                request: message,
+                response: nil,
+                timestamp: timestamp,
+                packetNumber: packetNumber,
+                requestTimestamp: timestamp,
+                responseTimestamp: nil
+            ),
+            requestADU: adu,
+            responseADU: Span()
+        )
     }
 
     /// Why the Modbus side of a flow ends.

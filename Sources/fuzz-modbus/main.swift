@@ -4,7 +4,7 @@
 //   Fuzz:   swift build --product fuzz-modbus -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 //           .build/debug/fuzz-modbus Tests/FuzzCorpus/fuzz-modbus -dict=Tests/FuzzCorpus/modbus.dict
 //   Replay: swift build --product fuzz-modbus && .build/debug/fuzz-modbus FILE...   (what CI runs)
-import Foundation
+import FuzzSupport
 import ModbusTCP
 
 /// The first input byte picks the direction and how the rest is cut into chunks, so the fuzzer explores split
@@ -74,32 +74,7 @@ func check(_ adu: [UInt8], isRequest: Bool) {
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    guard let data = unsafe data, size > 0 else { return 0 }
-    fuzzOne(unsafe Array(UnsafeBufferPointer(start: data, count: size)))
-    return 0
+    unsafe withFuzzInput(data, size, fuzzOne)
 }
 
-#if FUZZING
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
-
-var argc = CommandLine.argc
-var argv = unsafe Optional(CommandLine.unsafeArgv)
-exit(unsafe LLVMFuzzerRunDriver(&argc, &argv, fuzzTestOneInput))
-#else
-// A plain build replays every file named on the command line (the corpus, in CI).
-var replayed = 0
-for path in CommandLine.arguments.dropFirst() {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        FileHandle.standardError.write(Data("fuzz-modbus: cannot read \(path)\n".utf8))
-        exit(1)
-    }
-    fuzzOne([UInt8](data))
-    replayed += 1
-}
-print("fuzz-modbus: replayed \(replayed) inputs")
-#endif
+unsafe runFuzzTarget(name: "fuzz-modbus", entryPoint: fuzzTestOneInput, body: fuzzOne)

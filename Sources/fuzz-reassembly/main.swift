@@ -4,7 +4,7 @@
 //   Fuzz:   swift build --product fuzz-reassembly -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 //           .build/debug/fuzz-reassembly Tests/FuzzCorpus/fuzz-reassembly
 //   Replay: swift build --product fuzz-reassembly && .build/debug/fuzz-reassembly FILE...   (what CI runs)
-import Foundation
+import FuzzSupport
 import ModbusTCP
 import TCPReassembly
 
@@ -76,31 +76,7 @@ func feed(_ chunk: [UInt8], into framer: inout Modbus.Framer) {
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    guard let data = unsafe data, size > 0 else { return 0 }
-    fuzzOne(unsafe Array(UnsafeBufferPointer(start: data, count: size)))
-    return 0
+    unsafe withFuzzInput(data, size, fuzzOne)
 }
 
-#if FUZZING
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
-
-var argc = CommandLine.argc
-var argv = unsafe Optional(CommandLine.unsafeArgv)
-exit(unsafe LLVMFuzzerRunDriver(&argc, &argv, fuzzTestOneInput))
-#else
-var replayed = 0
-for path in CommandLine.arguments.dropFirst() {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        FileHandle.standardError.write(Data("fuzz-reassembly: cannot read \(path)\n".utf8))
-        exit(1)
-    }
-    fuzzOne([UInt8](data))
-    replayed += 1
-}
-print("fuzz-reassembly: replayed \(replayed) inputs")
-#endif
+unsafe runFuzzTarget(name: "fuzz-reassembly", entryPoint: fuzzTestOneInput, body: fuzzOne)
