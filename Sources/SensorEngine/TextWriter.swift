@@ -133,7 +133,10 @@ public final class TextWriter: EngineEventSink {
         case .none:
             return ""
         case .reportServerID(_, let data):
-            return " server ID \"\(Self.printable(adu, data))\""
+            // MB §6.13: the server ID bytes, then the run indicator status (0x00 OFF, 0xFF ON).
+            guard let last = data.last else { return " (no server ID)" }
+            let run = adu[last] == 0xFF ? "ON" : adu[last] == 0 ? "OFF" : "0x\(String(adu[last], radix: 16))"
+            return " server ID \"\(Self.printable(adu, data.lowerBound..<last))\", run indicator \(run)"
         case .raw(let data), .mei(_, let data), .fileRecord(_, let data), .commEventLog(_, _, _, _, let data):
             return data.isEmpty ? "" : " \(data.count) data byte\(data.count == 1 ? "" : "s")"
         case .exceptionStatus(let status):
