@@ -35,19 +35,23 @@ public struct FlowKey: Hashable, Sendable {
         self.ipProtocol = ipProtocol
     }
 
-    /// A cheap, direction-independent hash of the 5-tuple (both orientations give the same value), for the
-    /// engine's open-addressing flow table. Not SipHash: the table bounds its probe length instead (STYLE.md §13).
+    /// A cheap, direction-independent hash of the 5-tuple (both orientations give the same value).
+    ///
+    /// With `seed` 0 it is the same in every run (the engine derives `flow_id` from it); the flow table passes a
+    /// random seed, so that its bucket layout cannot be steered by crafted addresses. Not SipHash (STYLE.md §13):
+    /// each side is mixed through a seeded bijection, then the two are combined symmetrically.
     @inlinable
     public static func symmetricHash(
         _ a: IPAddress,
         _ b: IPAddress,
         _ portA: UInt16,
         _ portB: UInt16,
-        _ ipProtocol: UInt8
+        _ ipProtocol: UInt8,
+        seed: UInt64 = 0
     ) -> UInt64 {
-        let ha = (a.high &* 0x9E37_79B9_7F4A_7C15) ^ a.low ^ (UInt64(portA) << 48)
-        let hb = (b.high &* 0x9E37_79B9_7F4A_7C15) ^ b.low ^ (UInt64(portB) << 48)
-        return mixBits((ha ^ hb) &+ (ha &* hb) &+ UInt64(ipProtocol))
+        let ha = mixBits(mixBits(a.high ^ seed) ^ a.low ^ UInt64(portA) << 48)
+        let hb = mixBits(mixBits(b.high ^ seed) ^ b.low ^ UInt64(portB) << 48)
+        return mixBits((ha &+ hb) ^ (ha &* hb) ^ UInt64(ipProtocol) ^ seed)
     }
 
     /// SplitMix64's finaliser: a bijection on 64 bits that spreads every input bit over the output.

@@ -42,7 +42,6 @@ struct ModbusFlowState {
 /// the work on a polling flow's packet. Static checks still apply.
 final class Flow {
     @safe @exclusivity(unchecked) var context: FlowContext
-    @safe @exclusivity(unchecked) var hash: UInt64
     /// Creation order, for a deterministic order of flow records at the end of a capture.
     @safe @exclusivity(unchecked) var sequence: Int
     @safe @exclusivity(unchecked) var firstTimestamp: CaptureTimestamp
@@ -52,9 +51,6 @@ final class Flow {
     @safe @exclusivity(unchecked) var tcpFlags: (TCPFlags, TCPFlags) = ([], [])
     @safe @exclusivity(unchecked) var isTCP: Bool
     @safe @exclusivity(unchecked) var streams: (StreamReassembler, StreamReassembler)
-    /// Whether each direction's stream began with a SYN we saw.
-    @safe @exclusivity(unchecked) var sawStart: (Bool, Bool) = (false, false)
-    @safe @exclusivity(unchecked) var started: (Bool, Bool) = (false, false)
     /// Closed by RST or FIN in both directions; the flow lingers for late packets.
     @safe @exclusivity(unchecked) var isClosed = false
     /// The Modbus side is over: reassembly flushed, pending requests reported.
@@ -71,7 +67,6 @@ final class Flow {
 
     init(
         context: FlowContext,
-        hash: UInt64,
         sequence: Int,
         timestamp: CaptureTimestamp,
         isTCP: Bool,
@@ -80,7 +75,6 @@ final class Flow {
         modbusLimits: Modbus.Limits
     ) {
         self.context = context
-        self.hash = hash
         self.sequence = sequence
         self.firstTimestamp = timestamp
         self.lastTimestamp = timestamp

@@ -10,7 +10,7 @@ import NetworkLayers
 /// let 100,000 chosen flows make every lookup walk them all). The layout never reaches the output.
 struct FlowTable {
     /// The per-table secret of the bucket hash.
-    private let secret: (UInt64, UInt64)
+    private let secret: UInt64
     private var buckets: [Int32]
     private let mask: Int
     /// Per slot: its bucket hash, its 5-tuple (client first), and the LRU neighbours (-1 for none).
@@ -24,7 +24,7 @@ struct FlowTable {
 
     init(maxSlots: Int) {
         var generator = SystemRandomNumberGenerator()
-        secret = (generator.next(), generator.next())
+        secret = generator.next() | 1  // never 0: that is the unkeyed flow_id hash
         var size = 16
         while size < maxSlots * 2 { size <<= 1 }
         buckets = [Int32](repeating: 0, count: size)
@@ -32,13 +32,6 @@ struct FlowTable {
         hashes = []
         older = []
         newer = []
-    }
-
-    /// SplitMix64's finaliser of `value` mixed with a secret: a bijection whose outputs cannot be steered without
-    /// the secret.
-    @inline(__always)
-    private static func mix(_ value: UInt64, _ secret: UInt64) -> UInt64 {
-        FlowKey.mixBits(value ^ secret)
     }
 
     /// The keyed bucket hash of a 5-tuple, the same for both orientations.
@@ -50,9 +43,7 @@ struct FlowTable {
         _ portB: UInt16,
         _ ipProtocol: UInt8
     ) -> UInt64 {
-        let ha = Self.mix(Self.mix(a.high, secret.0) ^ a.low ^ UInt64(portA) << 48, secret.1)
-        let hb = Self.mix(Self.mix(b.high, secret.0) ^ b.low ^ UInt64(portB) << 48, secret.1)
-        return Self.mix((ha &+ hb) ^ UInt64(ipProtocol), secret.0) ^ Self.mix(ha ^ hb, secret.1)
+        FlowKey.symmetricHash(a, b, portA, portB, ipProtocol, seed: secret)
     }
 
     /// Finds the flow of a packet from `source` to `destination` (either orientation).

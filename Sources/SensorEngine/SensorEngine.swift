@@ -227,7 +227,6 @@ public final class SensorEngine {
         let isTCP = packet.transport == .tcp
         let flow = Flow(
             context: context,
-            hash: hash,
             sequence: flowSequence,
             timestamp: timestamp,
             isTCP: isTCP,
