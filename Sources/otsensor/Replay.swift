@@ -97,11 +97,10 @@ struct Replay: ParsableCommand {
             flush = {}
         }
         let engine = SensorEngine(configuration: configuration, sink: sink)
-        // The bar is drawn only when records go elsewhere: on a shared terminal it would tangle with them.
-        let progress = ProgressBar(
-            enabled: !noProgress && StandardError.isTerminal && !Terminal.standardOutputIsTerminal,
-            paths: files
-        )
+        let progress = ProgressBar(enabled: !noProgress && StandardError.isTerminal, paths: files)
+        // On a shared terminal, records and the bar take turns: the bar is cleared before records are written and
+        // drawn again at its next update.
+        output.beforeWrite = { progress.clear() }
         var readStatistics = CaptureReadStatistics()
         let started = Date()
         var exitCode: Int32 = 0

@@ -10,9 +10,12 @@ import Glibc
 final class StandardOutput: RecordOutput {
     /// Why writing failed (disk full, a closed pipe); later writes are dropped.
     private(set) var failure: String?
+    /// Called before each write: clears a progress bar sharing the terminal.
+    var beforeWrite: () -> Void = {}
 
     func write(_ bytes: [UInt8]) {
         guard failure == nil else { return }
+        beforeWrite()
         do {
             try FileHandle.standardOutput.write(contentsOf: Data(bytes))
         } catch {
