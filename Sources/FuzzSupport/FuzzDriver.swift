@@ -7,33 +7,33 @@ import Foundation
 public typealias FuzzEntryPoint = @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
 
 #if FUZZING
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: FuzzEntryPoint
-) -> Int32
+    @_silgen_name("LLVMFuzzerRunDriver")
+    func LLVMFuzzerRunDriver(
+        _ argc: UnsafeMutablePointer<Int32>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ callback: FuzzEntryPoint
+    ) -> Int32
 #endif
 
 /// Runs the fuzz target: libFuzzer's loop when built with `-DFUZZING`, otherwise a replay of the files named on
 /// the command line through `body`, then a one-line count. Never returns.
 public func runFuzzTarget(name: String, entryPoint: FuzzEntryPoint, body: ([UInt8]) -> Void) -> Never {
     #if FUZZING
-    var argc = CommandLine.argc
-    var argv = unsafe Optional(CommandLine.unsafeArgv)
-    exit(unsafe LLVMFuzzerRunDriver(&argc, &argv, entryPoint))
+        var argc = CommandLine.argc
+        var argv = unsafe Optional(CommandLine.unsafeArgv)
+        exit(unsafe LLVMFuzzerRunDriver(&argc, &argv, entryPoint))
     #else
-    var replayed = 0
-    for path in CommandLine.arguments.dropFirst() {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            FileHandle.standardError.write(Data("\(name): cannot read \(path)\n".utf8))
-            exit(1)
+        var replayed = 0
+        for path in CommandLine.arguments.dropFirst() {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                FileHandle.standardError.write(Data("\(name): cannot read \(path)\n".utf8))
+                exit(1)
+            }
+            body([UInt8](data))
+            replayed += 1
         }
-        body([UInt8](data))
-        replayed += 1
-    }
-    print("\(name): replayed \(replayed) inputs")
-    exit(0)
+        print("\(name): replayed \(replayed) inputs")
+        exit(0)
     #endif
 }
 

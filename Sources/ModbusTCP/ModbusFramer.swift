@@ -356,8 +356,7 @@ extension Modbus {
             while chunk.count - position >= 8 {
                 if isPlausibleHeader(chunk, at: position) {
                     let end = position + 6 + Int(chunk.loadUInt16BigEndian(at: position + 4))
-                    if end == chunk.count || isPlausibleHeader(chunk, at: end) || (position == 0 && end > chunk.count)
-                    {
+                    if end == chunk.count || isPlausibleHeader(chunk, at: end) || (position == 0 && end > chunk.count) {
                         return position
                     }
                 }

@@ -37,7 +37,13 @@ extension Modbus {
         /// Response of 11 (MB §6.9).
         case commEventCounter(status: UInt16, eventCount: UInt16)
         /// Response of 12 (MB §6.10).
-        case commEventLog(byteCount: UInt8, status: UInt16, eventCount: UInt16, messageCount: UInt16, events: Range<Int>)
+        case commEventLog(
+            byteCount: UInt8,
+            status: UInt16,
+            eventCount: UInt16,
+            messageCount: UInt16,
+            events: Range<Int>
+        )
         /// Response of 17 (MB §6.13): byte count, server-specific data ending in the run indicator status.
         case reportServerID(byteCount: UInt8, data: Range<Int>)
         /// Request and response of 20 and 21 (MB §6.14, §6.15): the byte count and the sub-requests/responses.
@@ -269,7 +275,8 @@ extension Modbus.Message {
             let byteCount = parser.u8(adu)
             fields = .fileRecord(byteCount: byteCount, records: parser.take(Int(byteCount)))
             // MB §6.14: 0x07..0xF5 for 20; each sub-request is 7 bytes. MB §6.15: 0x09..0xFB for 21.
-            let valid = functionCode.rawValue == 20
+            let valid =
+                functionCode.rawValue == 20
                 ? (7...0xF5).contains(Int(byteCount)) && byteCount % 7 == 0 : (9...0xFB).contains(Int(byteCount))
             if !valid { errorFlags.insert(.dataValue) }
         case 24:
@@ -469,7 +476,13 @@ extension Modbus {
         /// The record's register bytes, within the ADU.
         public var data: Range<Int>
 
-        public init(referenceType: UInt8, fileNumber: UInt16?, recordNumber: UInt16?, recordLength: UInt16?, data: Range<Int>) {
+        public init(
+            referenceType: UInt8,
+            fileNumber: UInt16?,
+            recordNumber: UInt16?,
+            recordLength: UInt16?,
+            data: Range<Int>
+        ) {
             self.referenceType = referenceType
             self.fileNumber = fileNumber
             self.recordNumber = recordNumber

@@ -91,7 +91,8 @@ public final class OfflineCapture {
         guard expression.count <= Self.maxFilterLength else {
             throw PcapError(
                 operation: "filter",
-                message: "the expression has \(expression.count) characters; at most \(Self.maxFilterLength) are accepted"
+                message:
+                    "the expression has \(expression.count) characters; at most \(Self.maxFilterLength) are accepted"
             )
         }
         var program = unsafe bpf_program()

@@ -158,7 +158,12 @@ public final class EVEWriter: EngineEventSink {
             if code.rawValue <= 2 {
                 var bits = values.count * 8
                 if let request, case .readRequest(_, let quantity) = request.fields { bits = min(bits, Int(quantity)) }
-                writeBits(code.rawValue == 1 ? "coils" : "inputs", Modbus.CoilValues(bytes: values), count: bits, adu: adu)
+                writeBits(
+                    code.rawValue == 1 ? "coils" : "inputs",
+                    Modbus.CoilValues(bytes: values),
+                    count: bits,
+                    adu: adu
+                )
             } else {
                 writeRegisters(Modbus.RegisterValues(bytes: values), adu: adu)
             }
@@ -174,7 +179,12 @@ public final class EVEWriter: EngineEventSink {
             json.member("quantity", Int(quantity))
             json.member("data", bytesAsString: adu.extracting(values))
             if code.rawValue == 15 {
-                writeBits("coils", Modbus.CoilValues(bytes: values), count: min(Int(quantity), values.count * 8), adu: adu)
+                writeBits(
+                    "coils",
+                    Modbus.CoilValues(bytes: values),
+                    count: min(Int(quantity), values.count * 8),
+                    adu: adu
+                )
             } else {
                 writeRegisters(Modbus.RegisterValues(bytes: values), adu: adu)
             }
@@ -416,7 +426,10 @@ public final class EVEWriter: EngineEventSink {
             if all.contains(.urg) { json.member("urg", true) }
             if all.contains(.ece) { json.member("ecn", true) }
             if all.contains(.cwr) { json.member("cwr", true) }
-            json.member("state", event.state == "closed" ? "closed" : event.state == "established" ? "established" : "syn_sent")
+            json.member(
+                "state",
+                event.state == "closed" ? "closed" : event.state == "established" ? "established" : "syn_sent"
+            )
             json.endObject()
         }
         endRecord()

@@ -96,7 +96,14 @@ public final class SensorEngine {
         let (slot, direction) = lookupOrCreate(packet, timestamp: timestamp)
         table.touch(slot)
         guard let flow = flows[slot] else { return }
-        process(flow, direction: direction, packet: packet, frame: frame, timestamp: timestamp, originalLength: originalLength)
+        process(
+            flow,
+            direction: direction,
+            packet: packet,
+            frame: frame,
+            timestamp: timestamp,
+            originalLength: originalLength
+        )
     }
 
     private func process(
@@ -362,7 +369,8 @@ public final class SensorEngine {
                 context: flow.context,
                 direction: direction,
                 event: "stream.reassembly_overlap_different_data",
-                detail: "a retransmitted or overlapping TCP segment carried bytes that differ from the ones seen first; the first ones were kept",
+                detail:
+                    "a retransmitted or overlapping TCP segment carried bytes that differ from the ones seen first; the first ones were kept",
                 timestamp: timestamp
             )
         }
@@ -371,15 +379,28 @@ public final class SensorEngine {
                 context: flow.context,
                 direction: direction,
                 event: "stream.reassembly_buffer_overflow",
-                detail: "more than \(configuration.reassembly.maxBufferedBytesPerDirection) bytes or \(configuration.reassembly.maxBufferedSegmentsPerDirection) segments waited for a missing segment; the hole was skipped",
+                detail:
+                    "more than \(configuration.reassembly.maxBufferedBytesPerDirection) bytes or \(configuration.reassembly.maxBufferedSegmentsPerDirection) segments waited for a missing segment; the hole was skipped",
                 timestamp: timestamp
             )
         }
         if !action.deliver.isEmpty {
-            deliver(flow: flow, direction: direction, chunk: payload.extracting(action.deliver), timestamp: timestamp, packetNumber: packetNumber)
+            deliver(
+                flow: flow,
+                direction: direction,
+                chunk: payload.extracting(action.deliver),
+                timestamp: timestamp,
+                packetNumber: packetNumber
+            )
         }
         if action.gapAfter > 0 {
-            gap(flow: flow, direction: direction, length: action.gapAfter, timestamp: timestamp, cause: "the capture cut the frame at its snapshot length")
+            gap(
+                flow: flow,
+                direction: direction,
+                length: action.gapAfter,
+                timestamp: timestamp,
+                cause: "the capture cut the frame at its snapshot length"
+            )
         }
         if action.hasBufferedData {
             drainBuffered(flow: flow, direction: direction, timestamp: timestamp)
@@ -390,7 +411,9 @@ public final class SensorEngine {
     }
 
     private func restartFramer(
-flow: Flow, direction: Direction) {
+        flow: Flow,
+        direction: Direction
+    ) {
         let limits = configuration.modbus
         if direction == .toServer {
             flow.modbus.framers.0 = Modbus.Framer(carriesRequests: true, atStreamStart: false, limits: limits)
@@ -400,7 +423,10 @@ flow: Flow, direction: Direction) {
     }
 
     private func drainBuffered(
-flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
+        flow: Flow,
+        direction: Direction,
+        timestamp: CaptureTimestamp
+    ) {
         while true {
             let chunk =
                 direction == .toServer ? flow.streams.0.popBuffered() : flow.streams.1.popBuffered()
@@ -408,9 +434,21 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
             switch chunk {
             case .gap(let length):
                 guard length > 0 else { continue }
-                gap(flow: flow, direction: direction, length: length, timestamp: timestamp, cause: "the segments carrying them were not captured")
+                gap(
+                    flow: flow,
+                    direction: direction,
+                    length: length,
+                    timestamp: timestamp,
+                    cause: "the segments carrying them were not captured"
+                )
             case .bytes(let bytes, let segmentTimestamp, let segmentPacketNumber):
-                deliver(flow: flow, direction: direction, chunk: bytes.span, timestamp: segmentTimestamp, packetNumber: segmentPacketNumber)
+                deliver(
+                    flow: flow,
+                    direction: direction,
+                    chunk: bytes.span,
+                    timestamp: segmentTimestamp,
+                    packetNumber: segmentPacketNumber
+                )
             }
         }
     }
@@ -430,7 +468,8 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
             context: flow.context,
             direction: direction,
             event: "stream.reassembly_seq_gap",
-            detail: "\(length) byte\(length == 1 ? "" : "s") of the \(side) stream \(length == 1 ? "is" : "are") missing (\(cause)); the Modbus framer resynchronises on the next plausible MBAP header",
+            detail:
+                "\(length) byte\(length == 1 ? "" : "s") of the \(side) stream \(length == 1 ? "is" : "are") missing (\(cause)); the Modbus framer resynchronises on the next plausible MBAP header",
             timestamp: timestamp
         )
         guard flow.isModbus else { return }
@@ -441,7 +480,13 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
         }
     }
 
-    private func reportStream(context: FlowContext, direction: Direction, event: String, detail: String, timestamp: CaptureTimestamp) {
+    private func reportStream(
+        context: FlowContext,
+        direction: Direction,
+        event: String,
+        detail: String,
+        timestamp: CaptureTimestamp
+    ) {
         let anomaly = AnomalyEvent(
             flow: context,
             direction: direction,
@@ -481,13 +526,25 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
             case .needMoreData:
                 return
             case .adu(let range, let provisional):
-                handleADU(flow: flow, direction: direction, adu: chunk.extracting(range), provisional: provisional, timestamp: timestamp)
+                handleADU(
+                    flow: flow,
+                    direction: direction,
+                    adu: chunk.extracting(range),
+                    provisional: provisional,
+                    timestamp: timestamp
+                )
             case .bufferedADU(let provisional):
                 do {
                     let bytes =
                         direction == .toServer
                         ? flow.modbus.framers.0.bufferedADU : flow.modbus.framers.1.bufferedADU
-                    handleADU(flow: flow, direction: direction, adu: bytes.span, provisional: provisional, timestamp: timestamp)
+                    handleADU(
+                        flow: flow,
+                        direction: direction,
+                        adu: bytes.span,
+                        provisional: provisional,
+                        timestamp: timestamp
+                    )
                 }
                 if direction == .toServer {
                     flow.modbus.framers.0.releaseBufferedADU()
@@ -496,16 +553,43 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
                 }
             case .invalidHeader(let header, let problems):
                 if problems.contains(.protocolIdentifier) {
-                    reportModbus(context: flow.context, direction: direction, anomaly: .invalidProtocolID, header: header, function: nil, detail: "MBAP protocol identifier is \(header.protocolIdentifier), not 0 (MB-TCP §3.1.3): these bytes are not a Modbus ADU", timestamp: timestamp)
+                    reportModbus(
+                        context: flow.context,
+                        direction: direction,
+                        anomaly: .invalidProtocolID,
+                        header: header,
+                        function: nil,
+                        detail:
+                            "MBAP protocol identifier is \(header.protocolIdentifier), not 0 (MB-TCP §3.1.3): these bytes are not a Modbus ADU",
+                        timestamp: timestamp
+                    )
                 }
                 if problems.contains(.length) {
-                    reportModbus(context: flow.context, direction: direction, anomaly: .invalidLength, header: header, function: nil, detail: "MBAP length is \(header.length), outside 2..254 (MB-TCP §3.1.3); the framer resynchronises on the next plausible header", timestamp: timestamp)
+                    reportModbus(
+                        context: flow.context,
+                        direction: direction,
+                        anomaly: .invalidLength,
+                        header: header,
+                        function: nil,
+                        detail:
+                            "MBAP length is \(header.length), outside 2..254 (MB-TCP §3.1.3); the framer resynchronises on the next plausible header",
+                        timestamp: timestamp
+                    )
                 }
             case .skipped:
                 continue
             case .notModbus:
                 flow.modbusRejected = true
-                reportModbus(context: flow.context, direction: direction, anomaly: .protocolMismatchOnModbusPort, header: nil, function: nil, detail: "traffic on Modbus port \(flow.context.key.serverPort) never formed a Modbus/TCP ADU (MBAP protocol identifier 0, length 2..254, a plausible function code): not Modbus, so not decoded as Modbus", timestamp: timestamp)
+                reportModbus(
+                    context: flow.context,
+                    direction: direction,
+                    anomaly: .protocolMismatchOnModbusPort,
+                    header: nil,
+                    function: nil,
+                    detail:
+                        "traffic on Modbus port \(flow.context.key.serverPort) never formed a Modbus/TCP ADU (MBAP protocol identifier 0, length 2..254, a plausible function code): not Modbus, so not decoded as Modbus",
+                    timestamp: timestamp
+                )
                 return
             }
         }
@@ -540,33 +624,79 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
                 flow.modbus.markReported(message.functionCode.rawValue)
             {
                 let anomaly: Modbus.Anomaly = category == .reserved ? .reservedFunctionCode : .unassignedFunctionCode
-                let what = category == .reserved ? "reserved (MB Annex A)" : "not assigned in the public range (MB §5.1)"
-                reportModbus(context: flow.context, direction: direction, anomaly: anomaly, header: message.header, function: message.functionCode.rawValue, detail: "function code \(message.functionCode.rawValue) is \(what); reported once per flow", timestamp: timestamp)
+                let what =
+                    category == .reserved ? "reserved (MB Annex A)" : "not assigned in the public range (MB §5.1)"
+                reportModbus(
+                    context: flow.context,
+                    direction: direction,
+                    anomaly: anomaly,
+                    header: message.header,
+                    function: message.functionCode.rawValue,
+                    detail: "function code \(message.functionCode.rawValue) is \(what); reported once per flow",
+                    timestamp: timestamp
+                )
             }
             while let expired = flow.modbus.tracker.popExpired(now: timestamp) {
                 pendingRequestsTotal -= 1
-                finishUnanswered(flow: flow, request: expired, timestamp: timestamp, reason: "no response within \(configuration.modbus.responseTimeoutMicroseconds / 1_000_000) s of capture time")
+                finishUnanswered(
+                    flow: flow,
+                    request: expired,
+                    timestamp: timestamp,
+                    reason:
+                        "no response within \(configuration.modbus.responseTimeoutMicroseconds / 1_000_000) s of capture time"
+                )
             }
             if pendingRequestsTotal >= configuration.maxPendingRequestsTotal {
                 // All flows together hold the most requests allowed: this flow gives up its oldest to make room,
                 // or, holding none, this request is reported at once without waiting for its response.
                 if !flow.globalFloodReported {
                     flow.globalFloodReported = true
-                    reportModbus(context: flow.context, direction: direction, anomaly: .flooded, header: message.header, function: message.functionCode.rawValue, detail: "\(configuration.maxPendingRequestsTotal) requests are waiting for responses across all flows; this flow's oldest are given up", timestamp: timestamp)
+                    reportModbus(
+                        context: flow.context,
+                        direction: direction,
+                        anomaly: .flooded,
+                        header: message.header,
+                        function: message.functionCode.rawValue,
+                        detail:
+                            "\(configuration.maxPendingRequestsTotal) requests are waiting for responses across all flows; this flow's oldest are given up",
+                        timestamp: timestamp
+                    )
                 }
                 if let oldest = flow.modbus.tracker.popOldest() {
                     pendingRequestsTotal -= 1
                     finishUnanswered(flow: flow, request: oldest, timestamp: timestamp, reason: nil)
                 } else {
                     let number = flow.modbus.tracker.nextTransactionNumber()
-                    reportRequestOnly(flow: flow, number: number, message: message, adu: adu, timestamp: timestamp, packetNumber: currentPacketNumber)
+                    reportRequestOnly(
+                        flow: flow,
+                        number: number,
+                        message: message,
+                        adu: adu,
+                        timestamp: timestamp,
+                        packetNumber: currentPacketNumber
+                    )
                     return
                 }
             }
-            let result = flow.modbus.tracker.add(message, adu: adu, packetNumber: currentPacketNumber, timestamp: timestamp, provisional: provisional)
+            let result = flow.modbus.tracker.add(
+                message,
+                adu: adu,
+                packetNumber: currentPacketNumber,
+                timestamp: timestamp,
+                provisional: provisional
+            )
             pendingRequestsTotal += result.evicted ? 0 : 1
             if result.flooded {
-                reportModbus(context: flow.context, direction: direction, anomaly: .flooded, header: message.header, function: message.functionCode.rawValue, detail: "more than \(configuration.modbus.maxPendingTransactionsPerFlow) requests are waiting for responses in this flow; the oldest are given up", timestamp: timestamp)
+                reportModbus(
+                    context: flow.context,
+                    direction: direction,
+                    anomaly: .flooded,
+                    header: message.header,
+                    function: message.functionCode.rawValue,
+                    detail:
+                        "more than \(configuration.modbus.maxPendingTransactionsPerFlow) requests are waiting for responses in this flow; the oldest are given up",
+                    timestamp: timestamp
+                )
             }
             if result.evicted, let evicted = flow.modbus.tracker.popEvicted() {
                 // One `flooded` anomaly stands for every request given up while the flow is over its limit.
@@ -582,9 +712,23 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
                 flow.modbus.framers.0.confirm()
                 flow.modbus.framers.1.confirm()
             }
-            let fits = Modbus.responseMatchesRequest(request: request.message, requestADU: request.adu.span, response: message, responseADU: adu)
+            let fits = Modbus.responseMatchesRequest(
+                request: request.message,
+                requestADU: request.adu.span,
+                response: message,
+                responseADU: adu
+            )
             if !fits {
-                reportModbus(context: flow.context, direction: direction, anomaly: .valueMismatch, header: message.header, function: message.functionCode.rawValue, detail: "the response does not fit its request (quantity, byte count, echoed address or value differ)", timestamp: timestamp)
+                reportModbus(
+                    context: flow.context,
+                    direction: direction,
+                    anomaly: .valueMismatch,
+                    header: message.header,
+                    function: message.functionCode.rawValue,
+                    detail:
+                        "the response does not fit its request (quantity, byte count, echoed address or value differ)",
+                    timestamp: timestamp
+                )
             }
             flow.modbus.transactions += 1
             statistics.modbusTransactions += 1
@@ -607,10 +751,28 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
         }
         if provisional {
             statistics.modbusUnverifiedDiscarded += 1
-            reportModbus(context: flow.context, direction: direction, anomaly: .unverifiedADUDiscarded, header: message.header, function: message.functionCode.rawValue, detail: "after a capture gap, bytes that look like a response (transaction \(message.header.transactionIdentifier), function \(message.functionCode.rawValue)) match no request; not reported as a transaction", timestamp: timestamp)
+            reportModbus(
+                context: flow.context,
+                direction: direction,
+                anomaly: .unverifiedADUDiscarded,
+                header: message.header,
+                function: message.functionCode.rawValue,
+                detail:
+                    "after a capture gap, bytes that look like a response (transaction \(message.header.transactionIdentifier), function \(message.functionCode.rawValue)) match no request; not reported as a transaction",
+                timestamp: timestamp
+            )
             return
         }
-        reportModbus(context: flow.context, direction: direction, anomaly: .unsolicitedResponse, header: message.header, function: message.functionCode.rawValue, detail: "response with transaction identifier \(message.header.transactionIdentifier), unit \(message.header.unitIdentifier), function \(message.functionCode.function.rawValue) matches no pending request", timestamp: timestamp)
+        reportModbus(
+            context: flow.context,
+            direction: direction,
+            anomaly: .unsolicitedResponse,
+            header: message.header,
+            function: message.functionCode.rawValue,
+            detail:
+                "response with transaction identifier \(message.header.transactionIdentifier), unit \(message.header.unitIdentifier), function \(message.functionCode.function.rawValue) matches no pending request",
+            timestamp: timestamp
+        )
         let number = flow.modbus.tracker.nextTransactionNumber()
         flow.modbus.transactions += 1
         sink.modbusTransaction(
@@ -640,14 +802,39 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
     ) {
         let header = request.message.header
         let function = request.message.functionCode.rawValue
-        let what = "transaction \(header.transactionIdentifier), unit \(header.unitIdentifier), function \(function), packet \(request.packetNumber)"
+        let what =
+            "transaction \(header.transactionIdentifier), unit \(header.unitIdentifier), function \(function), packet \(request.packetNumber)"
         if request.provisional {
             statistics.modbusUnverifiedDiscarded += 1
-            reportModbus(context: flow.context, direction: .toServer, anomaly: .unverifiedADUDiscarded, header: header, function: function, detail: "after a capture gap, bytes that look like a request (\(what)) were never answered; they may be the middle of a lost ADU, so they are not reported as a transaction", timestamp: timestamp)
+            reportModbus(
+                context: flow.context,
+                direction: .toServer,
+                anomaly: .unverifiedADUDiscarded,
+                header: header,
+                function: function,
+                detail:
+                    "after a capture gap, bytes that look like a request (\(what)) were never answered; they may be the middle of a lost ADU, so they are not reported as a transaction",
+                timestamp: timestamp
+            )
         } else {
-            reportRequestOnly(flow: flow, number: request.transactionNumber, message: request.message, adu: request.adu.span, timestamp: request.timestamp, packetNumber: request.packetNumber)
+            reportRequestOnly(
+                flow: flow,
+                number: request.transactionNumber,
+                message: request.message,
+                adu: request.adu.span,
+                timestamp: request.timestamp,
+                packetNumber: request.packetNumber
+            )
             if let reason {
-                reportModbus(context: flow.context, direction: .toServer, anomaly: .unansweredRequest, header: header, function: function, detail: "request (\(what)) got no response: \(reason)", timestamp: timestamp)
+                reportModbus(
+                    context: flow.context,
+                    direction: .toServer,
+                    anomaly: .unansweredRequest,
+                    header: header,
+                    function: function,
+                    detail: "request (\(what)) got no response: \(reason)",
+                    timestamp: timestamp
+                )
             }
         }
         flow.modbus.tracker.recycle(request)
@@ -709,7 +896,15 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
             let truncated =
                 direction == .toServer ? flow.modbus.framers.0.finish() : flow.modbus.framers.1.finish()
             if truncated {
-                reportModbus(context: flow.context, direction: direction, anomaly: .truncatedADUAtEOF, header: nil, function: nil, detail: "the stream ended inside an ADU: fewer bytes arrived than its MBAP length declared", timestamp: timestamp)
+                reportModbus(
+                    context: flow.context,
+                    direction: direction,
+                    anomaly: .truncatedADUAtEOF,
+                    header: nil,
+                    function: nil,
+                    detail: "the stream ended inside an ADU: fewer bytes arrived than its MBAP length declared",
+                    timestamp: timestamp
+                )
             }
         }
         let timeout = configuration.modbus.responseTimeoutMicroseconds
@@ -721,7 +916,8 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
                 reason = "the connection closed first"
             case .flowEnded(.shutdown):
                 // Still within its response time when the capture ended: in flight, not unanswered.
-                reason = timestamp.microseconds(since: request.timestamp) > timeout
+                reason =
+                    timestamp.microseconds(since: request.timestamp) > timeout
                     ? "no response within \(timeout / 1_000_000) s before the capture ended" : nil
             case .flowEnded(.timeout):
                 reason = "the flow went idle (no packets for \(configuration.flowIdleTimeoutSeconds) s)"
@@ -734,7 +930,12 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
         }
     }
 
-    private func reportMessageAnomalies(context: FlowContext, direction: Direction, message: Modbus.Message, timestamp: CaptureTimestamp) {
+    private func reportMessageAnomalies(
+        context: FlowContext,
+        direction: Direction,
+        message: Modbus.Message,
+        timestamp: CaptureTimestamp
+    ) {
         let fc = message.functionCode.rawValue
         for anomaly in message.anomalies {
             let detail: String
@@ -746,13 +947,26 @@ flow: Flow, direction: Direction, timestamp: CaptureTimestamp) {
                     trailing > 0
                     ? "the MBAP length (\(message.header.length)) covers \(trailing) byte\(trailing == 1 ? "" : "s") more than function \(fc) uses; framed by the MBAP length (MB-TCP §3.1.3)"
                     : "the PDU's length does not fit function \(fc) (MBAP length \(message.header.length))"
-            case .invalidCoilValue: detail = "Write Single Coil value 0x\(String(message.invalidCoilValue ?? 0, radix: 16)) is neither 0x0000 nor 0xFF00 (MB §6.5)"
-            case .invalidValue: detail = "a field of function \(fc) is out of range (quantity 0 or over the limit, or a byte count that does not agree, MB §6)"
-            case .invalidFunctionCode: detail = "request with function code \(fc): 0 and 128..255 are not valid request codes"
+            case .invalidCoilValue:
+                detail =
+                    "Write Single Coil value 0x\(String(message.invalidCoilValue ?? 0, radix: 16)) is neither 0x0000 nor 0xFF00 (MB §6.5)"
+            case .invalidValue:
+                detail =
+                    "a field of function \(fc) is out of range (quantity 0 or over the limit, or a byte count that does not agree, MB §6)"
+            case .invalidFunctionCode:
+                detail = "request with function code \(fc): 0 and 128..255 are not valid request codes"
             case .invalidExceptionCode: detail = "exception response with an undefined exception code (MB §7)"
             default: detail = anomaly.rawValue
             }
-            reportModbus(context: context, direction: direction, anomaly: anomaly, header: message.header, function: fc, detail: detail, timestamp: timestamp)
+            reportModbus(
+                context: context,
+                direction: direction,
+                anomaly: anomaly,
+                header: message.header,
+                function: fc,
+                detail: detail,
+                timestamp: timestamp
+            )
         }
     }
 

@@ -18,7 +18,8 @@ public enum SummaryReport {
         elapsedSeconds: Double?
     ) -> String {
         var lines: [String] = []
-        var first = "replayed \(plural(files, "file")): \(plural(statistics.packets, "packet")), \(plural(statistics.bytes, "byte"))"
+        var first =
+            "replayed \(plural(files, "file")): \(plural(statistics.packets, "packet")), \(plural(statistics.bytes, "byte"))"
         // Throughput means little for a run shorter than 10 ms.
         if let elapsedSeconds, elapsedSeconds >= 0.01 {
             let rate = Double(statistics.packets) / elapsedSeconds
@@ -83,7 +84,10 @@ public enum SummaryReport {
         var parts: [String] = []
         for (code, count) in counts.enumerated() where count > 0 {
             let function = Modbus.FunctionCode(UInt8(code))
-            let name = function.specificationName ?? (function.category == .userDefined ? "user-defined" : function.category == .reserved ? "reserved" : "unassigned")
+            let name =
+                function.specificationName
+                ?? (function.category == .userDefined
+                    ? "user-defined" : function.category == .reserved ? "reserved" : "unassigned")
             parts.append("\(name) (\(code)): \(count)")
         }
         return parts.isEmpty ? nil : parts.joined(separator: ", ")

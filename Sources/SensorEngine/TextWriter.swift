@@ -83,7 +83,9 @@ public final class TextWriter: EngineEventSink {
         case .readResponse(_, let values):
             if message.functionCode.rawValue <= 2 {
                 var count = values.count * 8
-                if let request, case .readRequest(_, let quantity) = request.fields { count = min(count, Int(quantity)) }
+                if let request, case .readRequest(_, let quantity) = request.fields {
+                    count = min(count, Int(quantity))
+                }
                 let bits = Modbus.CoilValues(bytes: values)
                 return " " + list(count) { bits.value(at: $0, in: adu) ? "1" : "0" }
             }
@@ -97,7 +99,8 @@ public final class TextWriter: EngineEventSink {
         case .writeMultipleRequest(let address, let quantity, _, let values):
             if message.functionCode.rawValue == 15 {
                 let bits = Modbus.CoilValues(bytes: values)
-                return " \(address).. = " + list(min(Int(quantity), values.count * 8)) { bits.value(at: $0, in: adu) ? "1" : "0" }
+                return " \(address).. = "
+                    + list(min(Int(quantity), values.count * 8)) { bits.value(at: $0, in: adu) ? "1" : "0" }
             }
             let registers = Modbus.RegisterValues(bytes: values)
             return " \(address).. = " + list(registers.count) { "\(registers.value(at: $0, in: adu))" }
@@ -110,7 +113,8 @@ public final class TextWriter: EngineEventSink {
             return " read \(readAddress) (\(readQuantity)), write \(writeAddress).. = "
                 + list(registers.count) { "\(registers.value(at: $0, in: adu))" }
         case .diagnostic(let subfunction, let data):
-            return " sub-function \(subfunction) (\(Modbus.diagnosticSuricataName(subfunction))) \(data.count) data bytes"
+            return
+                " sub-function \(subfunction) (\(Modbus.diagnosticSuricataName(subfunction))) \(data.count) data bytes"
         case .exception(let code):
             return " exception \(code)"
         case .readDeviceIdentificationRequest(let code, let objectID):
@@ -164,7 +168,9 @@ public final class TextWriter: EngineEventSink {
     }
 
     public func anomaly(_ event: AnomalyEvent) {
-        emit("\(Self.time(event.timestamp)) \(Self.endpoints(event.flow.key, event.direction)) ! \(event.name): \(event.detail)")
+        emit(
+            "\(Self.time(event.timestamp)) \(Self.endpoints(event.flow.key, event.direction)) ! \(event.name): \(event.detail)"
+        )
     }
 
     public func flowEnded(_ event: FlowEndEvent) {}

@@ -121,7 +121,12 @@ struct Replay: ParsableCommand {
                     }
                     first = false
                     if latest.map({ timestamp > $0 }) ?? true { latest = timestamp }
-                    engine.process(frame: frame, timestamp: timestamp, linkType: linkType, originalLength: originalLength)
+                    engine.process(
+                        frame: frame,
+                        timestamp: timestamp,
+                        linkType: linkType,
+                        originalLength: originalLength
+                    )
                     progress.tick(packets: engine.statistics.packets, bytes: engine.statistics.bytes)
                 }
                 previousPath = capture.path
@@ -162,7 +167,11 @@ struct Replay: ParsableCommand {
 
 /// A sink for `--format summary`: the engine's counters are the output.
 final class DiscardingSink: EngineEventSink {
-    func modbusTransaction(_ event: ModbusTransactionEvent, requestADU: borrowing Span<UInt8>, responseADU: borrowing Span<UInt8>) {}
+    func modbusTransaction(
+        _ event: ModbusTransactionEvent,
+        requestADU: borrowing Span<UInt8>,
+        responseADU: borrowing Span<UInt8>
+    ) {}
     func anomaly(_ event: AnomalyEvent) {}
     func flowEnded(_ event: FlowEndEvent) {}
 }

@@ -3,7 +3,7 @@ import Foundation
 import SensorEngine
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Standard output as a record output.

@@ -7,7 +7,9 @@ import Testing
 /// Golden captures the project made: replayed through the library pipeline and compared with committed EVE output.
 /// Set `OTSENSOR_REGENERATE_GOLDEN=1` to rewrite the expected files; review the diff like code.
 @Suite struct GoldenCaptureTests {
-    static let expectedFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Expected")
+    static let expectedFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Expected"
+    )
 
     func compareWithGolden(_ capture: String, expected name: String) throws {
         let result = try ReplayHarness.replay(SharedData.projectCapture(capture))
@@ -37,10 +39,16 @@ import Testing
         #expect(result.anomalyNames.isEmpty)
         #expect(modbus.allSatisfy { $0.value(at: "modbus.request") != nil && $0.value(at: "modbus.response") != nil })
         func transaction(_ tid: Int, port: Int? = nil) -> [String: Any]? {
-            modbus.first { $0.int("modbus.request.transaction_id") == tid && (port == nil || $0.int("src_port") == port) }
+            modbus.first {
+                $0.int("modbus.request.transaction_id") == tid && (port == nil || $0.int("src_port") == port)
+            }
         }
         // Cycle 0's Read Input Registers of unit 1 (client's model: 1200+7n, 455-2n, 213+n, 780+5n, n, 0, 0, 0, 3, 1).
-        #expect(transaction(7)?.value(at: "modbus.response.read.registers") as? [Int] == [1200, 455, 213, 780, 0, 0, 0, 0, 3, 1])
+        #expect(
+            transaction(7)?.value(at: "modbus.response.read.registers") as? [Int] == [
+                1200, 455, 213, 780, 0, 0, 0, 0, 3, 1,
+            ]
+        )
         #expect(transaction(8)?.int("modbus.request.unit_id") == 2)
         #expect(transaction(8)?.value(at: "modbus.response.read.registers") as? [Int] == [4000, 4100, 4200, 4300])
         #expect(transaction(10)?.int("modbus.request.write.data") == 1600)
@@ -51,7 +59,9 @@ import Testing
         #expect(transaction(24)?.int("modbus.request.write.or_mask") == 0x0A50)
         #expect(transaction(25)?.value(at: "modbus.response.read.registers") as? [Int] == [2640])
         #expect(transaction(31)?.value(at: "modbus.request.write.registers") as? [Int] == [42, 43])
-        #expect(transaction(31)?.value(at: "modbus.response.read.registers") as? [Int] == [1600, 250, 0, 0, 60, 7, 8, 9])
+        #expect(
+            transaction(31)?.value(at: "modbus.response.read.registers") as? [Int] == [1600, 250, 0, 0, 60, 7, 8, 9]
+        )
         #expect(transaction(32)?.string("modbus.response.exception.code") == "IllegalDataAddr")
         #expect(transaction(40)?.string("modbus.response.function_code") == "RdCoils")
         #expect(transaction(40)?.int("modbus.response.function_raw") == 0x81)
@@ -107,18 +117,36 @@ import Testing
         let b: [UInt8] = [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]
         // A hop-by-hop options header (8 bytes of padding options) before TCP.
         let hopByHop: [UInt8] = [6, 0, 1, 4, 0, 0, 0, 0]
-        return FrameBuilder.ipv6(source: toServer ? a : b, destination: toServer ? b : a, nextHeader: 0, extensionHeaders: hopByHop, payload: segment)
+        return FrameBuilder.ipv6(
+            source: toServer ? a : b,
+            destination: toServer ? b : a,
+            nextHeader: 0,
+            extensionHeaders: hopByHop,
+            payload: segment
+        )
     }
 
     static let linkTypes: [(name: String, linkType: UInt32, frames: [[UInt8]], client: String)] = [
         ("Ethernet", 1, exchange { FrameBuilder.ethernet(etherType: 0x0800, payload: ipv4($0, $1)) }, "10.0.0.1"),
-        ("802.1Q", 1, exchange { FrameBuilder.ethernet(vlans: [7], etherType: 0x0800, payload: ipv4($0, $1)) }, "10.0.0.1"),
-        ("QinQ", 1, exchange { FrameBuilder.ethernet(vlans: [100, 7], etherType: 0x0800, payload: ipv4($0, $1)) }, "10.0.0.1"),
+        (
+            "802.1Q", 1, exchange { FrameBuilder.ethernet(vlans: [7], etherType: 0x0800, payload: ipv4($0, $1)) },
+            "10.0.0.1"
+        ),
+        (
+            "QinQ", 1, exchange { FrameBuilder.ethernet(vlans: [100, 7], etherType: 0x0800, payload: ipv4($0, $1)) },
+            "10.0.0.1"
+        ),
         ("Ethernet IPv6", 1, exchange { FrameBuilder.ethernet(etherType: 0x86DD, payload: ipv6($0, $1)) }, "fd00::1"),
         // Linux cooked v1: packet type, ARPHRD_ETHER, address length 6, address (8), protocol.
-        ("Linux cooked v1", 113, exchange { [0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 8, 0] + ipv4($0, $1) }, "10.0.0.1"),
+        (
+            "Linux cooked v1", 113, exchange { [0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 8, 0] + ipv4($0, $1) },
+            "10.0.0.1"
+        ),
         // Linux cooked v2: protocol, reserved, interface index, ARPHRD_ETHER, packet type, address length, address.
-        ("Linux cooked v2", 276, exchange { [8, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0] + ipv4($0, $1) }, "10.0.0.1"),
+        (
+            "Linux cooked v2", 276,
+            exchange { [8, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0] + ipv4($0, $1) }, "10.0.0.1"
+        ),
         ("raw IPv4 (LINKTYPE_RAW)", 101, exchange { ipv4($0, $1) }, "10.0.0.1"),
         ("raw IPv6", 229, exchange { ipv6($0, $1) }, "fd00::1"),
         ("BSD loopback, little-endian", 0, exchange { [2, 0, 0, 0] + ipv4($0, $1) }, "10.0.0.1"),
@@ -159,7 +187,11 @@ import Testing
         let frames = Self.linkTypes[0].frames
         let url = PcapFileWriter.temporaryURL("time.pcapng")
         defer { try? FileManager.default.removeItem(at: url) }
-        try PcapngFileWriter.write(frames, timestamps: [UInt64.max, 1, UInt64(Int64.max), 1_704_067_200_000_000], to: url)
+        try PcapngFileWriter.write(
+            frames,
+            timestamps: [UInt64.max, 1, UInt64(Int64.max), 1_704_067_200_000_000],
+            to: url
+        )
         let result = try ReplayHarness.replay(url)
         #expect(result.readStatistics.timestampsOutOfRange == 2)
         let modbus = try #require(result.records(ofType: "modbus").first)
@@ -173,7 +205,11 @@ import Testing
         frames[2] = Array(frames[2].prefix(full - 4))  // the request's last 4 bytes were not captured
         let url = PcapFileWriter.temporaryURL("snap.pcap")
         defer { try? FileManager.default.removeItem(at: url) }
-        try PcapFileWriter.write(frames, originalLengths: frames.indices.map { $0 == 2 ? full : frames[$0].count }, to: url)
+        try PcapFileWriter.write(
+            frames,
+            originalLengths: frames.indices.map { $0 == 2 ? full : frames[$0].count },
+            to: url
+        )
         let result = try ReplayHarness.replay(url)
         #expect(result.readStatistics.truncatedBySnapshotLength == 1)
         #expect(result.anomalyNames.contains("stream.reassembly_seq_gap"))

@@ -63,11 +63,23 @@ struct ReplayCommandTests {
     @Test func textAndSummaryFormats() throws {
         let text = try otsensor(["replay", "--format", "text", plant])
         #expect(text.lines.count == 42)
-        #expect(text.lines[6].contains("unit 1 tid 7 Read Input Registers 0..9 (10) => [1200, 455, 213, 780, 0, 0, 0, 0, 3, 1]"))
-        #expect(text.lines.contains { $0.contains("tid 16 Write Single Register 1 = 5000 => exception 3 (ILLEGAL DATA VALUE)") })
+        #expect(
+            text.lines[6].contains(
+                "unit 1 tid 7 Read Input Registers 0..9 (10) => [1200, 455, 213, 780, 0, 0, 0, 0, 3, 1]"
+            )
+        )
+        #expect(
+            text.lines.contains {
+                $0.contains("tid 16 Write Single Register 1 = 5000 => exception 3 (ILLEGAL DATA VALUE)")
+            }
+        )
         let summary = try otsensor(["replay", "--format", "summary", plant])
         #expect(summary.output.isEmpty)
-        #expect(summary.error.contains("requests by function: Read Coils (1): 6, Read Discrete Inputs (2): 6, Read Holding Registers (3): 8"))
+        #expect(
+            summary.error.contains(
+                "requests by function: Read Coils (1): 6, Read Discrete Inputs (2): 6, Read Holding Registers (3): 8"
+            )
+        )
         #expect(summary.error.contains("exceptions: ILLEGAL DATA ADDRESS (2): 2, ILLEGAL DATA VALUE (3): 1"))
     }
 

@@ -7,7 +7,12 @@ import Testing
 /// Every Modbus capture in `../shared/pcaps`: the requests and responses per function code and the exception
 /// codes we decode equal what tshark 4.0 decodes (recorded in `Expected/tshark-modbus.json` by
 /// `Expected/make-tshark-expectations.py`; tests do not run tshark), except where tshark is shown wrong below.
-@Suite(.enabled(if: SharedData.hasPcaps, "the shared captures are absent: set OTSENSOR_PCAPS or put them at ../shared/pcaps"))
+@Suite(
+    .enabled(
+        if: SharedData.hasPcaps,
+        "the shared captures are absent: set OTSENSOR_PCAPS or put them at ../shared/pcaps"
+    )
+)
 struct SharedCaptureConformanceTests {
     struct TsharkFigures {
         var requests: [Int: Int]
@@ -34,7 +39,11 @@ struct SharedCaptureConformanceTests {
             for (code, count) in entry[key] as? [String: Int] ?? [:] { result[Int(code) ?? -1] = count }
             return result
         }
-        return TsharkFigures(requests: counts("requests"), responses: counts("responses"), exceptions: counts("exceptions"))
+        return TsharkFigures(
+            requests: counts("requests"),
+            responses: counts("responses"),
+            exceptions: counts("exceptions")
+        )
     }
 
     /// Where we decode what tshark does not, per capture: (function code, requests, responses) we see more of.
@@ -68,9 +77,15 @@ struct SharedCaptureConformanceTests {
         var responses: [Int: Int] = [:]
         var exceptions: [Int: Int] = [:]
         for code in 0..<256 {
-            if statistics.modbusRequestsByFunction[code] > 0 { requests[code] = statistics.modbusRequestsByFunction[code] }
-            if statistics.modbusResponsesByFunction[code] > 0 { responses[code] = statistics.modbusResponsesByFunction[code] }
-            if statistics.modbusExceptionsByCode[code] > 0 { exceptions[code] = statistics.modbusExceptionsByCode[code] }
+            if statistics.modbusRequestsByFunction[code] > 0 {
+                requests[code] = statistics.modbusRequestsByFunction[code]
+            }
+            if statistics.modbusResponsesByFunction[code] > 0 {
+                responses[code] = statistics.modbusResponsesByFunction[code]
+            }
+            if statistics.modbusExceptionsByCode[code] > 0 {
+                exceptions[code] = statistics.modbusExceptionsByCode[code]
+            }
         }
         if capture == "modbus/zeek-fuzz-72.pcap" {
             // See beyondTshark: responses and exceptions of this fuzzed trace are not comparable.
@@ -110,14 +125,18 @@ struct SharedCaptureConformanceTests {
 
     /// Every (tid, unit, function, REQ/RESP) message Zeek logs for the genuine Modbus flow is in ours.
     @Test func zeekModbusLogTransactionsAppearInOurs() throws {
-        let result = try ReplayHarness.replay(SharedData.pcapsDirectory.appendingPathComponent("modbus/zeek-modbus-and-non-modbus-p502.pcap"))
+        let result = try ReplayHarness.replay(
+            SharedData.pcapsDirectory.appendingPathComponent("modbus/zeek-modbus-and-non-modbus-p502.pcap")
+        )
         let rows = try Self.zeekRows("modbus/zeek-modbus-and-non-modbus-p502.expected.zeek.modbus.log")
         #expect(rows.count == 12)
         var ours: [String] = []
         for record in result.records(ofType: "modbus") {
             for side in ["request", "response"] {
                 guard let message = record.value(at: "modbus.\(side)") as? [String: Any] else { continue }
-                ours.append("\(message["transaction_id"] ?? "") \(message["unit_id"] ?? "") \(message["function_raw"] ?? "") \(side == "request" ? "REQ" : "RESP")")
+                ours.append(
+                    "\(message["transaction_id"] ?? "") \(message["unit_id"] ?? "") \(message["function_raw"] ?? "") \(side == "request" ? "REQ" : "RESP")"
+                )
             }
         }
         let theirs = rows.map { row in
@@ -130,12 +149,16 @@ struct SharedCaptureConformanceTests {
 
     /// ICSNPP's detailed log: every transaction, with its address, quantity and values, is in ours.
     @Test func icsnppDetailedTransactionsAppearInOurs() throws {
-        let result = try ReplayHarness.replay(SharedData.pcapsDirectory.appendingPathComponent("modbus/icsnpp-modbus_example.pcap"))
+        let result = try ReplayHarness.replay(
+            SharedData.pcapsDirectory.appendingPathComponent("modbus/icsnpp-modbus_example.pcap")
+        )
         let rows = try Self.zeekRows("modbus/icsnpp-modbus_example.expected.icsnpp.modbus_detailed.log")
         let transactions = result.records(ofType: "modbus").compactMap { $0["modbus"] as? [String: Any] }
         func find(_ tid: Int, _ unit: Int) -> [String: Any]? {
-            transactions.first { ($0.value(at: "request.transaction_id") ?? $0.value(at: "response.transaction_id")) as? Int == tid
-                && ($0.value(at: "request.unit_id") ?? $0.value(at: "response.unit_id")) as? Int == unit }
+            transactions.first {
+                ($0.value(at: "request.transaction_id") ?? $0.value(at: "response.transaction_id")) as? Int == tid
+                    && ($0.value(at: "request.unit_id") ?? $0.value(at: "response.unit_id")) as? Int == unit
+            }
         }
         #expect(rows.count == 26)
         for row in rows {
@@ -144,7 +167,9 @@ struct SharedCaptureConformanceTests {
             let transaction = try #require(find(tid, unit), "tid \(tid) unit \(unit) \(row["func"] ?? "")")
             let function = transaction.value(at: "request.function_raw") as? Int
             #expect(function == Self.zeekFunctionCodes[row["func"] ?? ""], "tid \(tid)")
-            if let address = Int(row["address"] ?? ""), let quantity = Int(row["quantity"] ?? ""), (1...4).contains(function ?? 0) {
+            if let address = Int(row["address"] ?? ""), let quantity = Int(row["quantity"] ?? ""),
+                (1...4).contains(function ?? 0)
+            {
                 #expect(transaction.value(at: "request.read.address") as? Int == address)
                 #expect(transaction.value(at: "request.read.quantity") as? Int == quantity)
                 let values = (row["response_values"] ?? "").split(separator: ",").compactMap { Int($0) }
@@ -178,15 +203,28 @@ struct SharedCaptureConformanceTests {
 
     /// Zeek's coil-parsing events: every message, and the coil values of every Read Coils response.
     @Test func zeekCoilEventsAppearInOurs() throws {
-        let result = try ReplayHarness.replay(SharedData.pcapsDirectory.appendingPathComponent("modbus/zeek-modbusSmall.pcap"))
-        let text = try String(contentsOf: SharedData.pcapsDirectory.appendingPathComponent("modbus/zeek-modbusSmall.expected.zeek.events.txt"), encoding: .utf8)
+        let result = try ReplayHarness.replay(
+            SharedData.pcapsDirectory.appendingPathComponent("modbus/zeek-modbusSmall.pcap")
+        )
+        let text = try String(
+            contentsOf: SharedData.pcapsDirectory.appendingPathComponent(
+                "modbus/zeek-modbusSmall.expected.zeek.events.txt"
+            ),
+            encoding: .utf8
+        )
         var theirCoils: [String] = []
         var theirMessages = 0
         for line in text.split(separator: "\n") {
             if line.contains("modbus_message,") { theirMessages += 1 }
             if line.contains("modbus_read_coils_response,"), let open = line.lastIndex(of: "[") {
                 let port = line.split(separator: "orig_p=")[1].prefix { $0 != "/" }
-                theirCoils.append("\(port) " + line[open...].replacingOccurrences(of: "T", with: "1").replacingOccurrences(of: "F", with: "0"))
+                theirCoils.append(
+                    "\(port) "
+                        + line[open...].replacingOccurrences(of: "T", with: "1").replacingOccurrences(
+                            of: "F",
+                            with: "0"
+                        )
+                )
             }
         }
         var ourCoils: [String] = []
@@ -210,8 +248,15 @@ struct SharedCaptureConformanceTests {
 
     /// Zeek's register-parsing events on the fuzzed trace: the two responses' registers are ours too.
     @Test func zeekRegisterEventsAppearInOurs() throws {
-        let result = try ReplayHarness.replay(SharedData.pcapsDirectory.appendingPathComponent("modbus/zeek-fuzz-1011.pcap"))
-        let text = try String(contentsOf: SharedData.pcapsDirectory.appendingPathComponent("modbus/zeek-fuzz-1011.expected.zeek.events.txt"), encoding: .utf8)
+        let result = try ReplayHarness.replay(
+            SharedData.pcapsDirectory.appendingPathComponent("modbus/zeek-fuzz-1011.pcap")
+        )
+        let text = try String(
+            contentsOf: SharedData.pcapsDirectory.appendingPathComponent(
+                "modbus/zeek-fuzz-1011.expected.zeek.events.txt"
+            ),
+            encoding: .utf8
+        )
         var theirs: [Int: [Int]] = [:]
         for line in text.split(separator: "\n") where line.contains("read_input_registers_response") {
             let tid = Int(line.split(separator: "tid=")[1].prefix { $0.isNumber }) ?? -1
@@ -220,7 +265,9 @@ struct SharedCaptureConformanceTests {
         }
         #expect(theirs.count == 2)
         for (tid, registers) in theirs {
-            let record = result.records(ofType: "modbus").first { $0.value(at: "modbus.response.transaction_id") as? Int == tid }
+            let record = result.records(ofType: "modbus").first {
+                $0.value(at: "modbus.response.transaction_id") as? Int == tid
+            }
             #expect(record?.value(at: "modbus.response.read.registers") as? [Int] == registers, "tid \(tid)")
         }
     }
@@ -241,8 +288,11 @@ struct SharedCaptureConformanceTests {
         let folders = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
         var files: [String] = []
         for folder in folders.sorted() {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)) ?? []
-            files += names.filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.sorted().map { "\(folder)/\($0)" }
+            let names =
+                (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)) ?? []
+            files += names.filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.sorted().map {
+                "\(folder)/\($0)"
+            }
         }
         return files
     }()

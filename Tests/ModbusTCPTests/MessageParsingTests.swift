@@ -396,16 +396,31 @@ struct MessageFixture: CustomTestStringConvertible, Sendable {
         let requestMessage = try Modbus.Message(parsing: request.span, isRequest: true)
         let goodMessage = try Modbus.Message(parsing: good.span, isRequest: false)
         let shortMessage = try Modbus.Message(parsing: short.span, isRequest: false)
-        let value3 = Modbus.responseMatchesRequest(request: requestMessage, requestADU: request.span, response: goodMessage, responseADU: good.span)
+        let value3 = Modbus.responseMatchesRequest(
+            request: requestMessage,
+            requestADU: request.span,
+            response: goodMessage,
+            responseADU: good.span
+        )
         #expect(value3)
-        let value4 = Modbus.responseMatchesRequest(request: requestMessage, requestADU: request.span, response: shortMessage, responseADU: short.span)
+        let value4 = Modbus.responseMatchesRequest(
+            request: requestMessage,
+            requestADU: request.span,
+            response: shortMessage,
+            responseADU: short.span
+        )
         #expect(!value4)
 
         let write = FrameBuilder.hex("0002 0000 0006 01 06 0004 1234")
         let wrongEcho = FrameBuilder.hex("0002 0000 0006 01 06 0004 1235")
         let writeMessage = try Modbus.Message(parsing: write.span, isRequest: true)
         let echoMessage = try Modbus.Message(parsing: wrongEcho.span, isRequest: false)
-        let value5 = Modbus.responseMatchesRequest(request: writeMessage, requestADU: write.span, response: echoMessage, responseADU: wrongEcho.span)
+        let value5 = Modbus.responseMatchesRequest(
+            request: writeMessage,
+            requestADU: write.span,
+            response: echoMessage,
+            responseADU: wrongEcho.span
+        )
         #expect(!value5)
     }
 
@@ -436,7 +451,13 @@ struct MessageFixture: CustomTestStringConvertible, Sendable {
         guard case .fileRecord(_, let range) = message.fields else { return [] }
         var result: [Modbus.FileRecord] = []
         var offset = range.lowerBound
-        while let (record, next) = Modbus.FileRecord.parse(adu.span, at: offset, end: range.upperBound, function: message.functionCode, isRequest: isRequest) {
+        while let (record, next) = Modbus.FileRecord.parse(
+            adu.span,
+            at: offset,
+            end: range.upperBound,
+            function: message.functionCode,
+            isRequest: isRequest
+        ) {
             result.append(record)
             offset = next
         }
@@ -446,21 +467,41 @@ struct MessageFixture: CustomTestStringConvertible, Sendable {
     /// MB §6.14's example: two sub-requests, file 4 record 1 length 2, file 3 record 9 length 2.
     @Test func readsReadFileRecordSubRequestsAndResponses() throws {
         let request = try records("0001 0000 0011 01 14 0e  06 0004 0001 0002  06 0003 0009 0002", isRequest: true)
-        #expect(request == [
-            Modbus.FileRecord(referenceType: 6, fileNumber: 4, recordNumber: 1, recordLength: 2, data: 16..<16),
-            Modbus.FileRecord(referenceType: 6, fileNumber: 3, recordNumber: 9, recordLength: 2, data: 23..<23),
-        ])
+        #expect(
+            request == [
+                Modbus.FileRecord(referenceType: 6, fileNumber: 4, recordNumber: 1, recordLength: 2, data: 16..<16),
+                Modbus.FileRecord(referenceType: 6, fileNumber: 3, recordNumber: 9, recordLength: 2, data: 23..<23),
+            ]
+        )
         let response = try records("0001 0000 000f 01 14 0c  05 06 0df8 0e6b  05 06 3350 0044", isRequest: false)
-        #expect(response == [
-            Modbus.FileRecord(referenceType: 6, fileNumber: nil, recordNumber: nil, recordLength: nil, data: 11..<15),
-            Modbus.FileRecord(referenceType: 6, fileNumber: nil, recordNumber: nil, recordLength: nil, data: 17..<21),
-        ])
+        #expect(
+            response == [
+                Modbus.FileRecord(
+                    referenceType: 6,
+                    fileNumber: nil,
+                    recordNumber: nil,
+                    recordLength: nil,
+                    data: 11..<15
+                ),
+                Modbus.FileRecord(
+                    referenceType: 6,
+                    fileNumber: nil,
+                    recordNumber: nil,
+                    recordLength: nil,
+                    data: 17..<21
+                ),
+            ]
+        )
     }
 
     /// MB §6.15's example: file 4, record 7, three registers.
     @Test func readsWriteFileRecordSubRequests() throws {
         let request = try records("0001 0000 0010 01 15 0d  06 0004 0007 0003 06af 04be 100d", isRequest: true)
-        #expect(request == [Modbus.FileRecord(referenceType: 6, fileNumber: 4, recordNumber: 7, recordLength: 3, data: 16..<22)])
+        #expect(
+            request == [
+                Modbus.FileRecord(referenceType: 6, fileNumber: 4, recordNumber: 7, recordLength: 3, data: 16..<22)
+            ]
+        )
     }
 
     @Test func stopsAtASubRequestTheByteCountCannotHold() throws {

@@ -6,12 +6,14 @@ import WireFormat
 
 @Suite struct TransactionTrackerTests {
     func request(_ tid: UInt16, unit: UInt8 = 1, function: UInt8 = 3) throws -> ([UInt8], Modbus.Message) {
-        let bytes = FrameBuilder.be16(tid) + FrameBuilder.hex("0000 0006") + [unit, function] + FrameBuilder.hex("0000 0001")
+        let bytes =
+            FrameBuilder.be16(tid) + FrameBuilder.hex("0000 0006") + [unit, function] + FrameBuilder.hex("0000 0001")
         return (bytes, try Modbus.Message(parsing: bytes.span, isRequest: true))
     }
 
     func response(_ tid: UInt16, unit: UInt8 = 1, function: UInt8 = 3) throws -> Modbus.Message {
-        let bytes = FrameBuilder.be16(tid) + FrameBuilder.hex("0000 0005") + [unit, function] + FrameBuilder.hex("02 0007")
+        let bytes =
+            FrameBuilder.be16(tid) + FrameBuilder.hex("0000 0005") + [unit, function] + FrameBuilder.hex("02 0007")
         return try Modbus.Message(parsing: bytes.span, isRequest: false)
     }
 

@@ -390,7 +390,7 @@ extension PacketFixture {
             name: "BSD NULL (0) little-endian AF_INET",
             linkType: LinkType(rawValue: 0),
             bytes: [
-                0x02, 0x00, 0x00, 0x00  // address family 2 (AF_INET), little-endian host
+                0x02, 0x00, 0x00, 0x00,  // address family 2 (AF_INET), little-endian host
             ] + rawIPv4TCP,
             expected: rawIPv4TCPValues(at: 4),
             payloadBytes: [0x2A]
@@ -399,7 +399,7 @@ extension PacketFixture {
             name: "BSD NULL (0) big-endian AF_INET",
             linkType: LinkType(rawValue: 0),
             bytes: [
-                0x00, 0x00, 0x00, 0x02  // address family 2 (AF_INET), big-endian host
+                0x00, 0x00, 0x00, 0x02,  // address family 2 (AF_INET), big-endian host
             ] + rawIPv4TCP,
             expected: rawIPv4TCPValues(at: 4),
             payloadBytes: [0x2A]
@@ -408,7 +408,7 @@ extension PacketFixture {
             name: "BSD NULL (0) little-endian AF_INET6 (macOS 30)",
             linkType: LinkType(rawValue: 0),
             bytes: [
-                0x1E, 0x00, 0x00, 0x00  // address family 30 (macOS AF_INET6), little-endian host
+                0x1E, 0x00, 0x00, 0x00,  // address family 30 (macOS AF_INET6), little-endian host
             ] + rawIPv6TCP,
             expected: rawIPv6TCPValues(at: 4),
             payloadBytes: [0xBE, 0xEF]
@@ -417,7 +417,7 @@ extension PacketFixture {
             name: "BSD NULL (0) big-endian AF_INET6 (FreeBSD 28)",
             linkType: LinkType(rawValue: 0),
             bytes: [
-                0x00, 0x00, 0x00, 0x1C  // address family 28 (FreeBSD AF_INET6), big-endian host
+                0x00, 0x00, 0x00, 0x1C,  // address family 28 (FreeBSD AF_INET6), big-endian host
             ] + rawIPv6TCP,
             expected: rawIPv6TCPValues(at: 4),
             payloadBytes: [0xBE, 0xEF]
@@ -426,7 +426,7 @@ extension PacketFixture {
             name: "OpenBSD LOOP (108) AF_INET",
             linkType: LinkType(rawValue: 108),
             bytes: [
-                0x00, 0x00, 0x00, 0x02  // address family 2 (AF_INET), network order
+                0x00, 0x00, 0x00, 0x02,  // address family 2 (AF_INET), network order
             ] + rawIPv4TCP,
             expected: rawIPv4TCPValues(at: 4),
             payloadBytes: [0x2A]
@@ -435,7 +435,7 @@ extension PacketFixture {
             name: "OpenBSD LOOP (108) AF_INET6",
             linkType: LinkType(rawValue: 108),
             bytes: [
-                0x00, 0x00, 0x00, 0x18  // address family 24 (OpenBSD AF_INET6), network order
+                0x00, 0x00, 0x00, 0x18,  // address family 24 (OpenBSD AF_INET6), network order
             ] + rawIPv6TCP,
             expected: rawIPv6TCPValues(at: 4),
             payloadBytes: [0xBE, 0xEF]
@@ -540,7 +540,7 @@ extension PacketFixture {
             name: "Ethernet IPv6 Hop-by-Hop and Destination Options before TCP",
             linkType: .ethernet,
             bytes: ethernetMACs + [
-                0x86, 0xDD  // EtherType IPv6
+                0x86, 0xDD,  // EtherType IPv6
             ] + ipv6VersionClassFlow + [
                 0x00, 0x26,  // payload length 38 (8 + 8 + 20 TCP + 2 payload)
                 0x00,  // next header 0 (Hop-by-Hop Options)
@@ -575,7 +575,7 @@ extension PacketFixture {
             name: "Ethernet IPv6 Authentication Header before UDP",
             linkType: .ethernet,
             bytes: ethernetMACs + [
-                0x86, 0xDD  // EtherType IPv6
+                0x86, 0xDD,  // EtherType IPv6
             ] + ipv6VersionClassFlow + [
                 0x00, 0x21,  // payload length 33 (24 AH + 8 UDP + 1 payload)
                 0x33,  // next header 51 (AH)
@@ -613,7 +613,7 @@ extension PacketFixture {
             name: "Ethernet IPv6 first fragment (offset 0, M set)",
             linkType: .ethernet,
             bytes: ethernetMACs + [
-                0x86, 0xDD  // EtherType IPv6
+                0x86, 0xDD,  // EtherType IPv6
             ] + ipv6VersionClassFlow + [
                 0x00, 0x18,  // payload length 24 (8 fragment header + 16 data)
                 0x2C,  // next header 44 (Fragment)
@@ -646,7 +646,7 @@ extension PacketFixture {
             name: "Ethernet IPv6 later fragment (offset 1, M clear)",
             linkType: .ethernet,
             bytes: ethernetMACs + [
-                0x86, 0xDD  // EtherType IPv6
+                0x86, 0xDD,  // EtherType IPv6
             ] + ipv6VersionClassFlow + [
                 0x00, 0x10,  // payload length 16 (8 fragment header + 8 data)
                 0x2C,  // next header 44 (Fragment)
@@ -676,7 +676,7 @@ extension PacketFixture {
             name: "Ethernet IPv6 later fragment whose next header is Destination Options",
             linkType: .ethernet,
             bytes: ethernetMACs + [
-                0x86, 0xDD  // EtherType IPv6
+                0x86, 0xDD,  // EtherType IPv6
             ] + ipv6VersionClassFlow + [
                 0x00, 0x10,  // payload length 16 (8 fragment header + 8 data)
                 0x2C,  // next header 44 (Fragment)
@@ -706,7 +706,7 @@ extension PacketFixture {
             name: "Ethernet IPv6 atomic fragment (offset 0, M clear) UDP is decoded (RFC 6946)",
             linkType: .ethernet,
             bytes: ethernetMACs + [
-                0x86, 0xDD  // EtherType IPv6
+                0x86, 0xDD,  // EtherType IPv6
             ] + ipv6VersionClassFlow + [
                 0x00, 0x12,  // payload length 18 (8 fragment header + 8 UDP + 2 payload)
                 0x2C,  // next header 44 (Fragment)
@@ -960,7 +960,7 @@ extension MalformedPacketFixture {
             name: "ARP EtherType",
             linkType: .ethernet,
             bytes: ethernetMACs + [
-                0x08, 0x06  // EtherType ARP
+                0x08, 0x06,  // EtherType ARP
             ] + arpRequest,
             error: .unsupportedEtherType(0x0806, at: 12)
         ),
@@ -1098,7 +1098,7 @@ extension MalformedPacketFixture {
             name: "BSD NULL unknown address family 7",
             linkType: LinkType(rawValue: 0),
             bytes: [
-                0x07, 0x00, 0x00, 0x00  // address family 7, little-endian
+                0x07, 0x00, 0x00, 0x00,  // address family 7, little-endian
             ] + rawIPv4TCP,
             error: .invalidField(.nullFamily, value: 7, at: 0)
         ),
@@ -1106,7 +1106,7 @@ extension MalformedPacketFixture {
             name: "LOOP with the family in host byte order",
             linkType: LinkType(rawValue: 108),
             bytes: [
-                0x02, 0x00, 0x00, 0x00  // AF_INET little-endian: LOOP is always network order
+                0x02, 0x00, 0x00, 0x00,  // AF_INET little-endian: LOOP is always network order
             ] + rawIPv4TCP,
             error: .invalidField(.nullFamily, value: 0x0200_0000, at: 0)
         ),
@@ -1120,7 +1120,7 @@ extension MalformedPacketFixture {
             name: "nine IPv6 extension headers",
             linkType: .ethernet,
             bytes: ethernetMACs + [
-                0x86, 0xDD  // EtherType IPv6
+                0x86, 0xDD,  // EtherType IPv6
             ] + ipv6VersionClassFlow + [
                 0x00, 0x48,  // payload length 72 (nine 8-byte headers)
                 0x3C,  // next header 60 (Destination Options)
@@ -1140,7 +1140,7 @@ extension MalformedPacketFixture {
             name: "IPv6 Hop-by-Hop header longer than the IPv6 payload",
             linkType: .ethernet,
             bytes: ethernetMACs + [
-                0x86, 0xDD  // EtherType IPv6
+                0x86, 0xDD,  // EtherType IPv6
             ] + ipv6VersionClassFlow + [
                 0x00, 0x08,  // payload length 8
                 0x00,  // next header 0 (Hop-by-Hop Options)

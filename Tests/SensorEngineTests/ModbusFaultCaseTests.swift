@@ -6,7 +6,12 @@ import Testing
 
 /// Every Modbus fault case of `../shared/cases` (bugs other tools had), replayed as a user would, with the
 /// right values asserted. Each test names the whole kind of fault its fix covers.
-@Suite(.enabled(if: SharedData.hasCases, "the shared fault cases are absent: set OTSENSOR_CASES or put them at ../shared/cases"))
+@Suite(
+    .enabled(
+        if: SharedData.hasCases,
+        "the shared fault cases are absent: set OTSENSOR_CASES or put them at ../shared/cases"
+    )
+)
 struct ModbusFaultCaseTests {
     func replay(_ id: String) throws -> ReplayResult {
         let folder = try #require(SharedData.caseCaptures, "case2pcap.py could not write the case captures")
@@ -18,7 +23,9 @@ struct ModbusFaultCaseTests {
     /// The request or response half with transaction identifier `tid` (`side` is "request" or "response").
     func half(_ result: ReplayResult, _ side: String, tid: Int) -> [String: Any]? {
         for record in modbus(result) {
-            if let message = record.value(at: "modbus.\(side)") as? [String: Any], message["transaction_id"] as? Int == tid {
+            if let message = record.value(at: "modbus.\(side)") as? [String: Any],
+                message["transaction_id"] as? Int == tid
+            {
                 return message
             }
         }
@@ -89,7 +96,9 @@ struct ModbusFaultCaseTests {
         #expect(half(result, "response", tid: 3)?.value(at: "read.coils") as? [Int] == [1, 1, 1, 1, 0, 0, 0, 0])
         // The harder variant: a length of 71 is in range; the byte count and the segment end overrule it.
         let folder = try #require(SharedData.caseCaptures)
-        let variant = try ReplayHarness.replay(folder.appendingPathComponent("mb-corrupt-length-desync--length_0x47.pcap"))
+        let variant = try ReplayHarness.replay(
+            folder.appendingPathComponent("mb-corrupt-length-desync--length_0x47.pcap")
+        )
         #expect(variant.anomalyNames.contains("modbus.invalid_length"))
         #expect(half(variant, "response", tid: 1)?["error_flags"] as? String == "DATA_LENGTH")
         #expect(half(variant, "response", tid: 2)?.value(at: "read.coils") as? [Int] == [0, 1, 0, 1, 0, 1, 0, 1])
@@ -128,12 +137,15 @@ struct ModbusFaultCaseTests {
     @Test func severalADUsInOneSegmentAreEachCutByTheirLength() throws {
         let result = try replay("mb-coalesced-adus-one-segment")
         let expected: [(tid: Int, unit: Int, fc: Int, address: Int, quantity: Int)] = [
-            (1155, 1, 3, 4429, 50), (1156, 1, 3, 12289, 4), (1157, 1, 3, 12549, 17), (1, 16, 2, 1, 2), (2, 255, 2, 3, 4),
+            (1155, 1, 3, 4429, 50), (1156, 1, 3, 12289, 4), (1157, 1, 3, 12549, 17), (1, 16, 2, 1, 2),
+            (2, 255, 2, 3, 4),
         ]
         let requests = modbus(result).compactMap { $0.value(at: "modbus.request") as? [String: Any] }
         #expect(requests.count == 5)
         for item in expected {
-            let request = requests.first { $0["transaction_id"] as? Int == item.tid && $0["unit_id"] as? Int == item.unit }
+            let request = requests.first {
+                $0["transaction_id"] as? Int == item.tid && $0["unit_id"] as? Int == item.unit
+            }
             #expect(request?["function_raw"] as? Int == item.fc)
             #expect(request?.value(at: "read.address") as? Int == item.address)
             #expect(request?.value(at: "read.quantity") as? Int == item.quantity)

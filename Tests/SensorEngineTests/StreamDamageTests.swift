@@ -8,19 +8,38 @@ import Testing
 /// rest of the flow (cases found by the bad-input review).
 @Suite struct StreamDamageTests {
     /// Handshake, then `count` Read Holding Registers exchanges; `inject` adds frames after exchange `at`.
-    static func session(count: Int = 6, at: Int = 2, inject: (_ clientSequence: UInt32, _ serverSequence: UInt32) -> [[UInt8]]) -> [[UInt8]] {
+    static func session(
+        count: Int = 6,
+        at: Int = 2,
+        inject: (_ clientSequence: UInt32, _ serverSequence: UInt32) -> [[UInt8]]
+    ) -> [[UInt8]] {
         var frames: [[UInt8]] = [
             FrameBuilder.tcpFrame(clientToServer: true, sequence: 1000, flags: 0x02, payload: []),
-            FrameBuilder.tcpFrame(clientToServer: false, sequence: 5000, acknowledgment: 1001, flags: 0x12, payload: []),
+            FrameBuilder.tcpFrame(
+                clientToServer: false,
+                sequence: 5000,
+                acknowledgment: 1001,
+                flags: 0x12,
+                payload: []
+            ),
         ]
         var client: UInt32 = 1001
         var server: UInt32 = 5001
         for tid in 0..<count {
             let request = FrameBuilder.be16(UInt16(tid)) + FrameBuilder.hex("0000 0006 01 03 0000 0002")
             let response = FrameBuilder.be16(UInt16(tid)) + FrameBuilder.hex("0000 0007 01 03 04 000a 000b")
-            frames.append(FrameBuilder.tcpFrame(clientToServer: true, sequence: client, acknowledgment: server, payload: request))
+            frames.append(
+                FrameBuilder.tcpFrame(clientToServer: true, sequence: client, acknowledgment: server, payload: request)
+            )
             client &+= UInt32(request.count)
-            frames.append(FrameBuilder.tcpFrame(clientToServer: false, sequence: server, acknowledgment: client, payload: response))
+            frames.append(
+                FrameBuilder.tcpFrame(
+                    clientToServer: false,
+                    sequence: server,
+                    acknowledgment: client,
+                    payload: response
+                )
+            )
             server &+= UInt32(response.count)
             if tid == at { frames += inject(client, server) }
         }
@@ -35,7 +54,9 @@ import Testing
     }
 
     func pairedTransactions(_ result: ReplayResult) -> Int {
-        result.records(ofType: "modbus").filter { $0.value(at: "modbus.request") != nil && $0.value(at: "modbus.response") != nil }.count
+        result.records(ofType: "modbus").filter {
+            $0.value(at: "modbus.request") != nil && $0.value(at: "modbus.response") != nil
+        }.count
     }
 
     @Test func anIntactSessionPairsEveryTransaction() throws {
@@ -43,24 +64,38 @@ import Testing
     }
 
     @Test func aResetOutsideTheWindowIsIgnored() throws {
-        let result = try replay(Self.session { client, _ in
-            [FrameBuilder.tcpFrame(clientToServer: true, sequence: client &+ 0x4000_0000, flags: 0x04, payload: [])]
-        })
+        let result = try replay(
+            Self.session { client, _ in
+                [FrameBuilder.tcpFrame(clientToServer: true, sequence: client &+ 0x4000_0000, flags: 0x04, payload: [])]
+            }
+        )
         #expect(pairedTransactions(result) == 6)
         #expect(result.statistics.streamIgnoredControl == 1)
     }
 
     @Test func aStaleFINIsIgnored() throws {
-        let result = try replay(Self.session { client, server in
-            [FrameBuilder.tcpFrame(clientToServer: true, sequence: client &- 24, acknowledgment: server, flags: 0x11, payload: [])]
-        })
+        let result = try replay(
+            Self.session { client, server in
+                [
+                    FrameBuilder.tcpFrame(
+                        clientToServer: true,
+                        sequence: client &- 24,
+                        acknowledgment: server,
+                        flags: 0x11,
+                        payload: []
+                    )
+                ]
+            }
+        )
         #expect(pairedTransactions(result) == 6)
     }
 
     @Test func aResetInsideTheWindowEndsTheConnection() throws {
-        let result = try replay(Self.session { client, _ in
-            [FrameBuilder.tcpFrame(clientToServer: true, sequence: client, flags: 0x04, payload: [])]
-        })
+        let result = try replay(
+            Self.session { client, _ in
+                [FrameBuilder.tcpFrame(clientToServer: true, sequence: client, flags: 0x04, payload: [])]
+            }
+        )
         #expect(pairedTransactions(result) == 3)
         #expect(result.records(ofType: "flow").first?.string("flow.state") == "closed")
     }
@@ -94,7 +129,8 @@ import Testing
             // The same 5-tuple, with sequence numbers 1,000,000 further on.
             var moved = frame
             let sequenceOffset = 14 + 20 + 4
-            let old = UInt32(moved[sequenceOffset]) << 24 | UInt32(moved[sequenceOffset + 1]) << 16
+            let old =
+                UInt32(moved[sequenceOffset]) << 24 | UInt32(moved[sequenceOffset + 1]) << 16
                 | UInt32(moved[sequenceOffset + 2]) << 8 | UInt32(moved[sequenceOffset + 3])
             let new = FrameBuilder.be32(old &+ 1_000_000)
             for i in 0..<4 { moved[sequenceOffset + i] = new[i] }
@@ -114,8 +150,15 @@ import Testing
         for port in 0..<UInt16(20) {
             for tid in 0..<UInt16(10) {
                 let request = FrameBuilder.be16(tid) + FrameBuilder.hex("0000 0006 01 03 0000 0002")
-                let segment = FrameBuilder.tcp(sourcePort: 41000 + port, destinationPort: 502, sequence: 1 + UInt32(tid) * 12, payload: request)
-                frames.append(FrameBuilder.ethernet(etherType: 0x0800, payload: FrameBuilder.ipv4(protocol: 6, payload: segment)))
+                let segment = FrameBuilder.tcp(
+                    sourcePort: 41000 + port,
+                    destinationPort: 502,
+                    sequence: 1 + UInt32(tid) * 12,
+                    payload: request
+                )
+                frames.append(
+                    FrameBuilder.ethernet(etherType: 0x0800, payload: FrameBuilder.ipv4(protocol: 6, payload: segment))
+                )
             }
         }
         let url = PcapFileWriter.temporaryURL("pending.pcap")

@@ -29,6 +29,8 @@ public enum PcapFileWriter {
 
     /// A fresh temporary file URL.
     public static func temporaryURL(_ name: String) -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("otsensor-\(getpid())-\(UUID().uuidString)-\(name)")
+        FileManager.default.temporaryDirectory.appendingPathComponent(
+            "otsensor-\(getpid())-\(UUID().uuidString)-\(name)"
+        )
     }
 }

@@ -6,7 +6,8 @@ public import Foundation
 public enum PcapngFileWriter {
     /// Writes `frames`; `timestamps` (microseconds since the epoch, as the 64-bit pcapng field) default to
     /// 2024-01-01 plus one millisecond per frame.
-    public static func write(_ frames: [[UInt8]], linkType: UInt16 = 1, timestamps: [UInt64]? = nil, to url: URL) throws {
+    public static func write(_ frames: [[UInt8]], linkType: UInt16 = 1, timestamps: [UInt64]? = nil, to url: URL) throws
+    {
         var data = [UInt8]()
         // Section Header Block: type, length, byte-order magic, version 1.0, section length unknown (-1).
         let shb = le32(0x1A2B_3C4D) + le16(1) + le16(0) + [UInt8](repeating: 0xFF, count: 8)

@@ -49,7 +49,12 @@ public enum ReplayHarness {
             let linkType = LinkType(rawValue: capture.linkType)
             ends.append(
                 try capture.forEachPacket(statistics: &readStatistics) { frame, timestamp, originalLength in
-                    engine.process(frame: frame, timestamp: timestamp, linkType: linkType, originalLength: originalLength)
+                    engine.process(
+                        frame: frame,
+                        timestamp: timestamp,
+                        linkType: linkType,
+                        originalLength: originalLength
+                    )
                 }
             )
         }
@@ -68,7 +73,10 @@ public enum ReplayHarness {
         )
     }
 
-    public static func replay(_ url: URL, configuration: EngineConfiguration = EngineConfiguration()) throws -> ReplayResult {
+    public static func replay(
+        _ url: URL,
+        configuration: EngineConfiguration = EngineConfiguration()
+    ) throws -> ReplayResult {
         try replay([url.path], configuration: configuration)
     }
 }
