@@ -320,6 +320,109 @@ struct MessageFixture: CustomTestStringConvertible, Sendable {
             fields: .raw(8..<10),
             errorFlags: .dataLength
         ),
+        // MARK: the other half of every function (MB §6 examples)
+        MessageFixture(
+            name: "FC2 Read Discrete Inputs response",
+            hex: "0002 0000 0006 11  02  03  acdb35",
+            isRequest: false,
+            fields: .readResponse(byteCount: 3, values: 9..<12)
+        ),
+        MessageFixture(
+            name: "FC4 Read Input Registers response",
+            hex: "0004 0000 0005 11  04  02  000a",
+            isRequest: false,
+            fields: .readResponse(byteCount: 2, values: 9..<11)
+        ),
+        MessageFixture(
+            name: "FC5 Write Single Coil response (echo)",
+            hex: "0005 0000 0006 11  05  00ac  ff00",
+            isRequest: false,
+            fields: .writeSingle(address: 172, value: 0xFF00)
+        ),
+        MessageFixture(
+            name: "FC6 Write Single Register request",
+            hex: "0006 0000 0006 11  06  0001  0003",
+            isRequest: true,
+            fields: .writeSingle(address: 1, value: 3)
+        ),
+        MessageFixture(
+            name: "FC7 Read Exception Status request",
+            hex: "0007 0000 0002 11  07",
+            isRequest: true,
+            fields: .none
+        ),
+        MessageFixture(
+            name: "FC8 Diagnostics response (echo)",
+            hex: "0008 0000 0006 11  08  0000  a537",
+            isRequest: false,
+            fields: .diagnostic(subfunction: 0, data: 10..<12)
+        ),
+        MessageFixture(
+            name: "FC11 Get Comm Event Counter request",
+            hex: "000b 0000 0002 11  0b",
+            isRequest: true,
+            fields: .none
+        ),
+        MessageFixture(
+            name: "FC12 Get Comm Event Log request",
+            hex: "000c 0000 0002 11  0c",
+            isRequest: true,
+            fields: .none
+        ),
+        MessageFixture(
+            name: "FC16 Write Multiple Registers response",
+            hex: "0010 0000 0006 11  10  0001  0002",
+            isRequest: false,
+            fields: .writeMultipleResponse(startingAddress: 1, quantity: 2)
+        ),
+        MessageFixture(
+            name: "FC17 Report Server ID request",
+            hex: "0011 0000 0002 11  11",
+            isRequest: true,
+            fields: .none
+        ),
+        MessageFixture(
+            name: "FC20 Read File Record response",
+            hex: """
+                0014 0000 000f 11  # MBAP: length 15
+                14                 # function code 20
+                0c                 # response data length 12
+                05 06 0df8 0e6b    # file response length 5, reference type 6, 2 registers
+                05 06 3350 0044    # the second sub-response
+                """,
+            isRequest: false,
+            fields: .fileRecord(byteCount: 12, records: 9..<21)
+        ),
+        MessageFixture(
+            name: "FC21 Write File Record response (echo)",
+            hex: "0015 0000 000c 11  15  09  06 0004 0007 0001 06af",
+            isRequest: false,
+            fields: .fileRecord(byteCount: 9, records: 9..<18)
+        ),
+        MessageFixture(
+            name: "FC22 Mask Write Register response (echo)",
+            hex: "0016 0000 0008 11  16  0004  00f2  0025",
+            isRequest: false,
+            fields: .maskWrite(address: 4, andMask: 0xF2, orMask: 0x25)
+        ),
+        MessageFixture(
+            name: "FC23 Read/Write Multiple registers response",
+            hex: "0017 0000 000f 11  17  0c  00fe 0acd 0001 0003 000d 00ff",
+            isRequest: false,
+            fields: .readResponse(byteCount: 12, values: 9..<21)
+        ),
+        MessageFixture(
+            name: "FC24 Read FIFO Queue request",
+            hex: "0018 0000 0004 11  18  04de",
+            isRequest: true,
+            fields: .fifoRequest(pointerAddress: 0x04DE)
+        ),
+        MessageFixture(
+            name: "FC43/13 CANopen General Reference request (data kept raw)",
+            hex: "002b 0000 0006 11  2b  0d  01 02 03",
+            isRequest: true,
+            fields: .mei(meiType: 13, data: 9..<12)
+        ),
     ]
 
     @Test(arguments: fixtures)
