@@ -34,6 +34,7 @@ let package = Package(
         .target(name: "NetworkLayers", dependencies: ["WireFormat"], swiftSettings: strictSettings),
         .target(name: "TCPReassembly", dependencies: ["WireFormat"], swiftSettings: strictSettings),
         .target(name: "ModbusTCP", dependencies: ["WireFormat"], swiftSettings: strictSettings),
+        .target(name: "DNP3", dependencies: ["WireFormat"], swiftSettings: strictSettings),
         // Composition: flow table, protocol dispatch, pairing, EVE/text output, summary.
         .target(
             name: "SensorEngine",
@@ -71,6 +72,7 @@ let package = Package(
         .testTarget(name: "NetworkLayersTests", dependencies: ["NetworkLayers", "WireFormat", "SensorTestSupport"]),
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "WireFormat", "SensorTestSupport"]),
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", "WireFormat", "SensorTestSupport"]),
+        .testTarget(name: "DNP3Tests", dependencies: ["DNP3", "WireFormat", "SensorTestSupport"]),
         .testTarget(
             name: "SensorEngineTests",
             dependencies: ["SensorEngine", "PacketCapture", "WireFormat", "NetworkLayers", "SensorTestSupport"]

@@ -25,6 +25,7 @@ public enum WireError: Error, Equatable, Sendable {
         case vlanDepth = "VLAN tag depth"
         case nullFamily = "loopback address family"
         case sllHeader = "Linux cooked header"
+        case dnp3StartOctets = "DNP3 start octets"
     }
 }
 
