@@ -7,4 +7,6 @@
 public enum DNP3 {
     /// The data link layer (IEEE 1815-2012 clause 9).
     public enum Link {}
+    /// The transport function (IEEE 1815-2012 clause 8).
+    public enum Transport {}
 }
