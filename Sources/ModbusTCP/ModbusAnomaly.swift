@@ -72,8 +72,6 @@ extension Modbus {
         /// After a capture gap, bytes that looked like an ADU were never confirmed by a matching request or
         /// response, so they were not reported as a transaction.
         public static let unverifiedADUDiscarded = Anomaly(rawValue: "unverified_adu_discarded")
-        /// Bytes skipped while looking for the next ADU boundary after a bad header or a gap.
-        public static let resynchronized = Anomaly(rawValue: "resynchronized")
 
         public static func < (lhs: Anomaly, rhs: Anomaly) -> Bool { lhs.rawValue < rhs.rawValue }
     }

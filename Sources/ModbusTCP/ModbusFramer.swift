@@ -75,18 +75,6 @@ extension Modbus {
             self.state = atStreamStart ? .synchronized(provisional: false) : .hunting(afterGap: false)
         }
 
-        /// Whether decoding stopped because the bytes are not Modbus.
-        public var isRejected: Bool { state == .rejected }
-
-        /// Whether ADUs framed now are provisional (found after a gap and not yet confirmed).
-        public var isProvisional: Bool {
-            switch state {
-            case .synchronized(let provisional): provisional
-            case .hunting(let afterGap): afterGap
-            case .rejected: false
-            }
-        }
-
         /// The ADU assembled across chunks, valid after ``FramerEvent/bufferedADU(provisional:)`` until the next
         /// call. The bytes are the framer's own buffer.
         public var bufferedADU: [UInt8] { partial }

@@ -40,6 +40,6 @@ public struct StreamStatistics: Sendable, Equatable {
     public var gapBytes = 0
     public var bufferOverflows = 0
     /// RST and FIN segments ignored because their sequence number was outside the window.
-    public var ignoredResets = 0
+    public var ignoredControlSegments = 0
     public init() {}
 }

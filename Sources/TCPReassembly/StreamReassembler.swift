@@ -159,7 +159,7 @@ public struct StreamReassembler: Sendable {
             // the next expected byte is stale or forged: counted and ignored, so it cannot end the analysis.
             let distance = sequence.distance(from: expected)
             guard distance >= -limits.maxSequenceLookahead && distance <= limits.maxSequenceLookahead else {
-                statistics.ignoredResets += 1
+                statistics.ignoredControlSegments += 1
                 action.anomalies.insert(.outOfWindowControl)
                 return action
             }
@@ -221,7 +221,7 @@ public struct StreamReassembler: Sendable {
             if distance >= 0 && distance <= limits.maxSequenceLookahead {
                 finSequence = end
             } else if finSequence == nil {
-                statistics.ignoredResets += 1
+                statistics.ignoredControlSegments += 1
                 action.anomalies.insert(.outOfWindowControl)
             }
         }
