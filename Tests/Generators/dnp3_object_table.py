@@ -67,7 +67,6 @@ GROUPS = [
         (2, fixed(7), "Status With Time"),
     ]),
     (12, "A.8", "Binary Output Command", [
-        (0, ANY, "Any Variation"),
         (1, fixed(11), "Control Relay Output Block"),
         (2, fixed(11), "Pattern Control Block"),
         (3, packed(1), "Pattern Mask"),
@@ -181,7 +180,6 @@ GROUPS = [
         (4, fixed(9), "Double-precision, Floating-point With Flag"),
     ]),
     (41, "A.20", "Analog Output", [
-        (0, ANY, "Any Variation"),
         (1, fixed(5), "32-bit"),
         (2, fixed(3), "16-bit"),
         (3, fixed(5), "Single-precision, Floating-point"),

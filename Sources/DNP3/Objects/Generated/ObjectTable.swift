@@ -62,7 +62,6 @@ extension DNP3.Objects {
             }
         case 12:  // Annex A.8 Binary Output Command
             switch variation {
-            case 0: return Layout.none
             case 1: return .fixed(size: 11)
             case 2: return .fixed(size: 11)
             case 3: return .packed(bits: 1)
@@ -200,7 +199,6 @@ extension DNP3.Objects {
             }
         case 41:  // Annex A.20 Analog Output
             switch variation {
-            case 0: return Layout.none
             case 1: return .fixed(size: 5)
             case 2: return .fixed(size: 3)
             case 3: return .fixed(size: 5)
@@ -569,7 +567,6 @@ extension DNP3.Objects {
             }
         case 12:
             switch variation {
-            case 0: "Binary Output Command - Any Variation"
             case 1: "Binary Output Command - Control Relay Output Block"
             case 2: "Binary Output Command - Pattern Control Block"
             case 3: "Binary Output Command - Pattern Mask"
@@ -707,7 +704,6 @@ extension DNP3.Objects {
             }
         case 41:
             switch variation {
-            case 0: "Analog Output - Any Variation"
             case 1: "Analog Output - 32-bit"
             case 2: "Analog Output - 16-bit"
             case 3: "Analog Output - Single-precision, Floating-point"
