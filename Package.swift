@@ -38,13 +38,13 @@ let package = Package(
         // Composition: flow table, protocol dispatch, pairing, EVE/text output, summary.
         .target(
             name: "SensorEngine",
-            dependencies: ["WireFormat", "NetworkLayers", "TCPReassembly", "ModbusTCP"],
+            dependencies: ["WireFormat", "NetworkLayers", "TCPReassembly", "ModbusTCP", "DNP3"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "otsensor",
             dependencies: [
-                "SensorEngine", "PacketCapture", "WireFormat",
+                "SensorEngine", "PacketCapture", "WireFormat", "DNP3",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -54,6 +54,21 @@ let package = Package(
         .executableTarget(
             name: "fuzz-modbus",
             dependencies: ["ModbusTCP", "WireFormat", "FuzzSupport"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "fuzz-dnp3-link",
+            dependencies: ["DNP3", "FuzzSupport"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "fuzz-dnp3-transport",
+            dependencies: ["DNP3", "FuzzSupport"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "fuzz-dnp3-objects",
+            dependencies: ["DNP3", "FuzzSupport"],
             swiftSettings: strictSettings
         ),
         .executableTarget(

@@ -9,4 +9,6 @@ public enum DNP3 {
     public enum Link {}
     /// The transport function (IEEE 1815-2012 clause 8).
     public enum Transport {}
+    /// The application layer (IEEE 1815-2012 clauses 4 and 5).
+    public enum Application {}
 }

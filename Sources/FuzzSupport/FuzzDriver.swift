@@ -43,3 +43,27 @@ public func withFuzzInput(_ data: UnsafePointer<UInt8>?, _ size: Int, _ body: ([
     body(unsafe Array(UnsafeBufferPointer(start: data, count: size)))
     return 0
 }
+
+/// A DNP3 link frame (primary, unconfirmed user data, 10 -> 1) around `userData`, with the header CRC and a CRC
+/// after every 16 octets (IEEE 1815-2012 §9.2.4), for targets that feed frames to the parsers behind the link.
+public func dnp3LinkFrame(userData: [UInt8]) -> [UInt8] {
+    func crc(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+        var crc: UInt16 = 0
+        for byte in bytes {
+            crc ^= UInt16(byte)
+            for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xA6BC : crc >> 1 }
+        }
+        crc = ~crc
+        return [UInt8(crc & 0xFF), UInt8(crc >> 8)]
+    }
+    var frame: [UInt8] = [0x05, 0x64, UInt8(truncatingIfNeeded: 5 + userData.count), 0x44, 0x01, 0x00, 0x0A, 0x00]
+    frame += crc(frame[...])
+    var block = 0
+    while block * 16 < userData.count {
+        let slice = userData[(block * 16)..<min(block * 16 + 16, userData.count)]
+        frame += slice
+        frame += crc(slice)
+        block += 1
+    }
+    return frame
+}

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import DNP3
 import ModbusTCP
 import NetworkLayers
 import WireFormat
@@ -8,7 +9,9 @@ import WireFormat
 /// values, device identification objects, latency, a plain-words `detail`) we add keys; we never rename.
 public final class EVEWriter: EngineEventSink {
     /// Written only from the engine's one thread, one record at a time (see ``SensorEngine``'s note on exclusivity).
-    @safe @exclusivity(unchecked) private var json = JSONBuffer()
+    @safe @exclusivity(unchecked) fileprivate var json = JSONBuffer()
+    /// String octets of a fragment read through its CRC blocks, gathered for writing.
+    @safe @exclusivity(unchecked) fileprivate var scratch: [UInt8] = []
     private let output: any RecordOutput
     /// Flush once this many bytes are buffered.
     private let flushThreshold = 1 << 16
@@ -353,6 +356,169 @@ public final class EVEWriter: EngineEventSink {
         }
     }
 
+    // MARK: - DNP3
+
+    /// One `dnp3` record per application message, as Suricata writes them (suricata-eve.md §2): requests,
+    /// responses and unsolicited responses; confirms get none. Our additions come after Suricata's keys:
+    /// `in_response_to` (the request a response answers, by application sequence) and `segments`.
+    public func dnp3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>) {
+        let application = event.application
+        guard application.functionCode != .confirm else { return }
+        header(
+            timestamp: event.timestamp,
+            flow: event.flow,
+            packetNumber: event.packetNumber,
+            eventType: "dnp3",
+            clientFirst: true,
+            appProto: "dnp3"
+        )
+        json.beginObject("dnp3")
+        json.member("type", event.recordType)
+        let link = event.link.control
+        json.beginObject("control")
+        json.member("dir", link.direction)
+        json.member("pri", link.primary)
+        json.member("fcb", link.rawValue & 0x20 != 0)
+        json.member("fcv", link.rawValue & 0x10 != 0)
+        json.member("function_code", Int(link.functionCode.rawValue))
+        json.endObject()
+        json.member("src", Int(event.link.source))
+        json.member("dst", Int(event.link.destination))
+        json.beginObject("application")
+        let control = application.control
+        json.beginObject("control")
+        json.member("fir", control.fir)
+        json.member("fin", control.fin)
+        json.member("con", control.con)
+        json.member("uns", control.uns)
+        json.member("sequence", Int(control.sequence))
+        json.endObject()
+        json.member("function_code", Int(application.functionCode.rawValue))
+        writeObjects(event, fragment: fragment)
+        json.member("complete", event.complete)
+        json.endObject()
+        if application.functionCode.isResponse {
+            json.beginObject("iin")
+            if application.iin.rawValue != 0 {
+                json.beginArray("indicators")
+                for (flag, name) in DNP3.Application.InternalIndications.names where application.iin.contains(flag) {
+                    json.element(name)
+                }
+                json.endArray()
+            }
+            json.endObject()
+        }
+        if let request = event.answers {
+            json.beginObject("in_response_to")
+            json.member("function_code", Int(request.functionCode.rawValue))
+            json.member("pcap_cnt", request.packetNumber)
+            json.member("latency_us", Int(event.timestamp.microseconds(since: request.timestamp)))
+            json.endObject()
+        }
+        if event.segments > 1 { json.member("segments", event.segments) }
+        json.endObject()
+        endRecord()
+    }
+
+    /// The `objects` array: every object header, with `points` where they carry values.
+    private func writeObjects(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>) {
+        let view = event.view
+        var parser = DNP3.Application.ObjectParser(header: event.application, limits: objectLimits)
+        var opened = false
+        while let block = parser.next(in: fragment, view: view) {
+            if !opened {
+                json.beginArray("objects")
+                opened = true
+            }
+            let header = block.header
+            json.beginObject()
+            json.member("group", Int(header.group))
+            json.member("variation", Int(header.variation))
+            json.member("qualifier", Int(header.qualifier.rawValue))
+            json.member("prefix_code", Int(header.qualifier.prefixCode))
+            json.member("range_code", Int(header.qualifier.rangeCode))
+            json.member("start", Int(header.start))
+            json.member("stop", Int(header.stop))
+            json.member("count", header.count)
+            writePoints(block, view: view, fragment: fragment)
+            json.endObject()
+        }
+        if opened { json.endArray() }
+    }
+
+    private func writePoints(
+        _ block: DNP3.Application.ObjectBlock,
+        view: DNP3.FragmentView,
+        fragment: borrowing Span<UInt8>
+    ) {
+        guard block.pointCount > 0 else { return }
+        let group = block.header.group
+        let variation = block.header.variation
+        var cursor = DNP3.Application.PointCursor(block)
+        // Groups without a decoder list no points (as Suricata); find out on the first object.
+        if block.packedBits == 0 {
+            var probe = cursor
+            guard let first = probe.next(in: fragment, view: view) else { return }
+            var none = NoFields()
+            guard
+                DNP3.Objects.decodePoint(
+                    group: group,
+                    variation: variation,
+                    object: first.object,
+                    of: view,
+                    in: fragment,
+                    into: &none
+                )
+            else { return }
+        }
+        json.beginArray("points")
+        var fields = EVEPointFields(writer: self)
+        while let point = cursor.next(in: fragment, view: view) {
+            json.beginObject()
+            json.member("prefix", point.prefix)
+            json.member("index", point.index)
+            if let size = point.size { json.member("size", size) }
+            if let bit = point.bitOffset {
+                let octet = view.byte(block.data.lowerBound + bit / 8, in: fragment)
+                let mask: UInt8 = block.packedBits == 2 ? 0x03 : 0x01
+                json.member("state", Int((octet >> UInt8(bit % 8)) & mask))
+            } else {
+                _ = DNP3.Objects.decodePoint(
+                    group: group,
+                    variation: variation,
+                    object: point.object,
+                    of: view,
+                    in: fragment,
+                    into: &fields
+                )
+            }
+            json.endObject()
+        }
+        json.endArray()
+    }
+
+    /// The object limits records are written with: the engine's defaults (the engine reported any limit hit).
+    private var objectLimits: DNP3.Application.Limits { DNP3.Application.Limits() }
+
+    /// Octets `range` of `view` as a contiguous span, gathered into the scratch buffer when the view reads through
+    /// a frame's CRC blocks.
+    fileprivate func withOctets(
+        _ range: Range<Int>,
+        of view: DNP3.FragmentView,
+        in bytes: borrowing Span<UInt8>,
+        _ body: (borrowing Span<UInt8>) -> Void
+    ) {
+        if !view.mapped {
+            let start = view.spanOffset(of: range.lowerBound)
+            body(bytes.extracting(start..<(start + range.count)))
+            return
+        }
+        scratch.removeAll(keepingCapacity: true)
+        for index in range { scratch.append(view.byte(index, in: bytes)) }
+        let gathered = scratch
+        body(gathered.span)
+    }
+
     // MARK: - Anomalies and flows
 
     public func anomaly(_ event: AnomalyEvent) {
@@ -377,6 +543,13 @@ public final class EVEWriter: EngineEventSink {
             if let function = event.modbusFunctionCode { json.member("function_raw", Int(function)) }
             json.endObject()
         }
+        if event.dnp3Source != nil || event.dnp3FunctionCode != nil {
+            json.beginObject("dnp3")
+            if let source = event.dnp3Source { json.member("src", Int(source)) }
+            if let destination = event.dnp3Destination { json.member("dst", Int(destination)) }
+            if let function = event.dnp3FunctionCode { json.member("function_code", Int(function)) }
+            json.endObject()
+        }
         json.endObject()
         json.member("direction", event.direction == .toServer ? "to_server" : "to_client")
         endRecord()
@@ -395,6 +568,7 @@ public final class EVEWriter: EngineEventSink {
         )
         switch event.appProto {
         case .modbus: json.member("app_proto", "modbus")
+        case .dnp3: json.member("app_proto", "dnp3")
         case .failed: json.member("app_proto", "failed")
         case .none: break
         }
@@ -409,7 +583,7 @@ public final class EVEWriter: EngineEventSink {
         json.member("state", event.state)
         json.member("reason", event.reason.rawValue)
         json.member("alerted", false)
-        if event.appProto == .modbus { json.member("tx_cnt", event.transactions) }
+        if event.appProto == .modbus || event.appProto == .dnp3 { json.member("tx_cnt", event.transactions) }
         if event.gaps > 0 { json.member("gaps", event.gaps) }
         json.endObject()
         if event.flow.key.ipProtocol == 6 {
@@ -450,4 +624,66 @@ extension Modbus.Message {
         default: nil
         }
     }
+}
+
+/// Writes one point's fields into the EVE record under construction.
+private struct EVEPointFields: DNP3.Objects.PointFieldVisitor {
+    let writer: EVEWriter
+
+    mutating func field(_ name: StaticString, _ value: UInt64) {
+        writer.json.member(name.description, value)
+    }
+
+    mutating func field(_ name: StaticString, signed value: Int64) {
+        writer.json.member(name.description, Int(value))
+    }
+
+    mutating func field(_ name: StaticString, float value: Double) {
+        writer.json.member(name.description, double: value)
+    }
+
+    mutating func field(
+        _ name: StaticString,
+        string range: Range<Int>,
+        of view: DNP3.FragmentView,
+        in bytes: borrowing Span<UInt8>
+    ) {
+        let writer = self.writer
+        writer.withOctets(range, of: view, in: bytes) { octets in
+            writer.json.member(name.description, bytesAsString: octets)
+        }
+    }
+
+    mutating func field(
+        _ name: StaticString,
+        base64 range: Range<Int>,
+        of view: DNP3.FragmentView,
+        in bytes: borrowing Span<UInt8>
+    ) {
+        // Suricata omits an empty base64 field (suricata-eve.md §2.4).
+        guard !range.isEmpty else { return }
+        let writer = self.writer
+        writer.withOctets(range, of: view, in: bytes) { octets in
+            writer.json.member(name.description, base64: octets)
+        }
+    }
+}
+
+/// A visitor that discards fields: used to ask whether a group and variation has a decoder.
+struct NoFields: DNP3.Objects.PointFieldVisitor {
+    mutating func field(_ name: StaticString, _ value: UInt64) {}
+    mutating func field(_ name: StaticString, signed value: Int64) {}
+    mutating func field(_ name: StaticString, float value: Double) {}
+    mutating func field(
+        _ name: StaticString,
+        string range: Range<Int>,
+        of view: DNP3.FragmentView,
+        in bytes: borrowing Span<UInt8>
+    ) {}
+    mutating func field(
+        _ name: StaticString,
+        base64 range: Range<Int>,
+        of view: DNP3.FragmentView,
+        in bytes: borrowing Span<UInt8>
+    ) {}
 }

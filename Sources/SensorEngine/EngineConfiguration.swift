@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+public import DNP3
 public import ModbusTCP
 public import TCPReassembly
 
@@ -24,6 +25,20 @@ public struct EngineConfiguration: Sendable {
     public var closedFlowTimeoutSeconds: Int64 = 10
     public var reassembly = TCPReassemblyLimits()
     public var modbus = Modbus.Limits()
+    /// TCP and UDP ports decoded as DNP3 (IEEE 1815-2012 Annex D registers 20000; `--dnp3-port` adds others).
+    public var dnp3Ports: [UInt16] = [20000]
+    /// DNP3 transport reassembly (fragment size limit, default 2048 octets).
+    public var dnp3Transport = DNP3.Transport.Limits()
+    /// DNP3 object parsing (objects per fragment, points per object header).
+    public var dnp3Application = DNP3.Application.Limits()
+    /// DNP3 requests waiting for a response per flow. 32 is Suricata's DNP3 flood threshold (its `max-tx`
+    /// default): a master has one request outstanding at a time (IEEE 1815-2012 §4.2.3.2), so dozens unanswered
+    /// mean a flood or a dead outstation. Past it: `dnp3.flooded`, and the oldest is given up.
+    public var dnp3MaxPendingRequests = 32
+    /// Transport reassemblies (fragments in flight) per flow, one per direction, source and destination. A
+    /// channel to one outstation needs two; 16 covers a gateway multiplexing several outstations on one
+    /// connection. Past it the least recently used is dropped (`dnp3.too_many_reassemblies`).
+    public var dnp3MaxReassembliesPerFlow = 16
 
     public init() {}
 
@@ -32,6 +47,13 @@ public struct EngineConfiguration: Sendable {
         var copy = self
         copy.maxFlows = min(max(maxFlows, 1), Self.maxFlowsLimit)
         return copy
+    }
+
+    /// Whether `port` carries DNP3.
+    @inlinable
+    public func isDNP3Port(_ port: UInt16) -> Bool {
+        for candidate in dnp3Ports where candidate == port { return true }
+        return false
     }
 
     /// Whether `port` carries Modbus/TCP.

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+public import DNP3
 public import ModbusTCP
 public import NetworkLayers
 public import WireFormat
@@ -57,6 +58,11 @@ public struct AnomalyEvent: Sendable {
     public var modbusTransactionIdentifier: UInt16?
     public var modbusUnitIdentifier: UInt8?
     public var modbusFunctionCode: UInt8?
+    /// The DNP3 link source and destination and the application function code, where the anomaly is about one
+    /// frame or fragment.
+    public var dnp3Source: UInt16? = nil
+    public var dnp3Destination: UInt16? = nil
+    public var dnp3FunctionCode: UInt8? = nil
 
     /// The full name (`modbus.invalid_length`), as in rules and in the summary.
     public var name: String {
@@ -79,7 +85,7 @@ public struct FlowEndEvent: Sendable {
     }
 
     public enum AppProto: Sendable {
-        case none, modbus, failed
+        case none, modbus, dnp3, failed
     }
 
     public var flow: FlowContext
@@ -99,6 +105,47 @@ public struct FlowEndEvent: Sendable {
     public var gaps: Int
 }
 
+/// The request a DNP3 response answers (or the message a confirm confirms).
+public struct DNP3RequestReference: Sendable {
+    public var functionCode: DNP3.Application.FunctionCode
+    public var sequence: UInt8
+    public var timestamp: CaptureTimestamp
+    public var packetNumber: UInt64
+}
+
+/// One DNP3 application message: a request, a response, an unsolicited response or a confirm, with the link frame
+/// that completed it. The fragment's octets are read through `view` in the span passed beside the event.
+public struct DNP3MessageEvent: Sendable {
+    public var flow: FlowContext
+    /// The direction the message travelled (client to server or back); roles come from ``fromMaster``.
+    public var direction: Direction
+    /// Whether the message came from the master, by the link DIR bit of its last frame.
+    public var fromMaster: Bool
+    /// The link header of the frame that completed the fragment.
+    public var link: DNP3.Link.Header
+    public var application: DNP3.Application.Header
+    public var view: DNP3.FragmentView
+    /// Whether every object header was read and every object stepped over (Suricata's `complete`).
+    public var complete: Bool
+    public var objectHeaders: Int
+    public var points: Int
+    /// Transport segments the fragment came in.
+    public var segments: Int
+    public var timestamp: CaptureTimestamp
+    public var packetNumber: UInt64
+    /// For a response: its request, when one was seen; for a confirm: the fragment it confirms.
+    public var answers: DNP3RequestReference?
+
+    /// Suricata's `dnp3.type`: `request`, `response` or `unsolicited_response`.
+    public var recordType: String {
+        switch application.functionCode {
+        case .unsolicitedResponse: "unsolicited_response"
+        case let code where code.isResponse: "response"
+        default: "request"
+        }
+    }
+}
+
 /// Receives the engine's records. Called synchronously on the packet path, once per record (not per packet).
 ///
 /// The borrowed spans are the ADU bytes the messages' ranges index; they are valid only during the call.
@@ -110,4 +157,11 @@ public protocol EngineEventSink: AnyObject {
     )
     func anomaly(_ event: AnomalyEvent)
     func flowEnded(_ event: FlowEndEvent)
+    /// One DNP3 application message; `fragment` holds the octets ``DNP3MessageEvent/view`` reads.
+    func dnp3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>)
+}
+
+extension EngineEventSink {
+    /// Sinks that do not report DNP3 ignore its messages.
+    public func dnp3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>) {}
 }

@@ -50,5 +50,21 @@ public struct EngineStatistics: Sendable {
     /// ADUs found after a gap and never confirmed, so not reported as transactions.
     public var modbusUnverifiedDiscarded = 0
 
+    /// DNP3 link frames with a valid header, and those with user data whose data-block CRCs failed.
+    public var dnp3LinkFrames = 0
+    public var dnp3BadDataCRCFrames = 0
+    /// DNP3 application fragments decoded, by function code (0..255).
+    public var dnp3FragmentsByFunction = [Int](repeating: 0, count: 256)
+    /// DNP3 fragments assembled from more than one transport segment.
+    public var dnp3MultiSegmentFragments = 0
+    public var dnp3ObjectHeaders = 0
+    public var dnp3Points = 0
+    /// Responses paired with their request by application sequence, and requests never answered.
+    public var dnp3PairedResponses = 0
+    public var dnp3UnansweredRequests = 0
+    /// Unsolicited responses, and confirms that matched a fragment sent with CON.
+    public var dnp3UnsolicitedResponses = 0
+    public var dnp3MatchedConfirms = 0
+
     public init() {}
 }

@@ -53,9 +53,12 @@ final class Flow {
     @safe @exclusivity(unchecked) var streams: (StreamReassembler, StreamReassembler)
     /// Closed by RST or FIN in both directions; the flow lingers for late packets.
     @safe @exclusivity(unchecked) var isClosed = false
-    /// The Modbus side is over: reassembly flushed, pending requests reported.
-    @safe @exclusivity(unchecked) var modbusFinished = false
+    /// The application side is over: reassembly flushed, pending requests reported.
+    @safe @exclusivity(unchecked) var streamsFinished = false
     @safe @exclusivity(unchecked) var isModbus: Bool
+    /// DNP3 over TCP or UDP (a DNP3 port).
+    @safe @exclusivity(unchecked) var isDNP3: Bool
+    @safe @exclusivity(unchecked) var dnp3: DNP3FlowState
     @safe @exclusivity(unchecked) var modbus: ModbusFlowState
     /// The flow's bytes are not Modbus: decoding stopped (kept outside `modbus` so that checking it copies nothing).
     @safe @exclusivity(unchecked) var modbusRejected = false
@@ -65,12 +68,16 @@ final class Flow {
     @safe @exclusivity(unchecked) var dataAfterCloseReported = false
     @safe @exclusivity(unchecked) var gaps = 0
 
+    /// Whether the flow's TCP streams are reassembled and decoded (Modbus/TCP or DNP3 over TCP).
+    var isReassembled: Bool { isTCP && (isModbus || isDNP3) }
+
     init(
         context: FlowContext,
         sequence: Int,
         timestamp: CaptureTimestamp,
         isTCP: Bool,
         isModbus: Bool,
+        isDNP3: Bool = false,
         reassembly: TCPReassemblyLimits,
         modbusLimits: Modbus.Limits
     ) {
@@ -80,6 +87,8 @@ final class Flow {
         self.lastTimestamp = timestamp
         self.isTCP = isTCP
         self.isModbus = isModbus
+        self.isDNP3 = isDNP3
+        self.dnp3 = DNP3FlowState()
         self.streams = (StreamReassembler(limits: reassembly), StreamReassembler(limits: reassembly))
         self.modbus = ModbusFlowState(limits: modbusLimits, toServerAtStart: true, toClientAtStart: true)
     }

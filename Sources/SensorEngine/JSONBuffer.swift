@@ -123,6 +123,82 @@ public struct JSONBuffer: Sendable {
         }
     }
 
+    /// A floating-point member written as Rust's `f64` Display does, which Suricata uses (suricata-eve.md §0):
+    /// the shortest digits that read back to the same value, no exponent, no `.0` on whole numbers. NaN and the
+    /// infinities, which Suricata writes as the invalid JSON `NaN` and `inf`, are written as the strings `"NaN"`,
+    /// `"inf"` and `"-inf"` so that the line stays valid JSON.
+    public mutating func member(_ key: String, double value: Double) {
+        self.key(key)
+        if value.isNaN {
+            appendString("NaN")
+            return
+        }
+        if value.isInfinite {
+            appendString(value < 0 ? "-inf" : "inf")
+            return
+        }
+        if value == value.rounded(), abs(value) < 1e15 {
+            appendDecimal(Int(value))
+            return
+        }
+        // Swift's description is the shortest round-trip form, with an exponent outside 1e-4 ..< 2^53; expand it.
+        let text = value.description
+        guard let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) else {
+            appendLiteral(text)
+            return
+        }
+        let exponent = Int(text[text.index(after: e)...]) ?? 0
+        var mantissa = String(text[..<e])
+        let negative = mantissa.hasPrefix("-")
+        if negative { mantissa.removeFirst() }
+        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        let integerDigits = String(parts[0])
+        let fractionDigits = parts.count > 1 ? String(parts[1]) : ""
+        var digits = integerDigits + fractionDigits
+        var point = integerDigits.count + exponent
+        if point <= 0 {
+            digits = String(repeating: "0", count: 1 - point) + digits
+            point = 1
+        } else if point > digits.count {
+            digits += String(repeating: "0", count: point - digits.count)
+        }
+        var integer = String(digits.prefix(point))
+        var fraction = String(digits.dropFirst(point))
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        while integer.count > 1 && integer.hasPrefix("0") { integer.removeFirst() }
+        appendLiteral((negative ? "-" : "") + integer + (fraction.isEmpty ? "" : "." + fraction))
+    }
+
+    /// A member whose value is the bytes in standard base64 with padding (suricata-eve.md §0).
+    public mutating func member(_ key: String, base64 value: borrowing Span<UInt8>) {
+        self.key(key)
+        bytes.append(UInt8(ascii: "\""))
+        var index = 0
+        while index < value.count {
+            let b0 = UInt32(value[index])
+            let b1 = index + 1 < value.count ? UInt32(value[index + 1]) : 0
+            let b2 = index + 2 < value.count ? UInt32(value[index + 2]) : 0
+            let triple = b0 << 16 | b1 << 8 | b2
+            bytes.append(Self.base64Digit(triple >> 18))
+            bytes.append(Self.base64Digit(triple >> 12))
+            bytes.append(index + 1 < value.count ? Self.base64Digit(triple >> 6) : UInt8(ascii: "="))
+            bytes.append(index + 2 < value.count ? Self.base64Digit(triple) : UInt8(ascii: "="))
+            index += 3
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static func base64Digit(_ value: UInt32) -> UInt8 {
+        let sixBits = UInt8(value & 0x3F)
+        switch sixBits {
+        case 0..<26: return UInt8(ascii: "A") + sixBits
+        case 26..<52: return UInt8(ascii: "a") + sixBits - 26
+        case 52..<62: return UInt8(ascii: "0") + sixBits - 52
+        case 62: return UInt8(ascii: "+")
+        default: return UInt8(ascii: "/")
+        }
+    }
+
     /// A member whose value is Suricata's "string from bytes": the bytes as a JSON string when they are UTF-8,
     /// otherwise bytes below 0x80 as characters and each other byte as the text `\xNN` (suricata-eve.md §0).
     public mutating func member(_ key: String, bytesAsString value: borrowing Span<UInt8>) {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import DNP3
 import ModbusTCP
 public import NetworkLayers
 import TCPReassembly
@@ -17,8 +18,8 @@ public import WireFormat
 /// compiler's static checks still hold). The dynamic checks cost several hundred instructions per packet.
 public final class SensorEngine {
     public let configuration: EngineConfiguration
-    @safe @exclusivity(unchecked) public private(set) var statistics = EngineStatistics()
-    private let sink: any EngineEventSink
+    @safe @exclusivity(unchecked) public internal(set) var statistics = EngineStatistics()
+    let sink: any EngineEventSink
 
     @safe @exclusivity(unchecked) private var flows: [Flow?] = []
     @safe @exclusivity(unchecked) private var freeSlots: [Int] = []
@@ -27,7 +28,7 @@ public final class SensorEngine {
     @safe @exclusivity(unchecked) private var flowSequence = 0
     @safe @exclusivity(unchecked) private var packetNumber: UInt64 = 0
     /// The packet whose bytes are being decoded: the current packet, or the earlier segment buffered bytes came in.
-    @safe @exclusivity(unchecked) private var currentPacketNumber: UInt64 = 0
+    @safe @exclusivity(unchecked) var currentPacketNumber: UInt64 = 0
     @safe @exclusivity(unchecked) private var now = CaptureTimestamp.zero
     @safe @exclusivity(unchecked) private var nextExpiryCheck: Int64 = .min
 
@@ -123,13 +124,23 @@ public final class SensorEngine {
             flow.packets.1 += 1
             flow.bytes.1 += frame.count
         }
-        guard packet.transport == .tcp else { return }
+        guard packet.transport == .tcp else {
+            if flow.isDNP3 {
+                processDNP3Datagram(
+                    flow: flow,
+                    direction: direction,
+                    datagram: frame.extracting(packet.payload),
+                    timestamp: timestamp
+                )
+            }
+            return
+        }
         if direction == .toServer {
             flow.tcpFlags.0.formUnion(packet.tcpFlags)
         } else {
             flow.tcpFlags.1.formUnion(packet.tcpFlags)
         }
-        if flow.isModbus && flow.modbusFinished && !packet.payload.isEmpty && !flow.dataAfterCloseReported {
+        if flow.isReassembled && flow.streamsFinished && !packet.payload.isEmpty && !flow.dataAfterCloseReported {
             // Payload after the connection closed is not decoded: say so once per flow.
             flow.dataAfterCloseReported = true
             statistics.streamDataAfterClose += 1
@@ -141,7 +152,7 @@ public final class SensorEngine {
                 timestamp: timestamp
             )
         }
-        if flow.isModbus && !flow.modbusFinished {
+        if flow.isReassembled && !flow.streamsFinished {
             // Bytes the IP header declares but the wire frame never held are a lying length, not a capture gap:
             // only bytes the snapshot length cut off count as missing.
             let cutOff = max((originalLength ?? frame.count) - frame.count, 0)
@@ -151,8 +162,8 @@ public final class SensorEngine {
         }
         // Closed: a RST, or a FIN from each side (RFC 9293 §3.6); for reassembled flows, only once the streams
         // accepted them (an out-of-window RST or a stale FIN closes nothing). A closed flow lingers for late packets.
-        if flow.isModbus && !flow.modbusRejected {
-            flow.isClosed = flow.modbusFinished
+        if flow.isReassembled && !flow.modbusRejected {
+            flow.isClosed = flow.streamsFinished
         } else if packet.tcpFlags.contains(.rst) || (flow.tcpFlags.0.contains(.fin) && flow.tcpFlags.1.contains(.fin)) {
             flow.isClosed = true
         }
@@ -196,13 +207,18 @@ public final class SensorEngine {
             statistics.flowsEvicted += 1
             endFlow(slot: Int(table.oldest), reason: .forced)
         }
-        // Orientation: the side on a Modbus port is the server (as tshark and Suricata's probing decide, and what
-        // a mid-stream pickup needs); otherwise the SYN's sender is the client, and the first sender without one.
+        // Orientation: the side on a Modbus or DNP3 port is the server (as tshark and Suricata's probing decide,
+        // and what a mid-stream pickup needs); otherwise the SYN's sender is the client, and the first sender
+        // without one. DNP3 roles (master, outstation) come from the link DIR bit, not from this orientation.
         var sourceIsClient = true
-        let sourceIsModbus = configuration.isModbusPort(packet.sourcePort)
-        let destinationIsModbus = configuration.isModbusPort(packet.destinationPort)
-        if sourceIsModbus != destinationIsModbus {
-            sourceIsClient = destinationIsModbus
+        let isTCP = packet.transport == .tcp
+        let sourceIsServerPort =
+            (isTCP && configuration.isModbusPort(packet.sourcePort)) || configuration.isDNP3Port(packet.sourcePort)
+        let destinationIsServerPort =
+            (isTCP && configuration.isModbusPort(packet.destinationPort))
+            || configuration.isDNP3Port(packet.destinationPort)
+        if sourceIsServerPort != destinationIsServerPort {
+            sourceIsClient = destinationIsServerPort
         } else if packet.tcpFlags.contains(.syn) {
             sourceIsClient = !packet.tcpFlags.contains(.ack)
         }
@@ -231,13 +247,13 @@ public final class SensorEngine {
             vlanIdentifiers: packet.vlanIdentifiers,
             vlanCount: packet.vlanCount
         )
-        let isTCP = packet.transport == .tcp
         let flow = Flow(
             context: context,
             sequence: flowSequence,
             timestamp: timestamp,
             isTCP: isTCP,
             isModbus: isTCP && configuration.isModbusPort(key.serverPort),
+            isDNP3: !(isTCP && configuration.isModbusPort(key.serverPort)) && configuration.isDNP3Port(key.serverPort),
             reassembly: configuration.reassembly,
             modbusLimits: configuration.modbus
         )
@@ -280,12 +296,15 @@ public final class SensorEngine {
 
     private func endFlow(slot: Int, reason: FlowEndEvent.Reason) {
         guard let flow = flows[slot] else { return }
-        if flow.isModbus && !flow.modbusFinished {
+        if flow.isReassembled && !flow.streamsFinished {
             closeModbus(flow: flow, timestamp: flow.lastTimestamp, packetNumber: nil, cause: .flowEnded(reason))
         }
         let bothSides = flow.packets.0 > 0 && flow.packets.1 > 0
         let appProto: FlowEndEvent.AppProto
-        if flow.modbusRejected {
+        if flow.isDNP3 {
+            finishDNP3(flow: flow)
+            appProto = flow.dnp3.linkFrames > 0 ? .dnp3 : .none
+        } else if flow.modbusRejected {
             appProto = .failed
         } else {
             appProto = flow.modbus.framers.0.framedADUs + flow.modbus.framers.1.framedADUs > 0 ? .modbus : .none
@@ -304,7 +323,7 @@ public final class SensorEngine {
                 state: flow.isClosed ? "closed" : (bothSides ? "established" : "new"),
                 reason: reason,
                 appProto: appProto,
-                transactions: flow.modbus.transactions,
+                transactions: flow.isDNP3 ? flow.dnp3.messages : flow.modbus.transactions,
                 gaps: flow.gaps
             )
         )
@@ -357,7 +376,7 @@ public final class SensorEngine {
                 timestamp: timestamp,
                 packetNumber: packetNumber
             )
-        if action.anomalies.contains(.midstreamPickup) {
+        if action.anomalies.contains(.midstreamPickup) && flow.isModbus {
             restartFramer(flow: flow, direction: direction)
         }
         if action.anomalies.contains(.retransmission) { statistics.streamRetransmissions += 1 }
@@ -469,9 +488,13 @@ public final class SensorEngine {
             direction: direction,
             event: "stream.reassembly_seq_gap",
             detail:
-                "\(length) byte\(length == 1 ? "" : "s") of the \(side) stream \(length == 1 ? "is" : "are") missing (\(cause)); the Modbus framer resynchronises on the next plausible MBAP header",
+                "\(length) byte\(length == 1 ? "" : "s") of the \(side) stream \(length == 1 ? "is" : "are") missing (\(cause)); \(flow.isDNP3 ? "the DNP3 link parser resynchronises on the next valid frame header" : "the Modbus framer resynchronises on the next plausible MBAP header")",
             timestamp: timestamp
         )
+        if flow.isDNP3 {
+            flow.dnp3.gap(direction: direction)
+            return
+        }
         guard flow.isModbus else { return }
         if direction == .toServer {
             flow.modbus.framers.0.gap(length: length)
@@ -515,6 +538,10 @@ public final class SensorEngine {
         let savedPacketNumber = currentPacketNumber
         currentPacketNumber = packetNumber
         defer { currentPacketNumber = savedPacketNumber }
+        if flow.isDNP3 {
+            deliverDNP3(flow: flow, direction: direction, chunk: chunk, timestamp: timestamp)
+            return
+        }
         var offset = 0
         while true {
             guard !flow.modbusRejected else { return }
@@ -881,7 +908,7 @@ public final class SensorEngine {
     /// - Parameter packetNumber: the packet that ended it, or nil when no packet did (timeouts, the end of the
     ///   capture): records then carry no `pcap_cnt`, as Suricata's flow-timeout records do not.
     private func closeModbus(flow: Flow, timestamp: CaptureTimestamp, packetNumber: UInt64?, cause: ModbusEnding) {
-        guard flow.isModbus, !flow.modbusFinished else { return }
+        guard flow.isReassembled, !flow.streamsFinished else { return }
         let savedPacketNumber = currentPacketNumber
         currentPacketNumber = packetNumber ?? 0
         defer { currentPacketNumber = savedPacketNumber }
@@ -891,7 +918,11 @@ public final class SensorEngine {
                 drainBuffered(flow: flow, direction: direction, timestamp: timestamp)
             }
         }
-        flow.modbusFinished = true
+        flow.streamsFinished = true
+        if flow.isDNP3 {
+            finishDNP3Streams(flow: flow, timestamp: timestamp)
+            return
+        }
         for direction in [Direction.toServer, .toClient] where !flow.modbusRejected {
             let truncated =
                 direction == .toServer ? flow.modbus.framers.0.finish() : flow.modbus.framers.1.finish()

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import DNP3
 import ModbusTCP
 
 /// The closing summary of a run, as text lines: packets, bytes, flows, Modbus transactions per function code,
@@ -61,6 +62,26 @@ public enum SummaryReport {
             exceptions.append("\(exception.specificationName ?? "unknown") (\(code)): \(count)")
         }
         if !exceptions.isEmpty { lines.append("  exceptions: " + exceptions.joined(separator: ", ")) }
+        let fragments = statistics.dnp3FragmentsByFunction.reduce(0, +)
+        lines.append(
+            "  dnp3: \(plural(statistics.dnp3LinkFrames, "link frame")), \(plural(fragments, "application fragment")) "
+                + "(\(statistics.dnp3MultiSegmentFragments) from several transport segments), "
+                + "\(plural(statistics.dnp3ObjectHeaders, "object header")), \(plural(statistics.dnp3Points, "point")); "
+                + "\(statistics.dnp3PairedResponses) responses paired with their request, "
+                + "\(statistics.dnp3UnansweredRequests) requests unanswered, "
+                + "\(plural(statistics.dnp3UnsolicitedResponses, "unsolicited response")), "
+                + "\(statistics.dnp3MatchedConfirms) confirms matched"
+                + (statistics.dnp3BadDataCRCFrames > 0
+                    ? ", \(statistics.dnp3BadDataCRCFrames) frames dropped for bad data CRCs" : "")
+        )
+        var dnp3Functions: [String] = []
+        for (code, count) in statistics.dnp3FragmentsByFunction.enumerated() where count > 0 {
+            let function = DNP3.Application.FunctionCode(UInt8(code))
+            dnp3Functions.append("\(function.name ?? "undefined") (\(code)): \(count)")
+        }
+        if !dnp3Functions.isEmpty {
+            lines.append("  dnp3 fragments by function: " + dnp3Functions.joined(separator: ", "))
+        }
         lines.append(
             "  tcp streams: \(plural(statistics.streamGaps, "gap")) (\(plural(statistics.streamGapBytes, "byte"))), "
                 + "\(statistics.streamRetransmissions) retransmissions, \(statistics.streamOutOfOrderSegments) out of order, "

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import DNP3
 import ModbusTCP
 import NetworkLayers
 import WireFormat
@@ -174,6 +175,150 @@ public final class TextWriter: EngineEventSink {
     }
 
     public func flowEnded(_ event: FlowEndEvent) {}
+
+    // MARK: - DNP3
+
+    /// One line per DNP3 message, in the roles the DIR bit gives:
+    ///
+    /// ```
+    /// 2024-01-01T00:00:00.010Z 10.0.0.1:40000 -> 10.0.0.2:20000 dnp3 master 2 -> outstation 1 READ seq 3 g60v2 q06, g60v1 q06
+    /// 2024-01-01T00:00:00.020Z 10.0.0.2:20000 -> 10.0.0.1:40000 dnp3 outstation 1 -> master 2 RESPONSE seq 3 iin need_time g30v1 0..1: 0=100 1=200 (answers READ, 10.0 ms)
+    /// ```
+    public func dnp3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>) {
+        let application = event.application
+        let code = application.functionCode
+        var text = "\(Self.time(event.timestamp)) \(Self.endpoints(event.flow.key, event.direction)) dnp3 "
+        text +=
+            event.fromMaster
+            ? "master \(event.link.source) -> outstation \(event.link.destination) "
+            : "outstation \(event.link.source) -> master \(event.link.destination) "
+        text += code.name ?? "function \(code.rawValue)"
+        let control = application.control
+        text += " seq \(control.sequence)"
+        if !(control.fir && control.fin) { text += control.fir ? " FIR" : control.fin ? " FIN" : " (middle fragment)" }
+        if control.con { text += " CON" }
+        if control.uns { text += " UNS" }
+        if code.isResponse && application.iin.rawValue != 0 {
+            let names = DNP3.Application.InternalIndications.names.filter { application.iin.contains($0.0) }
+            text += " iin " + names.map(\.1).joined(separator: ",")
+        }
+        var parser = DNP3.Application.ObjectParser(header: application)
+        var headers: [String] = []
+        var remaining = maxValuesPerLine
+        while let block = parser.next(in: fragment, view: event.view) {
+            let header = block.header
+            var part = "g\(header.group)v\(header.variation)"
+            if header.qualifier.isStartStop {
+                part += " \(header.start)..\(header.stop)"
+            } else if header.qualifier.isCount {
+                part += " x\(header.count)"
+            } else {
+                part += " q\(header.qualifier.rawValue < 16 ? "0" : "")\(String(header.qualifier.rawValue, radix: 16))"
+            }
+            var values: [String] = []
+            var cursor = DNP3.Application.PointCursor(block)
+            var hidden = 0
+            while let point = cursor.next(in: fragment, view: event.view) {
+                guard remaining > 0 else {
+                    hidden += 1
+                    continue
+                }
+                var fields = TextPointFields()
+                if let bit = point.bitOffset {
+                    let octet = event.view.byte(block.data.lowerBound + bit / 8, in: fragment)
+                    let mask: UInt8 = block.packedBits == 2 ? 0x03 : 0x01
+                    fields.summary = "\((octet >> UInt8(bit % 8)) & mask)"
+                } else {
+                    _ = DNP3.Objects.decodePoint(
+                        group: header.group,
+                        variation: header.variation,
+                        object: point.object,
+                        of: event.view,
+                        in: fragment,
+                        into: &fields
+                    )
+                }
+                guard let summary = fields.summary else { continue }
+                values.append("\(point.index)=\(summary)")
+                remaining -= 1
+            }
+            if !values.isEmpty { part += ": " + values.joined(separator: " ") }
+            if hidden > 0 { part += " (+\(hidden) more)" }
+            headers.append(part)
+        }
+        if !headers.isEmpty { text += " " + headers.joined(separator: ", ") }
+        if !event.complete { text += " (objects incomplete)" }
+        if let request = event.answers {
+            if code == .confirm {
+                text +=
+                    " (confirms \(request.functionCode.name ?? "") seq \(request.sequence), packet \(request.packetNumber))"
+            } else {
+                let latency = event.timestamp.microseconds(since: request.timestamp)
+                let fraction = String(latency.magnitude % 1000 / 100)
+                text +=
+                    " (answers \(request.functionCode.name ?? "function \(request.functionCode.rawValue)"), "
+                    + "\(latency < 0 ? "-" : "")\(latency.magnitude / 1000).\(fraction) ms)"
+            }
+        }
+        emit(text)
+    }
+}
+
+/// Keeps the one field that says most about a point: its value, state, count or commanded value, or a control's
+/// operation.
+private struct TextPointFields: DNP3.Objects.PointFieldVisitor {
+    var summary: String?
+    private var operation: String?
+
+    private static let preferred: Set<String> = [
+        "value", "state", "count", "commanded_value", "commanded_state",
+        "delay_ms", "delay_secs", "timestamp", "count_value",
+    ]
+
+    mutating func field(_ name: StaticString, _ value: UInt64) {
+        let key = name.description
+        if key == "op_type" {
+            let op = DNP3.Objects.ControlOperation(rawValue: UInt8(truncatingIfNeeded: value))
+            operation = op.name ?? "op \(value)"
+            summary = operation
+        } else if key == "ontime", let operation {
+            summary = "\(operation) on \(value) ms"
+        } else if key == "status_code", let current = summary, operation != nil {
+            summary = current + (value == 0 ? "" : " status \(value)")
+        } else if summary == nil, Self.preferred.contains(key) {
+            summary = "\(value)"
+        }
+    }
+
+    mutating func field(_ name: StaticString, signed value: Int64) {
+        if summary == nil, Self.preferred.contains(name.description) { summary = "\(value)" }
+    }
+
+    mutating func field(_ name: StaticString, float value: Double) {
+        if summary == nil, Self.preferred.contains(name.description) { summary = "\(value)" }
+    }
+
+    mutating func field(
+        _ name: StaticString,
+        string range: Range<Int>,
+        of view: DNP3.FragmentView,
+        in bytes: borrowing Span<UInt8>
+    ) {
+        guard summary == nil else { return }
+        var text = ""
+        for index in range.prefix(64) {
+            let byte = view.byte(index, in: bytes)
+            text.append(byte >= 0x20 && byte < 0x7F ? Character(Unicode.Scalar(byte)) : ".")
+        }
+        summary = "\"" + text + "\""
+    }
+
+    mutating func field(
+        _ name: StaticString,
+        base64 range: Range<Int>,
+        of view: DNP3.FragmentView,
+        in bytes: borrowing Span<UInt8>
+    ) {}
 }
 
 extension JSONBuffer {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
+import DNP3
 import Foundation
 import NetworkLayers
 import PacketCapture
@@ -37,6 +38,18 @@ struct Replay: ParsableCommand {
     @Option(name: .customLong("modbus-port"), help: "Also decode Modbus/TCP on this TCP port (repeatable); 502 always.")
     var modbusPorts: [UInt16] = []
 
+    @Option(
+        name: .customLong("dnp3-port"),
+        help: "Also decode DNP3 on this TCP and UDP port (repeatable); 20000 always."
+    )
+    var dnp3Ports: [UInt16] = []
+
+    @Option(
+        name: .customLong("dnp3-max-fragment"),
+        help: "The largest DNP3 application fragment reassembled, in octets (default 2048, IEEE 1815-2012 §4.2.2.4)."
+    )
+    var dnp3MaxFragment: Int = 2048
+
     @Option(help: "The most flows tracked at once; the least recently active is ended past it.")
     var maxFlows: Int = 100_000
 
@@ -50,6 +63,13 @@ struct Replay: ParsableCommand {
         }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
         if modbusPorts.contains(0) { throw ValidationError("--modbus-port must be 1...65535") }
+        if dnp3Ports.contains(0) { throw ValidationError("--dnp3-port must be 1...65535") }
+        if let both = Set(modbusPorts + [502]).intersection(dnp3Ports + [20000]).min() {
+            throw ValidationError("port \(both) cannot carry both Modbus/TCP and DNP3")
+        }
+        guard (249...65_536).contains(dnp3MaxFragment) else {
+            throw ValidationError("--dnp3-max-fragment must be 249...65536 (249 octets is one link frame's worth)")
+        }
     }
 
     func run() throws {
@@ -80,6 +100,8 @@ struct Replay: ParsableCommand {
         var configuration = EngineConfiguration()
         configuration.modbusPorts = Array(Set([502] + modbusPorts)).sorted()
         configuration.maxFlows = maxFlows
+        configuration.dnp3Ports = Array(Set([20000] + dnp3Ports)).sorted()
+        configuration.dnp3Transport.maxFragmentSize = dnp3MaxFragment
         let output = StandardOutput()
         let sink: any EngineEventSink
         let flush: () -> Void

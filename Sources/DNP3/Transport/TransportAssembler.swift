@@ -100,6 +100,12 @@ extension DNP3.Transport {
         /// Whether a fragment is under way.
         public var isRunning: Bool { state != .empty }
 
+        /// Drops the fragment under way (after a capture gap): the next segment must be a FIR.
+        public mutating func reset() {
+            state = .empty
+            buffer.removeAll(keepingCapacity: true)
+        }
+
         /// Takes one segment: the user data of one link frame, read in place from `frame`.
         public mutating func segment(
             _ userData: DNP3.Link.UserData,

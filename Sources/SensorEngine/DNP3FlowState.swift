@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNP3
+import NetworkLayers
+import WireFormat
+
+/// A DNP3 request waiting for its response (paired by application sequence and link addresses).
+struct DNP3PendingRequest {
+    var sequence: UInt8
+    var functionCode: DNP3.Application.FunctionCode
+    /// The request's link source (the master) and destination (the outstation).
+    var source: UInt16
+    var destination: UInt16
+    var timestamp: CaptureTimestamp
+    var packetNumber: UInt64
+}
+
+/// A fragment sent with CON set (a response, or an unsolicited response) that the master must confirm.
+struct DNP3AwaitingConfirm {
+    var sequence: UInt8
+    var unsolicited: Bool
+    /// The outstation's and the master's link addresses.
+    var outstation: UInt16
+    var master: UInt16
+    var packetNumber: UInt64
+}
+
+/// One transport reassembly: a direction, a link source and a destination (IEEE 1815-2012 §8.2.1.3).
+struct DNP3Reassembly {
+    var toServer: Bool
+    var source: UInt16
+    var destination: UInt16
+    var assembler: DNP3.Transport.Assembler
+    /// The fragment's first segment's packet, so records name where the fragment began.
+    var firstPacketNumber: UInt64 = 0
+    var segments = 0
+    var lastUsed: Int
+}
+
+/// Per-flow DNP3 state: a link frame parser per direction, transport reassemblies, roles, pending requests and
+/// confirms. Small arrays searched linearly: a channel has one or two of each, and the bounds are configuration.
+struct DNP3FlowState {
+    var parsers = (DNP3.Link.FrameParser(), DNP3.Link.FrameParser())
+    var reassemblies: [DNP3Reassembly] = []
+    var pending: [DNP3PendingRequest] = []
+    var awaitingConfirm: [DNP3AwaitingConfirm] = []
+    /// Which side the DIR bit names the master: true when the TCP/UDP client is the master. Learned from the first
+    /// frame with user data; captures start mid-stream and outstations may dial out.
+    var masterIsClient: Bool?
+    /// A DIR bit that disagrees with the side was reported (once per direction).
+    var directionMismatchReported = (false, false)
+    var floodReported = false
+    var linkFrames = 0
+    /// Application messages decoded (requests, responses, confirms).
+    var messages = 0
+    var useClock = 0
+
+    /// The most awaiting confirms kept: a master confirms each before the outstation sends the next (§4.2.2.4.3).
+    static let maxAwaitingConfirm = 8
+
+    mutating func gap(direction: Direction) {
+        if direction == .toServer { parsers.0.gap() } else { parsers.1.gap() }
+        // A gap may have eaten segments of the fragments under way in that direction: they restart at the next FIR.
+        for index in reassemblies.indices where reassemblies[index].toServer == (direction == .toServer) {
+            reassemblies[index].assembler.reset()
+        }
+    }
+}

@@ -1,0 +1,654 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNP3
+import NetworkLayers
+import WireFormat
+
+/// DNP3 over TCP and UDP: link frames from the byte stream (or datagram), transport reassembly per direction,
+/// source and destination, the application layer, roles from the DIR bit, and request/response pairing by
+/// application sequence (IEEE 1815-2012 clauses 4, 8 and 9).
+extension SensorEngine {
+    // MARK: - Input
+
+    /// One UDP datagram: it stands alone (IEEE 1815-2012 Annex D.3.2). It may hold several frames; a frame never
+    /// continues into the next datagram.
+    func processDNP3Datagram(
+        flow: Flow,
+        direction: Direction,
+        datagram: borrowing Span<UInt8>,
+        timestamp: CaptureTimestamp
+    ) {
+        guard !datagram.isEmpty else { return }
+        deliverDNP3(flow: flow, direction: direction, chunk: datagram, timestamp: timestamp)
+        let truncated = direction == .toServer ? flow.dnp3.parsers.0.finish() : flow.dnp3.parsers.1.finish()
+        if truncated {
+            reportDNP3(
+                flow: flow,
+                direction: direction,
+                event: "truncated_link_frame",
+                detail:
+                    "the UDP datagram ended inside a link frame; over UDP a frame never continues in the next datagram (IEEE 1815-2012 Annex D)",
+                timestamp: timestamp
+            )
+        }
+    }
+
+    /// In-order octets of one direction: a TCP chunk, or a whole UDP datagram.
+    func deliverDNP3(
+        flow: Flow,
+        direction: Direction,
+        chunk: borrowing Span<UInt8>,
+        timestamp: CaptureTimestamp
+    ) {
+        var offset = 0
+        while true {
+            let event =
+                direction == .toServer
+                ? flow.dnp3.parsers.0.next(in: chunk, offset: &offset)
+                : flow.dnp3.parsers.1.next(in: chunk, offset: &offset)
+            switch event {
+            case .needMoreData:
+                return
+            case .frame(let start, let header):
+                handleDNP3Frame(
+                    flow: flow,
+                    direction: direction,
+                    frame: chunk,
+                    start: start,
+                    header: header,
+                    timestamp: timestamp
+                )
+            case .bufferedFrame(let header):
+                do {
+                    let bytes =
+                        direction == .toServer ? flow.dnp3.parsers.0.bufferedFrame : flow.dnp3.parsers.1.bufferedFrame
+                    handleDNP3Frame(
+                        flow: flow,
+                        direction: direction,
+                        frame: bytes.span,
+                        start: 0,
+                        header: header,
+                        timestamp: timestamp
+                    )
+                }
+                if direction == .toServer {
+                    flow.dnp3.parsers.0.releaseBufferedFrame()
+                } else {
+                    flow.dnp3.parsers.1.releaseBufferedFrame()
+                }
+            case .badHeaderCRC(let header):
+                reportDNP3(
+                    flow: flow,
+                    direction: direction,
+                    event: "bad_link_crc",
+                    detail:
+                        "link header CRC fails (start octets 05 64, LENGTH \(header.length)); the header is not trusted for its length and the parser looks for the next valid header",
+                    timestamp: timestamp,
+                    source: header.source,
+                    destination: header.destination
+                )
+            case .lengthTooSmall(let header):
+                reportDNP3(
+                    flow: flow,
+                    direction: direction,
+                    event: "len_too_small",
+                    detail:
+                        "link LENGTH \(header.length) is below 5, the size of control and addresses alone (IEEE 1815-2012 §9.2.4.1.2); header skipped",
+                    timestamp: timestamp,
+                    source: header.source,
+                    destination: header.destination
+                )
+            case .skipped(let count):
+                reportDNP3(
+                    flow: flow,
+                    direction: direction,
+                    event: "no_start_bytes",
+                    detail:
+                        "\(count) octet\(count == 1 ? "" : "s") that do not begin a link frame (start octets 05 64 with a valid header CRC) were skipped",
+                    timestamp: timestamp
+                )
+            }
+        }
+    }
+
+    // MARK: - Link and transport
+
+    private func handleDNP3Frame(
+        flow: Flow,
+        direction: Direction,
+        frame: borrowing Span<UInt8>,
+        start: Int,
+        header: DNP3.Link.Header,
+        timestamp: CaptureTimestamp
+    ) {
+        statistics.dnp3LinkFrames += 1
+        flow.dnp3.linkFrames += 1
+        let control = header.control
+        let userData = DNP3.Link.UserData(frameStart: start, count: header.userDataLength)
+        let carriesUserData =
+            control.primary
+            && (control.functionCode == .confirmedUserData || control.functionCode == .unconfirmedUserData)
+        guard carriesUserData else { return }  // link-layer service frames: reset, test, status, ACK
+        checkRoles(flow: flow, direction: direction, header: header, timestamp: timestamp)
+        guard userData.count > 0 else {
+            reportDNP3(
+                flow: flow,
+                direction: direction,
+                event: "len_too_small",
+                detail:
+                    "a user-data frame (link function \(control.functionCode.rawValue)) with LENGTH 5 carries no transport header",
+                timestamp: timestamp,
+                source: header.source,
+                destination: header.destination
+            )
+            return
+        }
+        if let bad = userData.firstBadBlock(in: frame) {
+            statistics.dnp3BadDataCRCFrames += 1
+            reportDNP3(
+                flow: flow,
+                direction: direction,
+                event: "bad_transport_crc",
+                detail:
+                    "the CRC of data block \(bad) of \(userData.blockCount) fails (user-data octets \(bad * 16)...\(min(bad * 16 + 15, userData.count - 1))); the frame is dropped and the fragment it belongs to is lost",
+                timestamp: timestamp,
+                source: header.source,
+                destination: header.destination
+            )
+            return
+        }
+        let index = reassemblyIndex(flow: flow, direction: direction, header: header, timestamp: timestamp)
+        flow.dnp3.useClock += 1
+        flow.dnp3.reassemblies[index].lastUsed = flow.dnp3.useClock
+        let transport = DNP3.Transport.Header(rawValue: userData.byte(0, in: frame))
+        if transport.fir {
+            flow.dnp3.reassemblies[index].firstPacketNumber = currentPacketNumber
+            flow.dnp3.reassemblies[index].segments = 0
+        }
+        let result = flow.dnp3.reassemblies[index].assembler.segment(userData, in: frame)
+        flow.dnp3.reassemblies[index].segments += 1
+        if let anomaly = result.anomaly {
+            reportTransport(
+                flow: flow,
+                direction: direction,
+                anomaly: anomaly,
+                transport: transport,
+                header: header,
+                timestamp: timestamp
+            )
+        }
+        switch result.fragment {
+        case nil:
+            return
+        case .inFrame:
+            handleDNP3Fragment(
+                flow: flow,
+                direction: direction,
+                link: header,
+                bytes: frame,
+                view: .inFrame(userData),
+                segments: 1,
+                timestamp: timestamp
+            )
+        case .assembled:
+            statistics.dnp3MultiSegmentFragments += 1
+            let segments = flow.dnp3.reassemblies[index].segments
+            let fragment = flow.dnp3.reassemblies[index].assembler.fragment
+            handleDNP3Fragment(
+                flow: flow,
+                direction: direction,
+                link: header,
+                bytes: fragment.span,
+                view: .contiguous(count: fragment.count),
+                segments: segments,
+                timestamp: timestamp
+            )
+        }
+    }
+
+    /// Learns which side is the master from the first user-data frame's DIR bit, and reports a later frame whose
+    /// DIR bit contradicts the side it came from (once per direction).
+    private func checkRoles(flow: Flow, direction: Direction, header: DNP3.Link.Header, timestamp: CaptureTimestamp) {
+        let fromMaster = header.control.direction
+        let fromClient = direction == .toServer
+        guard let masterIsClient = flow.dnp3.masterIsClient else {
+            flow.dnp3.masterIsClient = fromMaster == fromClient
+            return
+        }
+        guard fromMaster != (masterIsClient == fromClient) else { return }
+        let reported =
+            fromClient ? flow.dnp3.directionMismatchReported.0 : flow.dnp3.directionMismatchReported.1
+        guard !reported else { return }
+        if fromClient {
+            flow.dnp3.directionMismatchReported.0 = true
+        } else {
+            flow.dnp3.directionMismatchReported.1 = true
+        }
+        let side = masterIsClient == fromClient ? "master" : "outstation"
+        reportDNP3(
+            flow: flow,
+            direction: direction,
+            event: "dir_bit_inconsistent_with_flow_side",
+            detail:
+                "a frame from the \(side)'s side has DIR=\(fromMaster ? 1 : 0), which says it comes from the \(fromMaster ? "master" : "outstation") (IEEE 1815-2012 §9.2.4.1.3.1); reported once per direction",
+            timestamp: timestamp,
+            source: header.source,
+            destination: header.destination
+        )
+    }
+
+    /// The reassembly for the frame's direction, source and destination, created on first use; past the limit the
+    /// least recently used one is given up.
+    private func reassemblyIndex(
+        flow: Flow,
+        direction: Direction,
+        header: DNP3.Link.Header,
+        timestamp: CaptureTimestamp
+    ) -> Int {
+        let toServer = direction == .toServer
+        for (index, entry) in flow.dnp3.reassemblies.enumerated()
+        where entry.toServer == toServer && entry.source == header.source && entry.destination == header.destination {
+            return index
+        }
+        let fresh = DNP3Reassembly(
+            toServer: toServer,
+            source: header.source,
+            destination: header.destination,
+            assembler: DNP3.Transport.Assembler(limits: configuration.dnp3Transport),
+            lastUsed: flow.dnp3.useClock
+        )
+        if flow.dnp3.reassemblies.count < max(configuration.dnp3MaxReassembliesPerFlow, 1) {
+            flow.dnp3.reassemblies.append(fresh)
+            return flow.dnp3.reassemblies.count - 1
+        }
+        var oldest = 0
+        for (index, entry) in flow.dnp3.reassemblies.enumerated()
+        where entry.lastUsed < flow.dnp3.reassemblies[oldest].lastUsed {
+            oldest = index
+        }
+        let evicted = flow.dnp3.reassemblies[oldest]
+        reportDNP3(
+            flow: flow,
+            direction: direction,
+            event: "too_many_reassemblies",
+            detail:
+                "more than \(configuration.dnp3MaxReassembliesPerFlow) link address pairs are reassembling in this flow; the least recently used (\(evicted.source) to \(evicted.destination)) was given up",
+            timestamp: timestamp,
+            source: header.source,
+            destination: header.destination
+        )
+        flow.dnp3.reassemblies[oldest] = fresh
+        return oldest
+    }
+
+    private func reportTransport(
+        flow: Flow,
+        direction: Direction,
+        anomaly: DNP3.Transport.Anomaly,
+        transport: DNP3.Transport.Header,
+        header: DNP3.Link.Header,
+        timestamp: CaptureTimestamp
+    ) {
+        let segment =
+            "transport segment FIR=\(transport.fir ? 1 : 0) FIN=\(transport.fin ? 1 : 0) sequence \(transport.sequence)"
+        let detail: String
+        switch anomaly {
+        case .tooLongReassembly:
+            detail =
+                "the application fragment grew past \(configuration.dnp3Transport.maxFragmentSize) octets at \(segment); the fragment is dropped"
+        case .unexpectedSegment:
+            detail = "\(segment) continues no fragment (no FIR seen); discarded (IEEE 1815-2012 §8.2.1.3)"
+        case .outOfSequence:
+            detail = "\(segment) is not the next in sequence; the fragment under way is discarded"
+        case .incompleteFragmentDiscarded:
+            detail = "\(segment) starts a new fragment before the one under way finished; that one is discarded"
+        case .duplicateSegment:
+            detail = "\(segment) repeats the previous segment; ignored"
+        case .lengthTooSmall:
+            detail = "a user-data frame carries no transport header"
+        default:
+            detail = segment
+        }
+        reportDNP3(
+            flow: flow,
+            direction: direction,
+            event: anomaly.rawValue,
+            detail: detail,
+            timestamp: timestamp,
+            source: header.source,
+            destination: header.destination
+        )
+    }
+
+    // MARK: - Application
+
+    private func handleDNP3Fragment(
+        flow: Flow,
+        direction: Direction,
+        link: DNP3.Link.Header,
+        bytes: borrowing Span<UInt8>,
+        view: DNP3.FragmentView,
+        segments: Int,
+        timestamp: CaptureTimestamp
+    ) {
+        let application: DNP3.Application.Header
+        do {
+            application = try DNP3.Application.Header(parsing: bytes, view: view)
+        } catch {
+            let what: String
+            switch error {
+            case .applicationHeaderTooShort(let length, let needed):
+                what =
+                    needed == DNP3.Application.Header.responseSize
+                    ? "a response of \(length) octets has no room for its IIN (\(needed) octets needed)"
+                    : "a fragment of \(length) octet\(length == 1 ? "" : "s") has no room for control and function code"
+            default:
+                what = "\(error)"
+            }
+            reportDNP3(
+                flow: flow,
+                direction: direction,
+                event: "app_header_too_short",
+                detail: what + " (IEEE 1815-2012 §4.2.2); nothing is read past the fragment",
+                timestamp: timestamp,
+                source: link.source,
+                destination: link.destination
+            )
+            return
+        }
+        let functionCode = application.functionCode
+        var parser = DNP3.Application.ObjectParser(header: application, limits: configuration.dnp3Application)
+        var objectHeaders = 0
+        var points = 0
+        while let block = parser.next(in: bytes, view: view) {
+            objectHeaders += 1
+            points += block.pointCount
+        }
+        parser.finishReport(
+            engine: self,
+            flow: flow,
+            direction: direction,
+            link: link,
+            functionCode: functionCode,
+            timestamp: timestamp
+        )
+        statistics.dnp3FragmentsByFunction[Int(functionCode.rawValue)] += 1
+        statistics.dnp3ObjectHeaders += objectHeaders
+        statistics.dnp3Points += points
+        flow.dnp3.messages += 1
+
+        var answers: DNP3RequestReference? = nil
+        if functionCode == .confirm {
+            answers = matchConfirm(flow: flow, link: link, application: application)
+        } else if functionCode.isResponse {
+            if functionCode == .unsolicitedResponse {
+                statistics.dnp3UnsolicitedResponses += 1
+            } else {
+                answers = matchResponse(flow: flow, link: link, application: application)
+            }
+            if application.control.con {
+                if flow.dnp3.awaitingConfirm.count >= DNP3FlowState.maxAwaitingConfirm {
+                    flow.dnp3.awaitingConfirm.removeFirst()
+                }
+                flow.dnp3.awaitingConfirm.append(
+                    DNP3AwaitingConfirm(
+                        sequence: application.control.sequence,
+                        unsolicited: functionCode == .unsolicitedResponse,
+                        outstation: link.source,
+                        master: link.destination,
+                        packetNumber: currentPacketNumber
+                    )
+                )
+            }
+        } else {
+            addPendingRequest(
+                flow: flow,
+                direction: direction,
+                link: link,
+                application: application,
+                timestamp: timestamp
+            )
+        }
+        sink.dnp3Message(
+            DNP3MessageEvent(
+                flow: flow.context,
+                direction: direction,
+                fromMaster: link.control.direction,
+                link: link,
+                application: application,
+                view: view,
+                complete: parser.isComplete,
+                objectHeaders: objectHeaders,
+                points: points,
+                segments: segments,
+                timestamp: timestamp,
+                packetNumber: currentPacketNumber,
+                answers: answers
+            ),
+            fragment: bytes
+        )
+    }
+
+    private func addPendingRequest(
+        flow: Flow,
+        direction: Direction,
+        link: DNP3.Link.Header,
+        application: DNP3.Application.Header,
+        timestamp: CaptureTimestamp
+    ) {
+        let functionCode = application.functionCode
+        // These expect no response (IEEE 1815-2012 Table 4-1, the _NR functions).
+        if functionCode == .directOperateNoResponse || functionCode == .immediateFreezeNoResponse
+            || functionCode == .freezeClearNoResponse || functionCode == .freezeAtTimeNoResponse
+            || functionCode == .authenticationRequestNoAck
+        {
+            return
+        }
+        let limit = max(configuration.dnp3MaxPendingRequests, 1)
+        if flow.dnp3.pending.count >= limit {
+            flow.dnp3.pending.removeFirst()
+            statistics.dnp3UnansweredRequests += 1
+            if !flow.dnp3.floodReported {
+                flow.dnp3.floodReported = true
+                reportDNP3(
+                    flow: flow,
+                    direction: direction,
+                    event: "flooded",
+                    detail:
+                        "more than \(limit) requests are waiting for responses in this flow (a master has one outstanding at a time, IEEE 1815-2012 §4.2.3.2); the oldest are given up; reported once per flow",
+                    timestamp: timestamp,
+                    source: link.source,
+                    destination: link.destination,
+                    functionCode: functionCode.rawValue
+                )
+            }
+        }
+        flow.dnp3.pending.append(
+            DNP3PendingRequest(
+                sequence: application.control.sequence,
+                functionCode: functionCode,
+                source: link.source,
+                destination: link.destination,
+                timestamp: timestamp,
+                packetNumber: currentPacketNumber
+            )
+        )
+    }
+
+    /// Pairs a response with the newest pending request of the same application sequence between the same two
+    /// stations (IEEE 1815-2012 §4.2.2.4.4: the response echoes the request's SEQ).
+    private func matchResponse(
+        flow: Flow,
+        link: DNP3.Link.Header,
+        application: DNP3.Application.Header
+    ) -> DNP3RequestReference? {
+        var index = flow.dnp3.pending.count - 1
+        while index >= 0 {
+            let request = flow.dnp3.pending[index]
+            if request.sequence == application.control.sequence && request.source == link.destination
+                && request.destination == link.source
+            {
+                // Only the first fragment of a multi-fragment response pairs; later ones (FIR=0) still name it.
+                if application.control.fin { flow.dnp3.pending.remove(at: index) }
+                if application.control.fir { statistics.dnp3PairedResponses += 1 }
+                return DNP3RequestReference(
+                    functionCode: request.functionCode,
+                    sequence: request.sequence,
+                    timestamp: request.timestamp,
+                    packetNumber: request.packetNumber
+                )
+            }
+            index -= 1
+        }
+        return nil
+    }
+
+    /// Matches a confirm with the fragment it confirms: UNS=1 confirms an unsolicited response, UNS=0 a solicited
+    /// one sent with CON (IEEE 1815-2012 §4.2.2.4.3).
+    private func matchConfirm(
+        flow: Flow,
+        link: DNP3.Link.Header,
+        application: DNP3.Application.Header
+    ) -> DNP3RequestReference? {
+        for (index, waiting) in flow.dnp3.awaitingConfirm.enumerated()
+        where waiting.sequence == application.control.sequence && waiting.unsolicited == application.control.uns
+            && waiting.outstation == link.destination && waiting.master == link.source
+        {
+            flow.dnp3.awaitingConfirm.remove(at: index)
+            statistics.dnp3MatchedConfirms += 1
+            return DNP3RequestReference(
+                functionCode: waiting.unsolicited ? .unsolicitedResponse : .response,
+                sequence: waiting.sequence,
+                timestamp: CaptureTimestamp.zero,
+                packetNumber: waiting.packetNumber
+            )
+        }
+        return nil
+    }
+
+    // MARK: - Ends
+
+    /// The streams ended (FIN, RST, or the flow left the table): a frame cut off at the end is reported.
+    func finishDNP3Streams(flow: Flow, timestamp: CaptureTimestamp) {
+        for direction in [Direction.toServer, .toClient] {
+            let truncated = direction == .toServer ? flow.dnp3.parsers.0.finish() : flow.dnp3.parsers.1.finish()
+            if truncated {
+                reportDNP3(
+                    flow: flow,
+                    direction: direction,
+                    event: "truncated_link_frame",
+                    detail: "the stream ended inside a link frame: fewer octets arrived than its LENGTH declared",
+                    timestamp: timestamp
+                )
+            }
+        }
+    }
+
+    /// The flow left the table: requests still waiting are counted as unanswered.
+    func finishDNP3(flow: Flow) {
+        statistics.dnp3UnansweredRequests += flow.dnp3.pending.count
+        flow.dnp3.pending.removeAll()
+    }
+
+    func reportDNP3(
+        flow: Flow,
+        direction: Direction,
+        event: String,
+        detail: String,
+        timestamp: CaptureTimestamp,
+        source: UInt16? = nil,
+        destination: UInt16? = nil,
+        functionCode: UInt8? = nil
+    ) {
+        var anomaly = AnomalyEvent(
+            flow: flow.context,
+            direction: direction,
+            kind: .applayer,
+            appProto: "dnp3",
+            event: event,
+            detail: detail,
+            timestamp: timestamp,
+            packetNumber: currentPacketNumber
+        )
+        anomaly.dnp3Source = source
+        anomaly.dnp3Destination = destination
+        anomaly.dnp3FunctionCode = functionCode
+        statistics.anomalies[anomaly.name, default: 0] += 1
+        sink.anomaly(anomaly)
+    }
+}
+
+extension DNP3.Application.ObjectParser {
+    /// Reports what the object parser found, one anomaly per kind per fragment, in plain words.
+    fileprivate func finishReport(
+        engine: SensorEngine,
+        flow: Flow,
+        direction: Direction,
+        link: DNP3.Link.Header,
+        functionCode: DNP3.Application.FunctionCode,
+        timestamp: CaptureTimestamp
+    ) {
+        guard !anomalies.isEmpty else { return }
+        let function = "\(functionCode.name ?? "function \(functionCode.rawValue)") (\(functionCode.rawValue))"
+        func report(_ event: String, _ detail: String) {
+            engine.reportDNP3(
+                flow: flow,
+                direction: direction,
+                event: event,
+                detail: detail,
+                timestamp: timestamp,
+                source: link.source,
+                destination: link.destination,
+                functionCode: functionCode.rawValue
+            )
+        }
+        if anomalies.contains(.unknownObject) {
+            report("unknown_object", "\(function) names a group and variation IEEE 1815-2012 Annex A does not define")
+        }
+        if anomalies.contains(.tooManyObjects) {
+            report(
+                "too_many_objects",
+                "\(function) has more than \(limits.maxObjectsPerFragment) object headers; the rest are not parsed"
+            )
+        }
+        if anomalies.contains(.tooManyPoints) {
+            report(
+                "too_many_points",
+                "an object header of \(function) declares more than \(limits.maxPointsPerHeader) objects; its points are not listed"
+            )
+        }
+        if anomalies.contains(.rangeStopBeforeStart) {
+            report(
+                "range_stop_lt_start",
+                "an object header of \(function) has a stop index below its start index (IEEE 1815-2012 §4.4.5.2): its object count is unknown, so the rest of the fragment is not parsed"
+            )
+        }
+        if anomalies.contains(.variationZeroInResponse) {
+            report(
+                "variation_zero_in_response",
+                "\(function) carries objects of variation 0, which only a request may use (IEEE 1815-2012 §4.4.3; the zero-length object 'zip bomb', DNP TB2014-006)"
+            )
+        }
+        if anomalies.contains(.malformed), let error {
+            report("malformed", "\(function): \(Self.describe(error))")
+        }
+    }
+
+    fileprivate static func describe(_ error: DNP3.ParseError) -> String {
+        switch error {
+        case .applicationHeaderTooShort(let length, let needed):
+            "the fragment (\(length) octets) is shorter than its header (\(needed))"
+        case .objectHeaderTruncated(let at, let needed, let available):
+            "the object header at octet \(at) needs \(needed) octets, \(available) remain"
+        case .reservedQualifier(let qualifier, let at):
+            "reserved qualifier 0x\(String(qualifier, radix: 16)) at octet \(at)"
+        case .rangeStopBeforeStart(let start, let stop, let at):
+            "range stop \(stop) below start \(start) at octet \(at)"
+        case .objectDataTruncated(let group, let variation, let at, let needed, let available):
+            "the objects of g\(group)v\(variation) at octet \(at) need \(needed) octets, \(available) remain"
+        case .unknownGroupVariation(let group, let variation, let at):
+            "g\(group)v\(variation) at octet \(at) is not in the object library and carries data of unknown size; parsing stops there"
+        case .invalidQualifier(let qualifier, let group, let variation, let at):
+            "qualifier 0x\(String(qualifier, radix: 16)) cannot carry g\(group)v\(variation) objects (octet \(at))"
+        }
+    }
+}
