@@ -236,8 +236,8 @@ import Testing
             #expect(blocks.count == 1)
             #expect(blocks.first?.header.count == 0)
             #expect(blocks.first?.pointCount == 0)
-            #expect(parser.anomalies.contains(.rangeStopBeforeStart))
-            #expect(parser.anomalies.contains(.malformed))
+            #expect(parser.anomalies == [.rangeStopBeforeStart])
+            #expect(parser.error == .rangeStopBeforeStart(start: blocks[0].header.start, stop: blocks[0].header.stop, at: 2))
             #expect(!parser.isComplete)
         }
     }

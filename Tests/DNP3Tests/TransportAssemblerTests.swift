@@ -56,6 +56,16 @@ import Testing
         #expect(!assembler.isRunning)
     }
 
+    /// A link retry of the FIN segment that completed a fragment is a duplicate, not an orphan, and delivers
+    /// nothing twice.
+    @Test func aRepeatOfTheCompletingSegmentIsADuplicate() {
+        var assembler = DNP3.Transport.Assembler()
+        _ = feed(&assembler, Self.segment(0x40 | 9, [1, 2, 3]))
+        #expect(feed(&assembler, Self.segment(0x80 | 10, [4])) == DNP3.Transport.Result(fragment: .assembled))
+        #expect(feed(&assembler, Self.segment(0x80 | 10, [4])) == DNP3.Transport.Result(anomaly: .duplicateSegment))
+        #expect(feed(&assembler, Self.segment(0x80 | 20, [5])).anomaly == .unexpectedSegment)
+    }
+
     @Test func aRepeatedSegmentIsIgnored() {
         var assembler = DNP3.Transport.Assembler()
         _ = feed(&assembler, Self.segment(0x40 | 5, [1, 2, 3]))

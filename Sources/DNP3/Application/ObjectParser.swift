@@ -119,9 +119,11 @@ extension DNP3.Application {
                 packedBits: 0
             )
             if header.stopBeforeStart {
+                // Reported as its own anomaly, not also as `malformed`.
                 anomalies.insert(.rangeStopBeforeStart)
+                error = .rangeStopBeforeStart(start: header.start, stop: header.stop, at: offset)
                 offset = start
-                fail(.rangeStopBeforeStart(start: header.start, stop: header.stop, at: offset))
+                stopped = true
                 return block
             }
             let count = header.count

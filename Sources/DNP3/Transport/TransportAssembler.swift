@@ -88,6 +88,9 @@ extension DNP3.Transport {
         public let limits: Limits
         private var state: State = .empty
         private var buffer: [UInt8] = []
+        /// The sequence of the FIN segment that completed the last multi-segment fragment: a repeat of it (a link
+        /// retry) is a duplicate, not an orphan.
+        private var lastCompletedSequence: UInt8?
 
         public init(limits: Limits = Limits()) {
             self.limits = limits
@@ -115,6 +118,7 @@ extension DNP3.Transport {
             let header = Header(rawValue: userData.byte(0, in: frame))
             var anomaly: Anomaly? = nil
             if header.fir {
+                lastCompletedSequence = nil
                 if state != .empty { anomaly = .incompleteFragmentDiscarded }
                 buffer.removeAll(keepingCapacity: true)
                 if header.fin {
@@ -130,6 +134,7 @@ extension DNP3.Transport {
                 return Result(anomaly: anomaly)
             }
             guard case .running(let next, let last) = state else {
+                if header.sequence == lastCompletedSequence { return Result(anomaly: .duplicateSegment) }
                 return Result(anomaly: .unexpectedSegment)
             }
             if header.sequence != next {
@@ -146,6 +151,7 @@ extension DNP3.Transport {
             append(userData, in: frame)
             if header.fin {
                 state = .empty
+                lastCompletedSequence = header.sequence
                 return Result(fragment: .assembled)
             }
             state = .running(nextSequence: (header.sequence &+ 1) & 0x3F, lastSequence: header.sequence)
