@@ -3,8 +3,10 @@ import DNP3
 import SensorTestSupport
 import Testing
 
-/// Records every field a decoder passes, as `name=value` strings: integers in decimal, floats as Swift prints them,
-/// strings quoted, base64 fields as `hex:` followed by their octets. It also keeps every range it was handed.
+/// Records every field a decoder passes, as `name=value` strings.
+///
+/// Integers are decimal, floats as Swift prints them, strings quoted, base64 fields `hex:` followed by their octets.
+/// It also keeps every range it was handed.
 struct RecordingVisitor: DNP3.Objects.PointFieldVisitor {
     var fields: [String] = []
     var ranges: [Range<Int>] = []
@@ -52,8 +54,14 @@ struct PointFixture: Sendable, CustomTestStringConvertible {
     let object: Range<Int>
     let expected: [String]
 
-    init(_ name: String, _ group: UInt8, _ variation: UInt8, _ hex: String, object: Range<Int>? = nil, _ expected: [String])
-    {
+    init(
+        _ name: String,
+        _ group: UInt8,
+        _ variation: UInt8,
+        _ hex: String,
+        object: Range<Int>? = nil,
+        _ expected: [String]
+    ) {
         self.name = name
         self.group = group
         self.variation = variation
@@ -73,15 +81,20 @@ func f5(online: Int = 0, restart: Int = 0, commLost: Int = 0, remoteForced: Int 
     ]
 }
 
-/// The point decoders, on real objects from the shared captures (tshark 4.0 shows the same values) and on built ones
-/// where the captures hold only zeros, each read through a contiguous view and through a link frame with its CRC
-/// blocks.
+/// The point decoders, on real objects from the shared captures (the g70v3 and g50v3 values checked against tshark
+/// 4.0) and on built ones where the captures hold only zeros, each read through a contiguous view and through a link
+/// frame with its CRC blocks.
 @Suite struct PointDecoderTests {
     // MARK: - Decoding through both kinds of view
 
     /// Decodes `object` of `fragment` through a contiguous view (the fragment 5 octets into a buffer) and, when it
     /// fits one frame, through the in-frame view of a link frame 3 octets into a buffer; both must agree.
-    static func decode(_ group: UInt8, _ variation: UInt8, _ fragment: [UInt8], _ object: Range<Int>)
+    static func decode(
+        _ group: UInt8,
+        _ variation: UInt8,
+        _ fragment: [UInt8],
+        _ object: Range<Int>
+    )
         -> (decoded: Bool, fields: [String])
     {
         let buffer: [UInt8] = [0xAA, 0xAA, 0xAA, 0xAA, 0xAA] + fragment
@@ -95,7 +108,6 @@ func f5(online: Int = 0, restart: Int = 0, commLost: Int = 0, remoteForced: Int 
             in: buffer.span,
             into: &first
         )
-        #expect(first.ranges.allSatisfy { object.contains($0.lowerBound) || $0.isEmpty })
         #expect(first.ranges.allSatisfy { $0.lowerBound >= object.lowerBound && $0.upperBound <= object.upperBound })
         if fragment.count <= 249 {
             let frame: [UInt8] =
@@ -253,7 +265,10 @@ func f5(online: Int = 0, restart: Int = 0, commLost: Int = 0, remoteForced: Int 
             00        # status SUCCESS
             """,
             object: 9..<20,
-            ["op_type=3", "qu=0", "cr=0", "tcc=0", "count=1", "ontime=100", "offtime=100", "status_code=0", "reserved=0"]
+            [
+                "op_type=3", "qu=0", "cr=0", "tcc=0", "count=1", "ontime=100", "offtime=100", "status_code=0",
+                "reserved=0",
+            ]
         ),
         PointFixture(
             "CROB close pulse with a reserved status bit",
@@ -459,7 +474,7 @@ func f5(online: Int = 0, restart: Int = 0, commLost: Int = 0, remoteForced: Int 
             0000803f      # value 1.0
             000000000000  # time 0
             """,
-            object: 9..<20,
+            object: 11..<22,
             f5(online: 1) + ["over_range=0", "reference_err=0", "reserved0=0", "value=1.0", "timestamp=0"]
         ),
         PointFixture(
@@ -471,7 +486,9 @@ func f5(online: Int = 0, restart: Int = 0, commLost: Int = 0, remoteForced: Int 
             00000000000002c0  # value -2.25
             7b68e5cf8b01      # time
             """,
-            f5(online: 1) + ["over_range=0", "reference_err=0", "reserved0=0", "value=-2.25", "timestamp=1700000000123"]
+            f5(online: 1) + [
+                "over_range=0", "reference_err=0", "reserved0=0", "value=-2.25", "timestamp=1700000000123",
+            ]
         ),
         PointFixture(
             "frozen event 16-bit with time",
@@ -1336,7 +1353,10 @@ func f5(online: Int = 0, restart: Int = 0, commLost: Int = 0, remoteForced: Int 
         )
         // Objects without a length of their own.
         for (group, variation) in [(0, 0), (70, 3), (120, 1), (85, 1), (30, 1)] as [(UInt8, UInt8)] {
-            #expect(DNP3.Objects.variableObjectSize(group: group, variation: variation, at: 0, of: view, in: attribute.span) == nil)
+            #expect(
+                DNP3.Objects.variableObjectSize(group: group, variation: variation, at: 0, of: view, in: attribute.span)
+                    == nil
+            )
         }
     }
 

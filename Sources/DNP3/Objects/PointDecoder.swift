@@ -726,9 +726,11 @@ extension DNP3.Objects {
 // MARK: - Secure authentication (Annex A.45)
 
 extension DNP3.Objects {
-    /// Secure authentication objects (group 120, SAv5). Fields with a length of their own are read one after the
-    /// other; one that does not fit inside the object is omitted together with the fields after it. Fields
-    /// that run to the end of the object take the octets after the fixed fields.
+    /// Secure authentication objects (group 120, SAv5).
+    ///
+    /// Fields with a length of their own are read one after the other; one that does not fit inside the object is
+    /// omitted together with the fields after it. Fields that run to the end of the object take the octets after the
+    /// fixed fields.
     fileprivate static func decodeAuthentication<V: PointFieldVisitor>(
         variation: UInt8,
         _ object: Range<Int>,
