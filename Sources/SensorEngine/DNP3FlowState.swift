@@ -14,6 +14,18 @@ struct DNP3PendingRequest {
     var packetNumber: UInt64
 }
 
+/// A DNP3 record waiting for the peer's acknowledgment of its last octet: records are written at the packet that
+/// acknowledges the data, as Suricata's stream engine (IDS mode) parses application data once it is
+/// acknowledged, so `pcap_cnt` and `timestamp` agree with Suricata's. The fragment's octets are copied into the
+/// flow's reused arena.
+struct DNP3DeferredRecord {
+    var event: DNP3MessageEvent
+    /// Where the fragment's octets lie in ``DNP3FlowState/deferredOctets``.
+    var octets: Range<Int>
+    /// The stream position the acknowledgment must reach.
+    var acknowledgmentNeeded: UInt32
+}
+
 /// A fragment sent with CON set (a response, or an unsolicited response) that the master must confirm.
 struct DNP3AwaitingConfirm {
     var sequence: UInt8
@@ -53,6 +65,14 @@ struct DNP3FlowState {
     /// Application messages decoded (requests, responses, confirms).
     var messages = 0
     var useClock = 0
+    /// Records waiting for the peer's acknowledgment, per direction, and the octets they read.
+    var deferred: ([DNP3DeferredRecord], [DNP3DeferredRecord]) = ([], [])
+    var deferredOctets: [UInt8] = []
+
+    /// The most records held per direction waiting for an acknowledgment; past it the oldest is written at once.
+    /// A master has one request outstanding, and an outstation one response and one unsolicited response
+    /// (IEEE 1815-2012 §4.2.3); 32 leaves room for link retries and pipelining stacks.
+    static let maxDeferredRecords = 32
 
     /// The most awaiting confirms kept: a master confirms each before the outstation sends the next (§4.2.2.4.3).
     static let maxAwaitingConfirm = 8

@@ -412,7 +412,7 @@ public final class EVEWriter: EngineEventSink {
             json.beginObject("in_response_to")
             json.member("function_code", Int(request.functionCode.rawValue))
             json.member("pcap_cnt", request.packetNumber)
-            json.member("latency_us", Int(event.timestamp.microseconds(since: request.timestamp)))
+            json.member("latency_us", Int(request.latencyMicroseconds))
             json.endObject()
         }
         if event.segments > 1 { json.member("segments", event.segments) }
@@ -479,9 +479,15 @@ public final class EVEWriter: EngineEventSink {
             json.member("index", point.index)
             if let size = point.size { json.member("size", size) }
             if let bit = point.bitOffset {
-                let octet = view.byte(block.data.lowerBound + bit / 8, in: fragment)
-                let mask: UInt8 = block.packedBits == 2 ? 0x03 : 0x01
-                json.member("state", Int((octet >> UInt8(bit % 8)) & mask))
+                _ = DNP3.Objects.decodePackedPoint(
+                    group: group,
+                    variation: variation,
+                    bitOffset: bit,
+                    data: block.data,
+                    of: view,
+                    in: fragment,
+                    into: &fields
+                )
             } else {
                 _ = DNP3.Objects.decodePoint(
                     group: group,

@@ -111,6 +111,8 @@ public struct DNP3RequestReference: Sendable {
     public var sequence: UInt8
     public var timestamp: CaptureTimestamp
     public var packetNumber: UInt64
+    /// Capture time from the request to the response, microseconds.
+    public var latencyMicroseconds: Int64
 }
 
 /// One DNP3 application message: a request, a response, an unsolicited response or a confirm, with the link frame
@@ -131,8 +133,13 @@ public struct DNP3MessageEvent: Sendable {
     public var points: Int
     /// Transport segments the fragment came in.
     public var segments: Int
+    /// The capture time and packet number the record is written at: over TCP, the packet that acknowledged the
+    /// fragment's last octet (as Suricata); over UDP, the datagram.
     public var timestamp: CaptureTimestamp
     public var packetNumber: UInt64
+    /// The capture time and packet number of the packet that carried the fragment's last octet.
+    public var messageTimestamp: CaptureTimestamp
+    public var messagePacketNumber: UInt64
     /// For a response: its request, when one was seen; for a confirm: the fragment it confirms.
     public var answers: DNP3RequestReference?
 
@@ -159,9 +166,12 @@ public protocol EngineEventSink: AnyObject {
     func flowEnded(_ event: FlowEndEvent)
     /// One DNP3 application message; `fragment` holds the octets ``DNP3MessageEvent/view`` reads.
     func dnp3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>)
+    /// Whether the sink writes DNP3 messages; when false the engine neither builds nor holds them.
+    var receivesDNP3Messages: Bool { get }
 }
 
 extension EngineEventSink {
     /// Sinks that do not report DNP3 ignore its messages.
     public func dnp3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>) {}
+    public var receivesDNP3Messages: Bool { true }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import DNP3
 import NetworkLayers
+import TCPReassembly
 import WireFormat
 
 /// DNP3 over TCP and UDP: link frames from the byte stream (or datagram), transport reassembly per direction,
@@ -383,7 +384,7 @@ extension SensorEngine {
             if functionCode == .unsolicitedResponse {
                 statistics.dnp3UnsolicitedResponses += 1
             } else {
-                answers = matchResponse(flow: flow, link: link, application: application)
+                answers = matchResponse(flow: flow, link: link, application: application, timestamp: timestamp)
             }
             if application.control.con {
                 if flow.dnp3.awaitingConfirm.count >= DNP3FlowState.maxAwaitingConfirm {
@@ -408,23 +409,35 @@ extension SensorEngine {
                 timestamp: timestamp
             )
         }
-        sink.dnp3Message(
-            DNP3MessageEvent(
-                flow: flow.context,
-                direction: direction,
-                fromMaster: link.control.direction,
-                link: link,
-                application: application,
-                view: view,
-                complete: parser.isComplete,
-                objectHeaders: objectHeaders,
-                points: points,
-                segments: segments,
-                timestamp: timestamp,
-                packetNumber: currentPacketNumber,
-                answers: answers
-            ),
-            fragment: bytes
+        guard sink.receivesDNP3Messages else { return }
+        let event = DNP3MessageEvent(
+            flow: flow.context,
+            direction: direction,
+            fromMaster: link.control.direction,
+            link: link,
+            application: application,
+            view: view,
+            complete: parser.isComplete,
+            objectHeaders: objectHeaders,
+            points: points,
+            segments: segments,
+            timestamp: timestamp,
+            packetNumber: currentPacketNumber,
+            messageTimestamp: timestamp,
+            messagePacketNumber: currentPacketNumber,
+            answers: answers
+        )
+        let stream = direction == .toServer ? flow.streams.0 : flow.streams.1
+        guard flow.isTCP, let acknowledgmentNeeded = stream.nextExpectedSequence else {
+            sink.dnp3Message(event, fragment: bytes)
+            return
+        }
+        deferDNP3Record(
+            flow: flow,
+            direction: direction,
+            event: event,
+            bytes: bytes,
+            acknowledgmentNeeded: acknowledgmentNeeded
         )
     }
 
@@ -479,7 +492,8 @@ extension SensorEngine {
     private func matchResponse(
         flow: Flow,
         link: DNP3.Link.Header,
-        application: DNP3.Application.Header
+        application: DNP3.Application.Header,
+        timestamp: CaptureTimestamp
     ) -> DNP3RequestReference? {
         var index = flow.dnp3.pending.count - 1
         while index >= 0 {
@@ -494,7 +508,8 @@ extension SensorEngine {
                     functionCode: request.functionCode,
                     sequence: request.sequence,
                     timestamp: request.timestamp,
-                    packetNumber: request.packetNumber
+                    packetNumber: request.packetNumber,
+                    latencyMicroseconds: timestamp.microseconds(since: request.timestamp)
                 )
             }
             index -= 1
@@ -519,16 +534,125 @@ extension SensorEngine {
                 functionCode: waiting.unsolicited ? .unsolicitedResponse : .response,
                 sequence: waiting.sequence,
                 timestamp: CaptureTimestamp.zero,
-                packetNumber: waiting.packetNumber
+                packetNumber: waiting.packetNumber,
+                latencyMicroseconds: 0
             )
         }
         return nil
     }
 
+    // MARK: - Records at the acknowledgment
+
+    /// Holds a record until the peer acknowledges the stream up to `acknowledgmentNeeded`, copying the fragment's
+    /// octets into the flow's reused arena (no allocation once it has grown to the flow's largest burst).
+    private func deferDNP3Record(
+        flow: Flow,
+        direction: Direction,
+        event: DNP3MessageEvent,
+        bytes: borrowing Span<UInt8>,
+        acknowledgmentNeeded: UInt32
+    ) {
+        let queued = direction == .toServer ? flow.dnp3.deferred.0.count : flow.dnp3.deferred.1.count
+        if queued >= DNP3FlowState.maxDeferredRecords {
+            flushDNP3Records(flow: flow, direction: direction, count: 1, timestamp: nil, packetNumber: nil)
+        }
+        let start = flow.dnp3.deferredOctets.count
+        let view = event.view
+        for index in 0..<view.count { flow.dnp3.deferredOctets.append(view.byte(index, in: bytes)) }
+        var held = event
+        held.view = .contiguous(start: start, count: view.count)
+        let record = DNP3DeferredRecord(
+            event: held,
+            octets: start..<flow.dnp3.deferredOctets.count,
+            acknowledgmentNeeded: acknowledgmentNeeded
+        )
+        if direction == .toServer {
+            flow.dnp3.deferred.0.append(record)
+        } else {
+            flow.dnp3.deferred.1.append(record)
+        }
+    }
+
+    /// Writes the records of `direction` that the acknowledgment `acknowledgment` (sent by the other side) covers,
+    /// stamped with that packet.
+    func acknowledgeDNP3Records(
+        flow: Flow,
+        direction: Direction,
+        acknowledgment: UInt32,
+        timestamp: CaptureTimestamp,
+        packetNumber: UInt64
+    ) {
+        let records = direction == .toServer ? flow.dnp3.deferred.0 : flow.dnp3.deferred.1
+        var covered = 0
+        for record in records {
+            // Modulo 2^32: the acknowledgment is at or past the record's end.
+            guard Int32(bitPattern: acknowledgment &- record.acknowledgmentNeeded) >= 0 else { break }
+            covered += 1
+        }
+        guard covered > 0 else { return }
+        flushDNP3Records(
+            flow: flow,
+            direction: direction,
+            count: covered,
+            timestamp: timestamp,
+            packetNumber: packetNumber
+        )
+    }
+
+    /// Writes the first `count` held records of `direction`; with no packet (the flow ended), stamped as the
+    /// flow's end, with no `pcap_cnt`, as Suricata's flow-timeout pseudo packets.
+    func flushDNP3Records(
+        flow: Flow,
+        direction: Direction,
+        count: Int,
+        timestamp: CaptureTimestamp?,
+        packetNumber: UInt64?
+    ) {
+        let records = direction == .toServer ? flow.dnp3.deferred.0 : flow.dnp3.deferred.1
+        let arena = flow.dnp3.deferredOctets
+        for record in records.prefix(count) {
+            var event = record.event
+            event.timestamp = timestamp ?? flow.lastTimestamp
+            event.packetNumber = packetNumber ?? 0
+            sink.dnp3Message(event, fragment: arena.span)
+        }
+        if direction == .toServer {
+            flow.dnp3.deferred.0.removeFirst(min(count, flow.dnp3.deferred.0.count))
+        } else {
+            flow.dnp3.deferred.1.removeFirst(min(count, flow.dnp3.deferred.1.count))
+        }
+        if flow.dnp3.deferred.0.isEmpty && flow.dnp3.deferred.1.isEmpty {
+            flow.dnp3.deferredOctets.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Writes every held record (the streams or the flow ended).
+    func flushAllDNP3Records(flow: Flow, timestamp: CaptureTimestamp?, packetNumber: UInt64?) {
+        for direction in [Direction.toServer, .toClient] {
+            let count = direction == .toServer ? flow.dnp3.deferred.0.count : flow.dnp3.deferred.1.count
+            guard count > 0 else { continue }
+            flushDNP3Records(
+                flow: flow,
+                direction: direction,
+                count: count,
+                timestamp: timestamp,
+                packetNumber: packetNumber
+            )
+        }
+    }
+
     // MARK: - Ends
 
-    /// The streams ended (FIN, RST, or the flow left the table): a frame cut off at the end is reported.
+    /// The streams ended (FIN, RST, or the flow left the table): a frame cut off at the end is reported, and
+    /// records still waiting for an acknowledgment are written.
     func finishDNP3Streams(flow: Flow, timestamp: CaptureTimestamp) {
+        defer {
+            flushAllDNP3Records(
+                flow: flow,
+                timestamp: currentPacketNumber > 0 ? timestamp : nil,
+                packetNumber: currentPacketNumber > 0 ? currentPacketNumber : nil
+            )
+        }
         for direction in [Direction.toServer, .toClient] {
             let truncated = direction == .toServer ? flow.dnp3.parsers.0.finish() : flow.dnp3.parsers.1.finish()
             if truncated {
@@ -543,8 +667,9 @@ extension SensorEngine {
         }
     }
 
-    /// The flow left the table: requests still waiting are counted as unanswered.
+    /// The flow left the table: held records are written, requests still waiting are counted as unanswered.
     func finishDNP3(flow: Flow) {
+        flushAllDNP3Records(flow: flow, timestamp: nil, packetNumber: nil)
         statistics.dnp3UnansweredRequests += flow.dnp3.pending.count
         flow.dnp3.pending.removeAll()
     }

@@ -352,6 +352,15 @@ public final class SensorEngine {
             if action.hasBufferedData {
                 drainBuffered(flow: flow, direction: direction.reversed, timestamp: timestamp)
             }
+            if flow.isDNP3 {
+                acknowledgeDNP3Records(
+                    flow: flow,
+                    direction: direction.reversed,
+                    acknowledgment: packet.acknowledgmentNumber,
+                    timestamp: timestamp,
+                    packetNumber: packetNumber
+                )
+            }
         }
         let payload = frame.extracting(packet.payload)
         let action =

@@ -187,7 +187,7 @@ public final class TextWriter: EngineEventSink {
     public func dnp3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>) {
         let application = event.application
         let code = application.functionCode
-        var text = "\(Self.time(event.timestamp)) \(Self.endpoints(event.flow.key, event.direction)) dnp3 "
+        var text = "\(Self.time(event.messageTimestamp)) \(Self.endpoints(event.flow.key, event.direction)) dnp3 "
         text +=
             event.fromMaster
             ? "master \(event.link.source) -> outstation \(event.link.destination) "
@@ -225,9 +225,15 @@ public final class TextWriter: EngineEventSink {
                 }
                 var fields = TextPointFields()
                 if let bit = point.bitOffset {
-                    let octet = event.view.byte(block.data.lowerBound + bit / 8, in: fragment)
-                    let mask: UInt8 = block.packedBits == 2 ? 0x03 : 0x01
-                    fields.summary = "\((octet >> UInt8(bit % 8)) & mask)"
+                    _ = DNP3.Objects.decodePackedPoint(
+                        group: header.group,
+                        variation: header.variation,
+                        bitOffset: bit,
+                        data: block.data,
+                        of: event.view,
+                        in: fragment,
+                        into: &fields
+                    )
                 } else {
                     _ = DNP3.Objects.decodePoint(
                         group: header.group,
@@ -253,7 +259,7 @@ public final class TextWriter: EngineEventSink {
                 text +=
                     " (confirms \(request.functionCode.name ?? "") seq \(request.sequence), packet \(request.packetNumber))"
             } else {
-                let latency = event.timestamp.microseconds(since: request.timestamp)
+                let latency = request.latencyMicroseconds
                 let fraction = String(latency.magnitude % 1000 / 100)
                 text +=
                     " (answers \(request.functionCode.name ?? "function \(request.functionCode.rawValue)"), "

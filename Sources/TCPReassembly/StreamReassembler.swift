@@ -101,6 +101,14 @@ public struct StreamReassembler: Sendable {
         return distance > 0 || distance < -limits.maxSequenceLookahead
     }
 
+    /// The sequence number of the next octet expected in order: everything before it has been delivered (or
+    /// reported as a gap). Nil before the stream is established.
+    public var nextExpectedSequence: UInt32? {
+        if case .established = state { return expected.rawValue }
+        if case .closed = state { return expected.rawValue }
+        return nil
+    }
+
     /// The number of bytes held out of order.
     public var bufferedByteCount: Int { pendingBytes }
 

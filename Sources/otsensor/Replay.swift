@@ -196,6 +196,7 @@ final class DiscardingSink: EngineEventSink {
     ) {}
     func anomaly(_ event: AnomalyEvent) {}
     func flowEnded(_ event: FlowEndEvent) {}
+    var receivesDNP3Messages: Bool { false }
 }
 
 /// A progress bar on standard error for large captures read on a terminal.

@@ -237,7 +237,9 @@ import Testing
             #expect(blocks.first?.header.count == 0)
             #expect(blocks.first?.pointCount == 0)
             #expect(parser.anomalies == [.rangeStopBeforeStart])
-            #expect(parser.error == .rangeStopBeforeStart(start: blocks[0].header.start, stop: blocks[0].header.stop, at: 2))
+            #expect(
+                parser.error == .rangeStopBeforeStart(start: blocks[0].header.start, stop: blocks[0].header.stop, at: 2)
+            )
             #expect(!parser.isComplete)
         }
     }
