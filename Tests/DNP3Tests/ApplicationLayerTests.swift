@@ -283,8 +283,16 @@ import Testing
     @Test func reservedQualifiersAreErrors() throws {
         for qualifier: UInt8 in [0x0A, 0x0C, 0x0F, 0x70] {
             let (blocks, parser) = try Self.blocks([0xC0, 0x01, 0x1E, 0x01, qualifier, 0, 0])
-            #expect(blocks.isEmpty)
+            // Listed (group, variation, qualifier) as Zeek and tshark list it, with no range; parsing stops.
+            #expect(
+                blocks.map { [$0.header.group, $0.header.variation, $0.header.qualifier.rawValue] } == [
+                    [30, 1, qualifier]
+                ]
+            )
+            #expect(blocks.first?.header.count == 0)
+            #expect(blocks.first?.pointCount == 0)
             #expect(parser.error == .reservedQualifier(qualifier, at: 4))
+            #expect(parser.anomalies == [.malformed])
         }
     }
 

@@ -61,9 +61,12 @@ import Testing
         for group in Self.groupsWithVariationZero { #expect(Self.layout(group, 0) == Layout.none, "g\(group)v0") }
         for variation: UInt8 in 1...4 { #expect(Self.layout(60, variation) == Layout.none) }
         // Groups without an "any variation": commands, times, class, files, IIN, data sets, authentication.
-        for group: UInt8 in [0, 12, 41, 50, 51, 52, 60, 70, 80, 81, 82, 83, 85, 86, 87, 88, 90, 91, 100, 112, 120] {
+        for group: UInt8 in [0, 12, 41, 50, 51, 52, 60, 70, 80, 81, 82, 83, 85, 86, 87, 88, 90, 91, 100, 120] {
             #expect(Self.layout(group, 0) == nil, "g\(group)v0")
         }
+        // A virtual terminal block of variation 0 is a block of length 0, as a real master writes them
+        // (iti-write_vto_empty_string.pcap): sized by its variation like the others.
+        #expect(Self.layout(112, 0) == .sizeFromVariation)
     }
 
     @Test func freeFormatObjectsAreVariable() {

@@ -287,7 +287,8 @@ GROUPS = [
     ]),
     (110, "A.41", "Octet String", [(0, ANY, "Any Variation"), (None, BYVAR, "Sized by Variation")]),
     (111, "A.42", "Octet String Event", [(0, ANY, "Any Variation"), (None, BYVAR, "Sized by Variation")]),
-    (112, "A.43", "Virtual Terminal Output Block", [(None, BYVAR, "Sized by Variation")]),
+    # Variation 0 is a block of length 0: seen written by a real master (iti-write_vto_empty_string.pcap).
+    (112, "A.43", "Virtual Terminal Output Block", [(0, BYVAR, "Empty Block"), (None, BYVAR, "Sized by Variation")]),
     (113, "A.44", "Virtual Terminal Event Data", [(0, ANY, "Any Variation"), (None, BYVAR, "Sized by Variation")]),
     (120, "A.45", "Authentication", [
         (1, VAR, "Challenge"),

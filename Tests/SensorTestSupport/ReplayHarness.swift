@@ -73,6 +73,25 @@ public enum ReplayHarness {
         )
     }
 
+    /// Replays `paths` through an engine that reports to `sink` (a test's own recorder); returns the counters.
+    public static func run(
+        _ paths: [String],
+        sink: any EngineEventSink,
+        configuration: EngineConfiguration = EngineConfiguration()
+    ) throws -> EngineStatistics {
+        let engine = SensorEngine(configuration: configuration, sink: sink)
+        var readStatistics = CaptureReadStatistics()
+        for path in paths {
+            let capture = try OfflineCapture(path: path)
+            let linkType = LinkType(rawValue: capture.linkType)
+            _ = try capture.forEachPacket(statistics: &readStatistics) { frame, timestamp, originalLength in
+                engine.process(frame: frame, timestamp: timestamp, linkType: linkType, originalLength: originalLength)
+            }
+        }
+        engine.finish()
+        return engine.statistics
+    }
+
     public static func replay(
         _ url: URL,
         configuration: EngineConfiguration = EngineConfiguration()

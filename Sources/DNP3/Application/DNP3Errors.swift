@@ -25,9 +25,11 @@ extension DNP3 {
 extension DNP3.Application {
     /// Bounds of application-layer parsing. Hitting one is an anomaly; the work stops at the bound.
     public struct Limits: Sendable, Equatable {
-        /// Object headers parsed per fragment. A 2048-octet fragment can hold 682 three-octet headers; real
-        /// requests and responses carry a few dozen. Beyond the limit: `too_many_objects`.
-        public var maxObjectsPerFragment = 256
+        /// Object headers parsed per fragment. A 2048-octet fragment can hold 682 three-octet headers, and real
+        /// masters write hundreds (285 zero-length VTO headers in one Write, iti-write_vto_empty_string.pcap), so
+        /// the default fires only for fragments reassembled past the standard 2048 octets. Beyond the limit:
+        /// `too_many_objects`.
+        public var maxObjectsPerFragment = 1024
         /// Objects (points) one header may declare. 16,384 is every bit of a 2048-octet fragment of packed binary
         /// inputs, the most a legitimate header can carry. Beyond the limit: `too_many_points`, and the header's
         /// points are not listed (the count is still reported).

@@ -80,6 +80,17 @@ extension DNP3.Application {
         /// The header's own size in octets (3 plus the range field).
         public var size: Int
 
+        /// A header known only by its first three octets (group, variation and a reserved qualifier): no range.
+        init(group: UInt8, variation: UInt8, qualifier: QualifierCode) {
+            self.group = group
+            self.variation = variation
+            self.qualifier = qualifier
+            start = 0
+            stop = 0
+            count = 0
+            size = 3
+        }
+
         /// Reads the object header at `offset` of `view`.
         ///
         /// - Throws: ``DNP3/ParseError/objectHeaderTruncated(at:needed:available:)`` when the header or its range

@@ -94,7 +94,22 @@ extension DNP3.Application {
                 header = try ObjectHeader(parsing: bytes, view: view, at: offset)
             } catch {
                 fail(error)
-                return nil
+                guard case .reservedQualifier(let qualifier, _) = error else { return nil }
+                // Listed (as Zeek and tshark list it) with no range and no objects; parsing stops here.
+                objectCount += 1
+                let group = view.byte(offset, in: bytes)
+                let variation = view.byte(offset + 1, in: bytes)
+                if DNP3.Objects.layout(group: group, variation: variation) == nil { anomalies.insert(.unknownObject) }
+                return ObjectBlock(
+                    header: ObjectHeader(group: group, variation: variation, qualifier: QualifierCode(qualifier)),
+                    offset: offset,
+                    layout: DNP3.Objects.layout(group: group, variation: variation),
+                    carriesData: false,
+                    data: (offset + 3)..<(offset + 3),
+                    pointCount: 0,
+                    objectSize: nil,
+                    packedBits: 0
+                )
             }
             objectCount += 1
             let start = offset + header.size
@@ -131,7 +146,7 @@ extension DNP3.Application {
             let prefixSize = header.qualifier.prefixSize ?? 0
             let remaining = view.count - start
             var length = 0
-            if !carriesData || layout == .some(.none) {
+            if !carriesData || layout == .some(.none) || count == 0 {
                 // Objects named, not carried: only their prefixes (an index list) are on the wire.
                 length = count * prefixSize
                 block.objectSize = 0

@@ -356,7 +356,10 @@ extension DNP3.Objects {
             default: return .sizeFromVariation
             }
         case 112:  // Annex A.43 Virtual Terminal Output Block
-            return variation == 0 ? nil : .sizeFromVariation
+            switch variation {
+            case 0: return .sizeFromVariation
+            default: return .sizeFromVariation
+            }
         case 113:  // Annex A.44 Virtual Terminal Event Data
             switch variation {
             case 0: return Layout.none
@@ -862,6 +865,7 @@ extension DNP3.Objects {
             }
         case 112:
             switch variation {
+            case 0: "Virtual Terminal Output Block - Empty Block"
             default: "Virtual Terminal Output Block - Sized by Variation"
             }
         case 113:
