@@ -287,7 +287,7 @@ private struct TextPointFields: DNP3.Objects.PointFieldVisitor {
             let op = DNP3.Objects.ControlOperation(rawValue: UInt8(truncatingIfNeeded: value))
             operation = op.name ?? "op \(value)"
             summary = operation
-        } else if key == "ontime", let operation {
+        } else if key == "ontime", let operation, value > 0 {
             summary = "\(operation) on \(value) ms"
         } else if key == "status_code", let current = summary, operation != nil {
             summary = current + (value == 0 ? "" : " status \(value)")
