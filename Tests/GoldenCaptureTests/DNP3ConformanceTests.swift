@@ -5,16 +5,22 @@ import SensorEngine
 import SensorTestSupport
 import Testing
 
-/// Records every DNP3 message the engine reports: direction by the DIR bit, function code, object headers and the
-/// points each lists.
+/// Records every DNP3 message the engine reports: direction by the DIR bit, function code, control, IIN, object
+/// headers and every point's fields.
 final class DNP3Recorder: EngineEventSink {
+    struct Header {
+        /// "g<group>v<variation>q<qualifier>".
+        var key: String
+        var points: [[String: String]]
+        var pointCount: Int
+    }
+
     struct Message {
         var fromMaster: Bool
         var functionCode: UInt8
-        var sequence: UInt8
+        var control: UInt8
         var iin: UInt16
-        /// "g<group>v<variation>q<qualifier>" and the points listed for it.
-        var headers: [(key: String, points: Int)]
+        var headers: [Header]
     }
 
     var messages: [Message] = []
@@ -29,23 +35,82 @@ final class DNP3Recorder: EngineEventSink {
 
     func dnp3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>) {
         var parser = DNP3.Application.ObjectParser(header: event.application)
-        var headers: [(String, Int)] = []
+        var headers: [Header] = []
         while let block = parser.next(in: fragment, view: event.view) {
-            let q = String(block.header.qualifier.rawValue, radix: 16)
+            let h = block.header
+            let q = String(h.qualifier.rawValue, radix: 16)
+            var points: [[String: String]] = []
+            var cursor = DNP3.Application.PointCursor(block)
+            while let point = cursor.next(in: fragment, view: event.view) {
+                var fields = FieldCollector()
+                fields.values["index"] = "\(point.index)"
+                if let bit = point.bitOffset {
+                    _ = DNP3.Objects.decodePackedPoint(
+                        group: h.group,
+                        variation: h.variation,
+                        bitOffset: bit,
+                        data: block.data,
+                        of: event.view,
+                        in: fragment,
+                        into: &fields
+                    )
+                } else {
+                    _ = DNP3.Objects.decodePoint(
+                        group: h.group,
+                        variation: h.variation,
+                        object: point.object,
+                        of: event.view,
+                        in: fragment,
+                        into: &fields
+                    )
+                }
+                points.append(fields.values)
+            }
             headers.append(
-                ("g\(block.header.group)v\(block.header.variation)q\(q.count == 1 ? "0" : "")\(q)", block.pointCount)
+                Header(
+                    key: "g\(h.group)v\(h.variation)q\(q.count == 1 ? "0" : "")\(q)",
+                    points: points,
+                    pointCount: block.pointCount
+                )
             )
         }
         messages.append(
             Message(
                 fromMaster: event.fromMaster,
                 functionCode: event.application.functionCode.rawValue,
-                sequence: event.application.control.sequence,
+                control: event.application.control.rawValue,
                 iin: event.application.iin.rawValue,
                 headers: headers
             )
         )
     }
+}
+
+/// Collects a point's fields as text (floats as their bit pattern as a 32-bit float when exact, else a double).
+struct FieldCollector: DNP3.Objects.PointFieldVisitor {
+    var values: [String: String] = [:]
+    mutating func field(_ name: StaticString, _ value: UInt64) { values["\(name)"] = "\(value)" }
+    mutating func field(_ name: StaticString, signed value: Int64) { values["\(name)"] = "\(value)" }
+    mutating func field(_ name: StaticString, float value: Double) { values["\(name)"] = "\(value)" }
+    mutating func field(
+        _ name: StaticString,
+        string range: Range<Int>,
+        of view: DNP3.FragmentView,
+        in bytes: borrowing Span<UInt8>
+    ) {
+        var hex = ""
+        for index in range {
+            let byte = view.byte(index, in: bytes)
+            hex += (byte < 16 ? "0" : "") + String(byte, radix: 16)
+        }
+        values["\(name)"] = hex
+    }
+    mutating func field(
+        _ name: StaticString,
+        base64 range: Range<Int>,
+        of view: DNP3.FragmentView,
+        in bytes: borrowing Span<UInt8>
+    ) {}
 }
 
 /// Every DNP3 capture in `../shared/pcaps`: the application fragments per direction and function code, the object
@@ -127,7 +192,7 @@ struct DNP3ConformanceTests {
             fragments["\(message.fromMaster ? "request" : "response"):\(message.functionCode)", default: 0] += 1
             for header in message.headers {
                 headers[header.key, default: 0] += 1
-                if header.points > 0 { points[header.key, default: 0] += header.points }
+                if header.pointCount > 0 { points[header.key, default: 0] += header.pointCount }
             }
         }
         let correction = try Self.corrections(capture)

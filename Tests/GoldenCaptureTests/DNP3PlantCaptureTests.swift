@@ -36,15 +36,19 @@ import Testing
         #expect(requests.map { $0.int("dnp3.application.function_code") } == [21, 1, 1, 3, 4, 5, 5, 23, 2, 2, 20, 1])
         #expect(requests.allSatisfy { $0.int("dnp3.src") == 2 && $0.int("dnp3.dst") == 1 })
         let responses = records.filter { $0.string("dnp3.type") == "response" }
-        #expect(responses.map { $0.int("dnp3.in_response_to.function_code") } == [21, 1, 1, 3, 4, 5, 5, 23, 2, 2, 20, 1])
+        #expect(
+            responses.map { $0.int("dnp3.in_response_to.function_code") } == [21, 1, 1, 3, 4, 5, 5, 23, 2, 2, 20, 1]
+        )
         #expect(responses.map { $0.int("dnp3.application.control.sequence") } == Array(0...11))
 
         // The integrity poll's response: one 299-octet fragment in two link frames, reassembled.
         let integrity = responses[1]
         #expect(integrity.int("dnp3.segments") == 2)
-        #expect(objects(integrity).map { [$0["group"] as? Int, $0["variation"] as? Int, $0["count"] as? Int] } == [
-            [1, 2, 16], [10, 2, 8], [30, 1, 40], [40, 2, 2], [20, 1, 8],
-        ])
+        #expect(
+            objects(integrity).map { [$0["group"] as? Int, $0["variation"] as? Int, $0["count"] as? Int] } == [
+                [1, 2, 16], [10, 2, 8], [30, 1, 40], [40, 2, 2], [20, 1, 8],
+            ]
+        )
         let binaryInputs = points(objects(integrity)[0]).map { $0["state"] as? Int }
         #expect(binaryInputs == (0..<16).map { [0, 2, 5].contains($0) ? 1 : 0 })
         #expect(points(objects(integrity)[2]).map { $0["value"] as? Int } == (0..<40).map { 1000 + 10 * $0 })
@@ -58,9 +62,11 @@ import Testing
         let select = points(objects(requests[3])[0])
         #expect(select.map { [$0["index"] as? Int, $0["op_type"] as? Int, $0["status_code"] as? Int] } == [[0, 3, 0]])
         let pulse = points(objects(requests[5])[0])
-        #expect(pulse.map { [$0["index"] as? Int, $0["op_type"] as? Int, $0["ontime"] as? Int, $0["offtime"] as? Int] } == [
-            [1, 1, 100, 100]
-        ])
+        #expect(
+            pulse.map { [$0["index"] as? Int, $0["op_type"] as? Int, $0["ontime"] as? Int, $0["offtime"] as? Int] } == [
+                [1, 1, 100, 100]
+            ]
+        )
         #expect(points(objects(responses[6])[0]).map { [$0["index"] as? Int, $0["value"] as? Int] } == [[0, 1250]])
 
         // Time: delay measurement 0 ms; the time written is a plausible 2026 time in milliseconds.
@@ -74,9 +80,11 @@ import Testing
         // Three unsolicited responses, each confirmed.
         let unsolicited = records.filter { $0.string("dnp3.type") == "unsolicited_response" }
         #expect(unsolicited.map { $0.int("dnp3.application.control.sequence") } == [0, 1, 2])
-        #expect(points(objects(unsolicited[1])[0]).map { [$0["index"] as? Int, $0["value"] as? Int] } == [
-            [5, 2500], [6, 2600],
-        ])
+        #expect(
+            points(objects(unsolicited[1])[0]).map { [$0["index"] as? Int, $0["value"] as? Int] } == [
+                [5, 2500], [6, 2600],
+            ]
+        )
         #expect(result.statistics.dnp3MatchedConfirms == 3)
         #expect(result.statistics.dnp3UnsolicitedResponses == 3)
         #expect(result.statistics.dnp3PairedResponses == 12)
