@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# The replay benchmark (issue 2's "speed and memory"), as a release-mode harness with public tools:
-#   - generates the 1,000,000-packet Modbus workload (../shared/bench/gen_ot_pcap.py --protocol modbus --seed 1),
-#     plus its 100,000- and 10-packet prefixes;
+# The replay benchmark (issues 2 and 3, "speed and memory"), as a release-mode harness with public tools, for each
+# protocol in BENCH_PROTOCOLS (default "modbus dnp3"):
+#   - generates the 1,000,000-packet workload (../shared/bench/gen_ot_pcap.py --protocol P --seed 1), plus its
+#     100,000- and 10-packet runs;
 #   - times `otsensor replay --format summary` against the bare libpcap read loop (../shared/bench/pcap_floor),
 #     paired A/B runs by ../shared/bench/abbench.py: the median ratio, packets/s and peak RSS;
 #   - counts heap allocations and retain/release calls per packet in steady state with callgrind
@@ -17,35 +18,40 @@ D=${1:-$(mktemp -d)}
 RUNS=${BENCH_RUNS:-7}
 mkdir -p "$D"
 
-for n in 1000000 100000 10; do
-    [[ -f $D/modbus-$n.pcap ]] || python3 "$BENCH/gen_ot_pcap.py" --protocol modbus --packets $n --seed 1 --out "$D/modbus-$n.pcap" 2>/dev/null
-done
 [[ -x $D/pcap_floor ]] || cc -O2 -o "$D/pcap_floor" "$BENCH/pcap_floor.c" -lpcap
 swift build -c release --product otsensor >/dev/null
 AGENT=$PWD/.build/release/otsensor
-BYTES=$(python3 -c "import sys; f=open(sys.argv[1],'rb'); f.seek(24); n=0
+for P in ${BENCH_PROTOCOLS:-modbus dnp3}; do
+    for n in 1000000 100000 10; do
+        [[ -f $D/$P-$n.pcap ]] || python3 "$BENCH/gen_ot_pcap.py" --protocol $P --packets $n --seed 1 --out "$D/$P-$n.pcap" 2>/dev/null
+    done
+    BYTES=$(python3 -c "import sys; f=open(sys.argv[1],'rb'); f.seek(24); n=0
 while True:
     h=f.read(16)
     if len(h)<16: break
     c=int.from_bytes(h[8:12],'little'); n+=c; f.seek(c,1)
-print(n)" "$D/modbus-1000000.pcap")
+print(n)" "$D/$P-1000000.pcap")
 
-echo "== otsensor replay --format summary vs the libpcap floor (1M packets, $RUNS pairs)"
-python3 "$BENCH/abbench.py" -n "$RUNS" --packets 1000000 --bytes "$BYTES" \
-    "$AGENT replay --format summary --no-progress $D/modbus-1000000.pcap" "$D/pcap_floor $D/modbus-1000000.pcap"
+    echo "== $P: otsensor replay --format summary vs the libpcap floor (1M packets, $RUNS pairs)"
+    python3 "$BENCH/abbench.py" -n "$RUNS" --packets 1000000 --bytes "$BYTES" \
+        "$AGENT replay --format summary --no-progress $D/$P-1000000.pcap" "$D/pcap_floor $D/$P-1000000.pcap"
 
-echo "== otsensor replay --format eve (to /dev/null) vs the floor"
-python3 "$BENCH/abbench.py" -n 3 --packets 1000000 --bytes "$BYTES" \
-    "$AGENT replay --format eve --no-progress $D/modbus-1000000.pcap" "$D/pcap_floor $D/modbus-1000000.pcap"
+    echo "== $P: otsensor replay --format eve (to /dev/null) vs the floor"
+    python3 "$BENCH/abbench.py" -n 3 --packets 1000000 --bytes "$BYTES" \
+        "$AGENT replay --format eve --no-progress $D/$P-1000000.pcap" "$D/pcap_floor $D/$P-1000000.pcap"
 
-echo "== allocations and ARC traffic per packet (callgrind, 100k minus 10 packets)"
-valgrind --tool=callgrind --callgrind-out-file="$D/big.cg" "$AGENT" replay --format summary --no-progress "$D/modbus-100000.pcap" 2>/dev/null
-valgrind --tool=callgrind --callgrind-out-file="$D/small.cg" "$AGENT" replay --format summary --no-progress "$D/modbus-10.pcap" 2>/dev/null
-python3 "$BENCH/cg_calls.py" "$D/big.cg" "$D/small.cg" --per 99990
+    echo "== $P: allocations and ARC traffic per packet (callgrind, 100k minus 10 packets)"
+    valgrind --tool=callgrind --callgrind-out-file="$D/big-$P.cg" "$AGENT" replay --format summary --no-progress "$D/$P-100000.pcap" 2>/dev/null
+    valgrind --tool=callgrind --callgrind-out-file="$D/small-$P.cg" "$AGENT" replay --format summary --no-progress "$D/$P-10.pcap" 2>/dev/null
+    python3 "$BENCH/cg_calls.py" "$D/big-$P.cg" "$D/small-$P.cg" --per 99990
+done
 
+P=${BENCH_TSHARK_PROTOCOL:-modbus}
+FIELD=modbus.func_code
+[[ $P == dnp3 ]] && FIELD=dnp3.al.func
 if [[ ${BENCH_TSHARK:-0} == 1 ]] && command -v tshark >/dev/null; then
     echo "== tshark field extraction vs otsensor (1M packets, 1 pair)"
     python3 "$BENCH/abbench.py" -n 1 --packets 1000000 --bytes "$BYTES" \
-        "tshark -r $D/modbus-1000000.pcap -Y modbus -T fields -e modbus.func_code" \
-        "$AGENT replay --format summary --no-progress $D/modbus-1000000.pcap"
+        "tshark -r $D/$P-1000000.pcap -Y $P -T fields -e $FIELD" \
+        "$AGENT replay --format summary --no-progress $D/$P-1000000.pcap"
 fi

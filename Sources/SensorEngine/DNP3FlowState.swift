@@ -26,6 +26,14 @@ struct DNP3DeferredRecord {
     var acknowledgmentNeeded: UInt32
 }
 
+/// A response whose first fragment answered a request and whose further fragments are still to come.
+struct DNP3Continuation {
+    var outstation: UInt16
+    var master: UInt16
+    var nextSequence: UInt8
+    var request: DNP3RequestReference
+}
+
 /// A fragment sent with CON set (a response, or an unsolicited response) that the master must confirm.
 struct DNP3AwaitingConfirm {
     var sequence: UInt8
@@ -61,6 +69,11 @@ struct DNP3FlowState {
     /// A DIR bit that disagrees with the side was reported (once per direction).
     var directionMismatchReported = (false, false)
     var floodReported = false
+    /// Requests since the last solicited response (Suricata's "unreplied" count behind `dnp3.flooded`).
+    var requestsSinceResponse = 0
+    /// Multi-fragment responses under way: the request they answer and the next fragment's sequence
+    /// (IEEE 1815-2012 §4.2.2.4.4: each further fragment takes the next sequence number).
+    var continuations: [DNP3Continuation] = []
     var linkFrames = 0
     /// Application messages decoded (requests, responses, confirms).
     var messages = 0

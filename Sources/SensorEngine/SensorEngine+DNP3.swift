@@ -457,23 +457,31 @@ extension SensorEngine {
             return
         }
         let limit = max(configuration.dnp3MaxPendingRequests, 1)
+        flow.dnp3.requestsSinceResponse += 1
+        if flow.dnp3.requestsSinceResponse > limit && !flow.dnp3.floodReported {
+            flow.dnp3.floodReported = true
+            reportDNP3(
+                flow: flow,
+                direction: direction,
+                event: "flooded",
+                detail:
+                    "more than \(limit) requests in a row got no response in this flow (a master has one request outstanding at a time, IEEE 1815-2012 §4.2.3.2); reported once per flow",
+                timestamp: timestamp,
+                source: link.source,
+                destination: link.destination,
+                functionCode: functionCode.rawValue
+            )
+        }
+        // A master has one request outstanding per outstation: a new one ends the wait for the last.
+        if let index = flow.dnp3.pending.firstIndex(where: {
+            $0.source == link.source && $0.destination == link.destination
+        }) {
+            flow.dnp3.pending.remove(at: index)
+            statistics.dnp3UnansweredRequests += 1
+        }
         if flow.dnp3.pending.count >= limit {
             flow.dnp3.pending.removeFirst()
             statistics.dnp3UnansweredRequests += 1
-            if !flow.dnp3.floodReported {
-                flow.dnp3.floodReported = true
-                reportDNP3(
-                    flow: flow,
-                    direction: direction,
-                    event: "flooded",
-                    detail:
-                        "more than \(limit) requests are waiting for responses in this flow (a master has one outstanding at a time, IEEE 1815-2012 §4.2.3.2); the oldest are given up; reported once per flow",
-                    timestamp: timestamp,
-                    source: link.source,
-                    destination: link.destination,
-                    functionCode: functionCode.rawValue
-                )
-            }
         }
         flow.dnp3.pending.append(
             DNP3PendingRequest(
@@ -487,34 +495,62 @@ extension SensorEngine {
         )
     }
 
-    /// Pairs a response with the newest pending request of the same application sequence between the same two
-    /// stations (IEEE 1815-2012 §4.2.2.4.4: the response echoes the request's SEQ).
+    /// Pairs a response with the pending request of the same application sequence between the same two stations
+    /// (IEEE 1815-2012 §4.2.2.4.4: the first fragment echoes the request's SEQ, each further fragment takes the
+    /// next number).
     private func matchResponse(
         flow: Flow,
         link: DNP3.Link.Header,
         application: DNP3.Application.Header,
         timestamp: CaptureTimestamp
     ) -> DNP3RequestReference? {
-        var index = flow.dnp3.pending.count - 1
-        while index >= 0 {
-            let request = flow.dnp3.pending[index]
-            if request.sequence == application.control.sequence && request.source == link.destination
-                && request.destination == link.source
-            {
-                // Only the first fragment of a multi-fragment response pairs; later ones (FIR=0) still name it.
-                if application.control.fin { flow.dnp3.pending.remove(at: index) }
-                if application.control.fir { statistics.dnp3PairedResponses += 1 }
-                return DNP3RequestReference(
-                    functionCode: request.functionCode,
-                    sequence: request.sequence,
-                    timestamp: request.timestamp,
-                    packetNumber: request.packetNumber,
-                    latencyMicroseconds: timestamp.microseconds(since: request.timestamp)
-                )
+        let control = application.control
+        flow.dnp3.requestsSinceResponse = 0
+        // A further fragment of a response under way.
+        if let index = flow.dnp3.continuations.firstIndex(where: {
+            $0.outstation == link.source && $0.master == link.destination
+        }) {
+            let continuation = flow.dnp3.continuations[index]
+            if !control.fir && control.sequence == continuation.nextSequence {
+                if control.fin {
+                    flow.dnp3.continuations.remove(at: index)
+                } else {
+                    flow.dnp3.continuations[index].nextSequence = (control.sequence &+ 1) & 0x0F
+                }
+                var request = continuation.request
+                request.latencyMicroseconds = timestamp.microseconds(since: request.timestamp)
+                return request
             }
-            index -= 1
+            flow.dnp3.continuations.remove(at: index)  // a new response, or one out of sequence
         }
-        return nil
+        guard control.fir,
+            let index = flow.dnp3.pending.firstIndex(where: {
+                $0.sequence == control.sequence && $0.source == link.destination && $0.destination == link.source
+            })
+        else { return nil }
+        let request = flow.dnp3.pending.remove(at: index)
+        statistics.dnp3PairedResponses += 1
+        let reference = DNP3RequestReference(
+            functionCode: request.functionCode,
+            sequence: request.sequence,
+            timestamp: request.timestamp,
+            packetNumber: request.packetNumber,
+            latencyMicroseconds: timestamp.microseconds(since: request.timestamp)
+        )
+        if !control.fin {
+            if flow.dnp3.continuations.count >= DNP3FlowState.maxAwaitingConfirm {
+                flow.dnp3.continuations.removeFirst()
+            }
+            flow.dnp3.continuations.append(
+                DNP3Continuation(
+                    outstation: link.source,
+                    master: link.destination,
+                    nextSequence: (control.sequence &+ 1) & 0x0F,
+                    request: reference
+                )
+            )
+        }
+        return reference
     }
 
     /// Matches a confirm with the fragment it confirms: UNS=1 confirms an unsolicited response, UNS=0 a solicited
@@ -524,21 +560,22 @@ extension SensorEngine {
         link: DNP3.Link.Header,
         application: DNP3.Application.Header
     ) -> DNP3RequestReference? {
-        for (index, waiting) in flow.dnp3.awaitingConfirm.enumerated()
-        where waiting.sequence == application.control.sequence && waiting.unsolicited == application.control.uns
-            && waiting.outstation == link.destination && waiting.master == link.source
-        {
-            flow.dnp3.awaitingConfirm.remove(at: index)
-            statistics.dnp3MatchedConfirms += 1
-            return DNP3RequestReference(
-                functionCode: waiting.unsolicited ? .unsolicitedResponse : .response,
-                sequence: waiting.sequence,
-                timestamp: CaptureTimestamp.zero,
-                packetNumber: waiting.packetNumber,
-                latencyMicroseconds: 0
-            )
-        }
-        return nil
+        // Found first, removed after: removing while iterating the array would copy it.
+        guard
+            let index = flow.dnp3.awaitingConfirm.firstIndex(where: {
+                $0.sequence == application.control.sequence && $0.unsolicited == application.control.uns
+                    && $0.outstation == link.destination && $0.master == link.source
+            })
+        else { return nil }
+        let waiting = flow.dnp3.awaitingConfirm.remove(at: index)
+        statistics.dnp3MatchedConfirms += 1
+        return DNP3RequestReference(
+            functionCode: waiting.unsolicited ? .unsolicitedResponse : .response,
+            sequence: waiting.sequence,
+            timestamp: CaptureTimestamp.zero,
+            packetNumber: waiting.packetNumber,
+            latencyMicroseconds: 0
+        )
     }
 
     // MARK: - Records at the acknowledgment

@@ -16,9 +16,12 @@ extension DNP3.Link {
 
         /// The CRC of `bytes[range]`.
         public static func compute(_ bytes: borrowing Span<UInt8>, _ range: Range<Int>) -> UInt16 {
+            // One bounds check for the range and the table, not one per octet.
+            let octets = bytes.extracting(range)
+            let table = Self.table.span
             var crc: UInt16 = 0
-            for index in range {
-                crc = (crc >> 8) ^ table[Int((crc ^ UInt16(bytes[index])) & 0xFF)]
+            for index in 0..<octets.count {
+                crc = (crc >> 8) ^ table[Int(UInt8(truncatingIfNeeded: crc) ^ octets[index])]
             }
             return ~crc
         }

@@ -122,10 +122,9 @@ extension DNP3.Link {
                 }
             }
             guard partial.count >= Header.size else { return .needMoreData }
-            let headerBytes = partial
             let header: Header
             do {
-                header = try Header(parsing: headerBytes.span)
+                header = try Header(parsing: partial.span)
             } catch {
                 partial.removeAll(keepingCapacity: true)
                 return .skipped(count: Header.size)

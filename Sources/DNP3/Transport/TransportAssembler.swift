@@ -162,7 +162,17 @@ extension DNP3.Transport {
         /// copy of a fragment that spans frames.
         private mutating func append(_ userData: DNP3.Link.UserData, in frame: borrowing Span<UInt8>) {
             if buffer.capacity < limits.maxFragmentSize { buffer.reserveCapacity(min(limits.maxFragmentSize, 2048)) }
-            for index in 1..<userData.count { buffer.append(userData.byte(index, in: frame)) }
+            // Block by block (each at most 16 octets between CRCs), one capacity check per block.
+            var index = 1
+            while index < userData.count {
+                let runEnd = min((index / 16 + 1) * 16, userData.count)
+                let start = userData.offset(of: index)
+                let run = frame.extracting(start..<(start + runEnd - index))
+                buffer.append(addingCapacity: run.count) { output in
+                    for offset in 0..<run.count { output.append(run[offset]) }
+                }
+                index = runEnd
+            }
         }
     }
 }
