@@ -69,6 +69,9 @@ struct DNP3FlowState {
     /// A DIR bit that disagrees with the side was reported (once per direction).
     var directionMismatchReported = (false, false)
     var floodReported = false
+    /// Octets skipped while looking for frames, and whether the flow was given up as not DNP3.
+    var skippedOctets = 0
+    var rejected = false
     /// Requests since the last solicited response (Suricata's "unreplied" count behind `dnp3.flooded`).
     var requestsSinceResponse = 0
     /// Multi-fragment responses under way: the request they answer and the next fragment's sequence
@@ -86,6 +89,11 @@ struct DNP3FlowState {
     /// A master has one request outstanding, and an outstation one response and one unsolicited response
     /// (IEEE 1815-2012 §4.2.3); 32 leaves room for link retries and pipelining stacks.
     static let maxDeferredRecords = 32
+
+    /// Octets on a DNP3 port without a single valid frame after which the flow is judged not DNP3 and no longer
+    /// decoded: four of the largest frames (292 octets), far more than any banner or capture start in the middle
+    /// of a frame.
+    static let maxOctetsBeforeFirstFrame = 1168
 
     /// The most awaiting confirms kept: a master confirms each before the outstation sends the next (§4.2.2.4.3).
     static let maxAwaitingConfirm = 8

@@ -41,7 +41,7 @@ extension SensorEngine {
         timestamp: CaptureTimestamp
     ) {
         var offset = 0
-        while true {
+        while !flow.dnp3.rejected {
             let event =
                 direction == .toServer
                 ? flow.dnp3.parsers.0.next(in: chunk, offset: &offset)
@@ -99,6 +99,22 @@ extension SensorEngine {
                     destination: header.destination
                 )
             case .skipped(let count):
+                flow.dnp3.skippedOctets += count
+                if flow.dnp3.linkFrames == 0 && flow.dnp3.skippedOctets >= DNP3FlowState.maxOctetsBeforeFirstFrame {
+                    flow.dnp3.rejected = true
+                    reportDNP3(
+                        flow: flow,
+                        direction: direction,
+                        event: "protocol_mismatch_on_dnp3_port",
+                        detail:
+                            "\(flow.dnp3.skippedOctets) octets on DNP3 port \(flow.context.key.serverPort) held no valid link frame (start octets 05 64 and a header CRC that holds): not DNP3, so no longer decoded as DNP3",
+                        timestamp: timestamp
+                    )
+                    return
+                }
+                // Before the first frame, only the first run is reported: the rest is either a capture that
+                // starts mid-frame or not DNP3 at all, which the limit above decides.
+                guard flow.dnp3.linkFrames > 0 || flow.dnp3.skippedOctets == count else { continue }
                 reportDNP3(
                     flow: flow,
                     direction: direction,

@@ -303,7 +303,7 @@ public final class SensorEngine {
         let appProto: FlowEndEvent.AppProto
         if flow.isDNP3 {
             finishDNP3(flow: flow)
-            appProto = flow.dnp3.linkFrames > 0 ? .dnp3 : .none
+            appProto = flow.dnp3.rejected ? .failed : flow.dnp3.linkFrames > 0 ? .dnp3 : .none
         } else if flow.modbusRejected {
             appProto = .failed
         } else {
