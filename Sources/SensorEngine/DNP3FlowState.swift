@@ -89,6 +89,9 @@ struct DNP3FlowState {
     /// A master has one request outstanding, and an outstation one response and one unsolicited response
     /// (IEEE 1815-2012 §4.2.3); 32 leaves room for link retries and pipelining stacks.
     static let maxDeferredRecords = 32
+    /// The arena size past which held octets are moved to the front: 64 records of the standard 2048-octet
+    /// fragment.
+    static let maxDeferredOctets = 64 * 2048
 
     /// Octets on a DNP3 port without a single valid frame after which the flow is judged not DNP3 and no longer
     /// decoded: four of the largest frames (292 octets), far more than any banner or capture start in the middle

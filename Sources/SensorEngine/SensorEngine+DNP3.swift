@@ -444,7 +444,10 @@ extension SensorEngine {
             answers: answers
         )
         let stream = direction == .toServer ? flow.streams.0 : flow.streams.1
-        guard flow.isTCP, let acknowledgmentNeeded = stream.nextExpectedSequence else {
+        // Held for the acknowledgment only when the other side is in the capture at all: a capture of one
+        // direction never sees the ACKs.
+        let peerSeen = direction == .toServer ? flow.packets.1 > 0 : flow.packets.0 > 0
+        guard flow.isTCP, peerSeen, let acknowledgmentNeeded = stream.nextExpectedSequence else {
             sink.dnp3Message(event, fragment: bytes)
             return
         }
@@ -607,7 +610,15 @@ extension SensorEngine {
     ) {
         let queued = direction == .toServer ? flow.dnp3.deferred.0.count : flow.dnp3.deferred.1.count
         if queued >= DNP3FlowState.maxDeferredRecords {
-            flushDNP3Records(flow: flow, direction: direction, count: 1, timestamp: nil, packetNumber: nil)
+            // Never acknowledged (a capture that misses the ACKs): written at the packet that carried it.
+            flushDNP3Records(
+                flow: flow,
+                direction: direction,
+                count: 1,
+                timestamp: nil,
+                packetNumber: nil,
+                atMessage: true
+            )
         }
         let start = flow.dnp3.deferredOctets.count
         let view = event.view
@@ -659,15 +670,24 @@ extension SensorEngine {
         direction: Direction,
         count: Int,
         timestamp: CaptureTimestamp?,
-        packetNumber: UInt64?
+        packetNumber: UInt64?,
+        atMessage: Bool = false
     ) {
-        let records = direction == .toServer ? flow.dnp3.deferred.0 : flow.dnp3.deferred.1
-        let arena = flow.dnp3.deferredOctets
-        for record in records.prefix(count) {
-            var event = record.event
-            event.timestamp = timestamp ?? flow.lastTimestamp
-            event.packetNumber = packetNumber ?? 0
-            sink.dnp3Message(event, fragment: arena.span)
+        do {
+            // Scoped, so that the lists are uniquely referenced again when they are trimmed below.
+            let records = direction == .toServer ? flow.dnp3.deferred.0 : flow.dnp3.deferred.1
+            let arena = flow.dnp3.deferredOctets
+            for record in records.prefix(count) {
+                var event = record.event
+                if atMessage {
+                    event.timestamp = event.messageTimestamp
+                    event.packetNumber = event.messagePacketNumber
+                } else {
+                    event.timestamp = timestamp ?? flow.lastTimestamp
+                    event.packetNumber = packetNumber ?? 0
+                }
+                sink.dnp3Message(event, fragment: arena.span)
+            }
         }
         if direction == .toServer {
             flow.dnp3.deferred.0.removeFirst(min(count, flow.dnp3.deferred.0.count))
@@ -676,7 +696,33 @@ extension SensorEngine {
         }
         if flow.dnp3.deferred.0.isEmpty && flow.dnp3.deferred.1.isEmpty {
             flow.dnp3.deferredOctets.removeAll(keepingCapacity: true)
+        } else if flow.dnp3.deferredOctets.count > DNP3FlowState.maxDeferredOctets {
+            compactDeferredOctets(flow: flow)
         }
+    }
+
+    /// Moves the held records' octets to the front of the arena, so that a flow whose records are never all
+    /// acknowledged at once keeps a bounded arena.
+    private func compactDeferredOctets(flow: Flow) {
+        var compacted: [UInt8] = []
+        compacted.reserveCapacity(flow.dnp3.deferredOctets.capacity)
+        do {
+            let arena = flow.dnp3.deferredOctets
+            for direction in 0..<2 {
+                let records = direction == 0 ? flow.dnp3.deferred.0 : flow.dnp3.deferred.1
+                var moved: [DNP3DeferredRecord] = []
+                moved.reserveCapacity(records.count)
+                for var record in records {
+                    let start = compacted.count
+                    for index in record.octets { compacted.append(arena[index]) }
+                    record.octets = start..<compacted.count
+                    record.event.view = .contiguous(start: start, count: record.octets.count)
+                    moved.append(record)
+                }
+                if direction == 0 { flow.dnp3.deferred.0 = moved } else { flow.dnp3.deferred.1 = moved }
+            }
+        }
+        flow.dnp3.deferredOctets = compacted
     }
 
     /// Writes every held record (the streams or the flow ended).

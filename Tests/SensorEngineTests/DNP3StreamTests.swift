@@ -132,6 +132,37 @@ import Testing
         #expect(result.anomalyNames.first == "dnp3.bad_link_crc")
     }
 
+    /// A capture of one direction never sees the acknowledgments: records are written at once, at the packet that
+    /// carried the message.
+    @Test func aOneSidedCaptureWritesEachRecordAtItsOwnPacket() throws {
+        var frames: [[UInt8]] = []
+        var sequence: UInt32 = 1000
+        for _ in 0..<40 {
+            frames.append(Self.frame(toServer: true, sequence: sequence, acknowledgment: 77, payload: Self.request))
+            sequence += UInt32(Self.request.count)
+        }
+        let result = try replay(frames)
+        let records = result.records(ofType: "dnp3")
+        #expect(records.count == 40)
+        #expect(records.map { $0.int("pcap_cnt") } == (1...40).map { $0 })
+    }
+
+    /// When the peer is in the capture but its acknowledgment never covers the messages, at most 32 wait per
+    /// direction; the older ones are written at their own packets, in order, and none is lost.
+    @Test func recordsWaitingForAnAcknowledgmentAreBounded() throws {
+        var frames = [Self.frame(toServer: false, sequence: 5000, acknowledgment: 1000, payload: [])]
+        var sequence: UInt32 = 1000
+        for _ in 0..<100 {
+            frames.append(Self.frame(toServer: true, sequence: sequence, acknowledgment: 5000, payload: Self.request))
+            sequence += UInt32(Self.request.count)
+        }
+        let result = try replay(frames)
+        let records = result.records(ofType: "dnp3")
+        #expect(records.count == 100)
+        #expect(records.prefix(68).map { $0.int("pcap_cnt") } == (2...69).map { $0 })
+        #expect(records.suffix(32).allSatisfy { $0.int("pcap_cnt") == nil })  // written when the flow ended
+    }
+
     /// Something else on port 20000: the first run of octets is reported, then the flow is judged not DNP3 and
     /// no longer decoded, instead of one anomaly per packet.
     @Test func trafficThatIsNotDNP3IsReportedOnceAndLeftAlone() throws {
