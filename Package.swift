@@ -78,7 +78,9 @@ let package = Package(
         ),
         .target(
             name: "SensorTestSupport",
-            dependencies: ["WireFormat", "NetworkLayers", "ModbusTCP", "TCPReassembly", "SensorEngine", "PacketCapture"],
+            dependencies: [
+                "WireFormat", "NetworkLayers", "ModbusTCP", "DNP3", "TCPReassembly", "SensorEngine", "PacketCapture",
+            ],
             path: "Tests/SensorTestSupport",
             exclude: ["Captures"],
             swiftSettings: strictSettings

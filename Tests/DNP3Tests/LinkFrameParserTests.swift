@@ -82,7 +82,7 @@ func parseLink(_ chunks: [[UInt8]]) -> ParsedLink {
         let short = LinkLayerTests.frame(control: 0xC4, destination: 1, source: 2, userData: [])
         var tooShort = short
         tooShort[2] = 4
-        let crc = LinkLayerTests.crc(Array(tooShort[0..<8]))
+        let crc = FrameBuilder.dnp3CRC(Array(tooShort[0..<8]))
         tooShort[8] = crc[0]
         tooShort[9] = crc[1]
         let output = parseLink([tooShort + Self.frames[0]])

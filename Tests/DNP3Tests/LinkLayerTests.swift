@@ -96,21 +96,7 @@ import WireFormat
     /// Builds a frame with valid CRCs (the CRC itself is checked against the standard's check value above and
     /// the real frames).
     static func frame(control: UInt8, destination: UInt16, source: UInt16, userData: [UInt8]) -> [UInt8] {
-        var header: [UInt8] = [0x05, 0x64, UInt8(userData.count + 5), control]
-        header += [UInt8(destination & 0xFF), UInt8(destination >> 8), UInt8(source & 0xFF), UInt8(source >> 8)]
-        var frame = header + crc(header)
-        var start = 0
-        while start < userData.count {
-            let block = Array(userData[start..<min(start + 16, userData.count)])
-            frame += block + crc(block)
-            start += 16
-        }
-        return frame
-    }
-
-    static func crc(_ bytes: [UInt8]) -> [UInt8] {
-        let value = DNP3.Link.CRC.compute(bytes.span, 0..<bytes.count)
-        return [UInt8(value & 0xFF), UInt8(value >> 8)]
+        FrameBuilder.dnp3Frame(control: control, destination: destination, source: source, userData: userData)
     }
 
     @Test func realFramesCarryValidBlockCRCs() throws {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+public import DNP3
 
 /// Builds frames for tests: Ethernet/IPv4/IPv6/TCP/UDP headers around a payload, with valid lengths (checksums
 /// are left zero; the decoder does not check them).
@@ -121,5 +122,28 @@ public enum FrameBuilder {
         }
         precondition(digits.count % 2 == 0, "odd number of hex digits in a test fixture")
         return stride(from: 0, to: digits.count, by: 2).map { digits[$0] << 4 | digits[$0 + 1] }
+    }
+}
+
+extension FrameBuilder {
+    /// A DNP3 link frame with valid CRCs (IEEE 1815-2012 §9.2.4): the header and every 16-octet block of user data
+    /// followed by its CRC-16/DNP, low octet first.
+    public static func dnp3Frame(control: UInt8, destination: UInt16, source: UInt16, userData: [UInt8]) -> [UInt8] {
+        var header: [UInt8] = [0x05, 0x64, UInt8(truncatingIfNeeded: userData.count + 5), control]
+        header += [UInt8(destination & 0xFF), UInt8(destination >> 8), UInt8(source & 0xFF), UInt8(source >> 8)]
+        var frame = header + dnp3CRC(header)
+        var start = 0
+        while start < userData.count {
+            let block = Array(userData[start..<min(start + 16, userData.count)])
+            frame += block + dnp3CRC(block)
+            start += 16
+        }
+        return frame
+    }
+
+    /// The CRC-16/DNP of `bytes`, low octet first.
+    public static func dnp3CRC(_ bytes: [UInt8]) -> [UInt8] {
+        let value = DNP3.Link.CRC.compute(bytes.span, 0..<bytes.count)
+        return [UInt8(value & 0xFF), UInt8(value >> 8)]
     }
 }
