@@ -69,6 +69,10 @@ struct DNP3FlowState {
     /// A DIR bit that disagrees with the side was reported (once per direction).
     var directionMismatchReported = (false, false)
     var floodReported = false
+    /// Link damage kinds already reported in the current run of damage, per direction (``runBadHeader``, ...).
+    var damageRun: (UInt8, UInt8) = (0, 0)
+    /// Anomaly records written per name in this flow.
+    var anomalyReports: [String: Int] = [:]
     /// Octets skipped while looking for frames, and whether the flow was given up as not DNP3.
     var skippedOctets = 0
     var rejected = false
@@ -97,6 +101,13 @@ struct DNP3FlowState {
     /// decoded: four of the largest frames (292 octets), far more than any banner or capture start in the middle
     /// of a frame.
     static let maxOctetsBeforeFirstFrame = 1168
+
+    static let runBadHeader: UInt8 = 1
+    static let runShortHeader: UInt8 = 2
+    static let runSkipped: UInt8 = 4
+    /// Anomaly records per name and flow; past it they are counted in the summary only. A real device with a
+    /// fault repeats it for months; a hundred records say so, the count says how often.
+    static let maxReportsPerAnomaly = 100
 
     /// The most awaiting confirms kept: a master confirms each before the outstation sends the next (§4.2.2.4.3).
     static let maxAwaitingConfirm = 8

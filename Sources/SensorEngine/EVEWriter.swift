@@ -455,22 +455,8 @@ public final class EVEWriter: EngineEventSink {
         let group = block.header.group
         let variation = block.header.variation
         var cursor = DNP3.Application.PointCursor(block)
-        // Groups without a decoder list no points (as Suricata); find out on the first object.
-        if block.packedBits == 0 {
-            var probe = cursor
-            guard let first = probe.next(in: fragment, view: view) else { return }
-            var none = NoFields()
-            guard
-                DNP3.Objects.decodePoint(
-                    group: group,
-                    variation: variation,
-                    object: first.object,
-                    of: view,
-                    in: fragment,
-                    into: &none
-                )
-            else { return }
-        }
+        // Groups without a decoder list no points (as Suricata).
+        guard block.packedBits > 0 || DNP3.Objects.hasPointDecoder(group: group, variation: variation) else { return }
         json.beginArray("points")
         var fields = EVEPointFields(writer: self)
         while let point = cursor.next(in: fragment, view: view) {
@@ -673,23 +659,4 @@ private struct EVEPointFields: DNP3.Objects.PointFieldVisitor {
             writer.json.member(name.description, base64: octets)
         }
     }
-}
-
-/// A visitor that discards fields: used to ask whether a group and variation has a decoder.
-struct NoFields: DNP3.Objects.PointFieldVisitor {
-    mutating func field(_ name: StaticString, _ value: UInt64) {}
-    mutating func field(_ name: StaticString, signed value: Int64) {}
-    mutating func field(_ name: StaticString, float value: Double) {}
-    mutating func field(
-        _ name: StaticString,
-        string range: Range<Int>,
-        of view: DNP3.FragmentView,
-        in bytes: borrowing Span<UInt8>
-    ) {}
-    mutating func field(
-        _ name: StaticString,
-        base64 range: Range<Int>,
-        of view: DNP3.FragmentView,
-        in bytes: borrowing Span<UInt8>
-    ) {}
 }

@@ -65,6 +65,8 @@ public struct EngineStatistics: Sendable {
     /// Unsolicited responses, and confirms that matched a fragment sent with CON.
     public var dnp3UnsolicitedResponses = 0
     public var dnp3MatchedConfirms = 0
+    /// Bad link headers, short headers and skipped runs after the first of their run (not reported one by one).
+    public var dnp3SuppressedDamageReports = 0
 
     public init() {}
 }

@@ -77,17 +77,22 @@ extension SensorEngine {
                     flow.dnp3.parsers.1.releaseBufferedFrame()
                 }
             case .badHeaderCRC(let header):
+                guard firstInRun(flow: flow, direction: direction, DNP3FlowState.runBadHeader, "bad_link_crc") else {
+                    continue
+                }
+                // The addresses are not reported: they come from the header that failed.
                 reportDNP3(
                     flow: flow,
                     direction: direction,
                     event: "bad_link_crc",
                     detail:
-                        "link header CRC fails (start octets 05 64, LENGTH \(header.length)); the header is not trusted for its length and the parser looks for the next valid header",
-                    timestamp: timestamp,
-                    source: header.source,
-                    destination: header.destination
+                        "link header CRC fails (start octets 05 64, LENGTH \(header.length)); the header is not trusted for its length and the parser probes from the next octet; further bad headers before the next valid frame are counted, not reported",
+                    timestamp: timestamp
                 )
             case .lengthTooSmall(let header):
+                guard firstInRun(flow: flow, direction: direction, DNP3FlowState.runShortHeader, "len_too_small") else {
+                    continue
+                }
                 reportDNP3(
                     flow: flow,
                     direction: direction,
@@ -115,12 +120,15 @@ extension SensorEngine {
                 // Before the first frame, only the first run is reported: the rest is either a capture that
                 // starts mid-frame or not DNP3 at all, which the limit above decides.
                 guard flow.dnp3.linkFrames > 0 || flow.dnp3.skippedOctets == count else { continue }
+                guard firstInRun(flow: flow, direction: direction, DNP3FlowState.runSkipped, "no_start_bytes") else {
+                    continue
+                }
                 reportDNP3(
                     flow: flow,
                     direction: direction,
                     event: "no_start_bytes",
                     detail:
-                        "\(count) octet\(count == 1 ? "" : "s") that do not begin a link frame (start octets 05 64 with a valid header CRC) were skipped",
+                        "\(count) octet\(count == 1 ? "" : "s") that do not begin a link frame (start octets 05 64 with a valid header CRC) were skipped; further skips before the next valid frame are counted, not reported",
                     timestamp: timestamp
                 )
             }
@@ -128,6 +136,20 @@ extension SensorEngine {
     }
 
     // MARK: - Link and transport
+
+    /// Whether this kind of link damage is the first of its run in this direction (since the last valid frame):
+    /// only the first is reported, so a stream of garbage gives one record per kind, not one per octet pair.
+    private func firstInRun(flow: Flow, direction: Direction, _ kind: UInt8, _ event: StaticString) -> Bool {
+        let run = direction == .toServer ? flow.dnp3.damageRun.0 : flow.dnp3.damageRun.1
+        guard run & kind == 0 else {
+            // Counted like a reported one, so the summary has the true figure.
+            statistics.dnp3SuppressedDamageReports += 1
+            statistics.anomalies["dnp3.\(event)", default: 0] += 1
+            return false
+        }
+        if direction == .toServer { flow.dnp3.damageRun.0 |= kind } else { flow.dnp3.damageRun.1 |= kind }
+        return true
+    }
 
     private func handleDNP3Frame(
         flow: Flow,
@@ -138,6 +160,8 @@ extension SensorEngine {
         timestamp: CaptureTimestamp
     ) {
         statistics.dnp3LinkFrames += 1
+        // A valid frame ends a run of damage: the next bad header or skip is reported again.
+        if direction == .toServer { flow.dnp3.damageRun.0 = 0 } else { flow.dnp3.damageRun.1 = 0 }
         flow.dnp3.linkFrames += 1
         let control = header.control
         let userData = DNP3.Link.UserData(frameStart: start, count: header.userDataLength)
@@ -173,7 +197,58 @@ extension SensorEngine {
             )
             return
         }
-        let index = reassemblyIndex(flow: flow, direction: direction, header: header, timestamp: timestamp)
+        let transport = DNP3.Transport.Header(rawValue: userData.byte(0, in: frame))
+        let index: Int
+        if let found = existingReassembly(flow: flow, direction: direction, header: header) {
+            index = found
+        } else if transport.fir && !transport.fin {
+            index = newReassembly(flow: flow, direction: direction, header: header, timestamp: timestamp)
+        } else {
+            // No reassembly for this pair, and none needed: a whole fragment in one frame is read in place; a
+            // segment continuing nothing is discarded. Neither takes a reassembly slot.
+            if transport.fir {
+                handleDNP3Fragment(
+                    flow: flow,
+                    direction: direction,
+                    link: header,
+                    bytes: frame,
+                    view: .inFrame(userData),
+                    segments: 1,
+                    timestamp: timestamp
+                )
+            } else {
+                reportTransport(
+                    flow: flow,
+                    direction: direction,
+                    anomaly: .unexpectedSegment,
+                    transport: transport,
+                    header: header,
+                    timestamp: timestamp
+                )
+            }
+            return
+        }
+        segment(
+            flow: flow,
+            direction: direction,
+            index: index,
+            userData: userData,
+            frame: frame,
+            header: header,
+            timestamp: timestamp
+        )
+    }
+
+    /// Hands one transport segment to the pair's reassembly.
+    private func segment(
+        flow: Flow,
+        direction: Direction,
+        index: Int,
+        userData: DNP3.Link.UserData,
+        frame: borrowing Span<UInt8>,
+        header: DNP3.Link.Header,
+        timestamp: CaptureTimestamp
+    ) {
         flow.dnp3.useClock += 1
         flow.dnp3.reassemblies[index].lastUsed = flow.dnp3.useClock
         let transport = DNP3.Transport.Header(rawValue: userData.byte(0, in: frame))
@@ -253,21 +328,25 @@ extension SensorEngine {
         )
     }
 
-    /// The reassembly for the frame's direction, source and destination, created on first use; past the limit the
-    /// least recently used one is given up.
-    private func reassemblyIndex(
+    /// The reassembly for the frame's direction, source and destination, if there is one.
+    private func existingReassembly(flow: Flow, direction: Direction, header: DNP3.Link.Header) -> Int? {
+        let toServer = direction == .toServer
+        return flow.dnp3.reassemblies.firstIndex {
+            $0.toServer == toServer && $0.source == header.source && $0.destination == header.destination
+        }
+    }
+
+    /// A reassembly for a fragment that starts in this frame. Past the limit an idle one (no fragment under way)
+    /// makes room silently; only when every one holds a fragment is the least recently used given up, and
+    /// reported.
+    private func newReassembly(
         flow: Flow,
         direction: Direction,
         header: DNP3.Link.Header,
         timestamp: CaptureTimestamp
     ) -> Int {
-        let toServer = direction == .toServer
-        for (index, entry) in flow.dnp3.reassemblies.enumerated()
-        where entry.toServer == toServer && entry.source == header.source && entry.destination == header.destination {
-            return index
-        }
         let fresh = DNP3Reassembly(
-            toServer: toServer,
+            toServer: direction == .toServer,
             source: header.source,
             destination: header.destination,
             assembler: DNP3.Transport.Assembler(limits: configuration.dnp3Transport),
@@ -277,24 +356,30 @@ extension SensorEngine {
             flow.dnp3.reassemblies.append(fresh)
             return flow.dnp3.reassemblies.count - 1
         }
-        var oldest = 0
-        for (index, entry) in flow.dnp3.reassemblies.enumerated()
-        where entry.lastUsed < flow.dnp3.reassemblies[oldest].lastUsed {
-            oldest = index
+        var victim = -1
+        for (index, entry) in flow.dnp3.reassemblies.enumerated() where !entry.assembler.isRunning {
+            if victim < 0 || entry.lastUsed < flow.dnp3.reassemblies[victim].lastUsed { victim = index }
         }
-        let evicted = flow.dnp3.reassemblies[oldest]
-        reportDNP3(
-            flow: flow,
-            direction: direction,
-            event: "too_many_reassemblies",
-            detail:
-                "more than \(configuration.dnp3MaxReassembliesPerFlow) link address pairs are reassembling in this flow; the least recently used (\(evicted.source) to \(evicted.destination)) was given up",
-            timestamp: timestamp,
-            source: header.source,
-            destination: header.destination
-        )
-        flow.dnp3.reassemblies[oldest] = fresh
-        return oldest
+        if victim < 0 {
+            victim = 0
+            for (index, entry) in flow.dnp3.reassemblies.enumerated()
+            where entry.lastUsed < flow.dnp3.reassemblies[victim].lastUsed {
+                victim = index
+            }
+            let evicted = flow.dnp3.reassemblies[victim]
+            reportDNP3(
+                flow: flow,
+                direction: direction,
+                event: "too_many_reassemblies",
+                detail:
+                    "more than \(configuration.dnp3MaxReassembliesPerFlow) link address pairs have fragments under way in this flow; the least recently used (\(evicted.source) to \(evicted.destination)) is given up",
+                timestamp: timestamp,
+                source: header.source,
+                destination: header.destination
+            )
+        }
+        flow.dnp3.reassemblies[victim] = fresh
+        return victim
     }
 
     private func reportTransport(
@@ -376,9 +461,44 @@ extension SensorEngine {
         var parser = DNP3.Application.ObjectParser(header: application, limits: configuration.dnp3Application)
         var objectHeaders = 0
         var points = 0
+        var shortObject: (group: UInt8, variation: UInt8, size: Int)? = nil
         while let block = parser.next(in: bytes, view: view) {
             objectHeaders += 1
             points += block.pointCount
+            // Free-format objects carry their own size: one shorter than its group's fixed fields is cut short.
+            if block.header.qualifier.prefixIsSize, block.pointCount > 0, shortObject == nil,
+                DNP3.Objects.hasPointDecoder(group: block.header.group, variation: block.header.variation)
+            {
+                var cursor = DNP3.Application.PointCursor(block)
+                var discard = DiscardFields()
+                while let point = cursor.next(in: bytes, view: view) {
+                    guard
+                        !DNP3.Objects.decodePoint(
+                            group: block.header.group,
+                            variation: block.header.variation,
+                            object: point.object,
+                            of: view,
+                            in: bytes,
+                            into: &discard
+                        )
+                    else { continue }
+                    shortObject = (block.header.group, block.header.variation, point.object.count)
+                    break
+                }
+            }
+        }
+        if let shortObject {
+            reportDNP3(
+                flow: flow,
+                direction: direction,
+                event: "malformed",
+                detail:
+                    "\(functionCode.name ?? "function \(functionCode.rawValue)") (\(functionCode.rawValue)): a g\(shortObject.group)v\(shortObject.variation) object of \(shortObject.size) octets (its size prefix) is shorter than the object's fixed fields; its fields are not listed",
+                timestamp: timestamp,
+                source: link.source,
+                destination: link.destination,
+                functionCode: functionCode.rawValue
+            )
         }
         parser.finishReport(
             engine: self,
@@ -433,7 +553,7 @@ extension SensorEngine {
             link: link,
             application: application,
             view: view,
-            complete: parser.isComplete,
+            complete: parser.isComplete && shortObject == nil,
             objectHeaders: objectHeaders,
             points: points,
             segments: segments,
@@ -797,6 +917,14 @@ extension SensorEngine {
         anomaly.dnp3Destination = destination
         anomaly.dnp3FunctionCode = functionCode
         statistics.anomalies[anomaly.name, default: 0] += 1
+        // At most so many records per name and flow: a hostile stream cannot turn each frame into a record.
+        let reported = flow.dnp3.anomalyReports[event, default: 0]
+        guard reported < DNP3FlowState.maxReportsPerAnomaly else { return }
+        flow.dnp3.anomalyReports[event] = reported + 1
+        if reported + 1 == DNP3FlowState.maxReportsPerAnomaly {
+            anomaly.detail +=
+                " (the \(DNP3FlowState.maxReportsPerAnomaly)th of its kind in this flow: further ones are counted in the summary, not reported)"
+        }
         sink.anomaly(anomaly)
     }
 }
@@ -875,4 +1003,23 @@ extension DNP3.Application.ObjectParser {
             "qualifier 0x\(String(qualifier, radix: 16)) cannot carry g\(group)v\(variation) objects (octet \(at))"
         }
     }
+}
+
+/// A point-field visitor that keeps nothing: asks only whether an object decodes.
+private struct DiscardFields: DNP3.Objects.PointFieldVisitor {
+    mutating func field(_ name: StaticString, _ value: UInt64) {}
+    mutating func field(_ name: StaticString, signed value: Int64) {}
+    mutating func field(_ name: StaticString, float value: Double) {}
+    mutating func field(
+        _ name: StaticString,
+        string range: Range<Int>,
+        of view: DNP3.FragmentView,
+        in bytes: borrowing Span<UInt8>
+    ) {}
+    mutating func field(
+        _ name: StaticString,
+        base64 range: Range<Int>,
+        of view: DNP3.FragmentView,
+        in bytes: borrowing Span<UInt8>
+    ) {}
 }

@@ -184,6 +184,25 @@ public struct StreamReassembler: Sendable {
                     statistics.retransmissions += 1
                     action.anomalies.insert(.retransmission)
                 }
+            } else if declared == available, let first = pending.first,
+                first.sequence.distance(from: sequence) < available
+            {
+                // Buffered bytes this segment reaches arrived first, so they win: deliver this segment only up to
+                // them, and buffer the rest of it, trimmed against them (overlaps compared and reported there).
+                if skip > 0 {
+                    statistics.overlaps += 1
+                    action.anomalies.insert(.overlap)
+                }
+                let upTo = max(first.sequence.distance(from: sequence), skip)
+                action.deliver = skip..<upTo
+                statistics.deliveredBytes += action.deliver.count
+                expected = sequence.advanced(by: upTo)
+                buffer(
+                    sequence: sequence.advanced(by: upTo),
+                    payload: payload.extracting(upTo..<available),
+                    into: &action
+                )
+                drainContiguous(into: &action)
             } else {
                 if skip > 0 {
                     statistics.overlaps += 1

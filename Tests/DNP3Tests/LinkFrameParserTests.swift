@@ -51,6 +51,24 @@ func parseLink(_ chunks: [[UInt8]]) -> ParsedLink {
         #expect(parseLink([Self.stream]) == ParsedLink(frames: Self.frames))
     }
 
+    /// Stray start octets before a frame, or a short fake header whose CRC holds and whose CRC octets are the
+    /// real frame's first octets: the real frame is found at every split point, never hidden behind the octets
+    /// given up (an evasion opendnp3 outstations are not fooled by: they advance one octet).
+    @Test func aFrameBehindStrayOrFakeHeadersIsFoundAtEverySplitPoint() {
+        // DIRECT_OPERATE of a CROB (g12v1 q17, index 7). The fake header 05 64 00 00 FC 76 05 64 has a valid CRC,
+        // 18 C4, which is the real frame's LENGTH and control octets: the real start lies inside the fake header.
+        let frame = FrameBuilder.hex("056418c40a0001003d3a c0c1050c011701070301e80300000000db07 000000ffff")
+        let fake = FrameBuilder.hex("05 64 00 00 FC 76  # LENGTH 0, CRC over these and the real 05 64 is 18 C4")
+        for prefix in [[0x05, 0x64] as [UInt8], [0x05], [0x05, 0x64, 0x05], fake] {
+            let stream = prefix + frame
+            #expect(parseLink([stream]).frames == [frame], "whole, prefix \(prefix)")
+            for split in 1..<stream.count {
+                let output = parseLink([Array(stream[..<split]), Array(stream[split...])])
+                #expect(output.frames == [frame], "prefix \(prefix), split at \(split)")
+            }
+        }
+    }
+
     @Test func framesAtEverySplitPoint() {
         for split in 1..<Self.stream.count {
             let output = parseLink([Array(Self.stream[..<split]), Array(Self.stream[split...])])

@@ -190,6 +190,135 @@ import Testing
         #expect(records.suffix(32).allSatisfy { $0.int("pcap_cnt") == nil })  // written when the flow ended
     }
 
+    /// One UDP datagram from a master on port 20001 to the outstation port.
+    static func datagram(_ payload: [UInt8], toServer: Bool = true) -> [UInt8] {
+        let segment = FrameBuilder.udp(
+            sourcePort: toServer ? 20001 : 20000,
+            destinationPort: toServer ? 20000 : 20001,
+            payload: payload
+        )
+        let packet = FrameBuilder.ipv4(
+            source: toServer ? [10, 0, 0, 1] : [10, 0, 0, 2],
+            destination: toServer ? [10, 0, 0, 2] : [10, 0, 0, 1],
+            protocol: 17,
+            payload: segment
+        )
+        return FrameBuilder.ethernet(
+            destination: [2, 0, 0, 0, 0, toServer ? 2 : 1],
+            source: [2, 0, 0, 0, 0, toServer ? 1 : 2],
+            etherType: 0x0800,
+            payload: packet
+        )
+    }
+
+    /// A gateway polling 20 outstations on one connection: single-frame fragments take no reassembly, so none is
+    /// given up; and a fragment under way survives 20 other pairs' single-frame traffic.
+    @Test func singleFrameFragmentsTakeNoReassembly() throws {
+        var segments: [(Bool, [UInt8])] = []
+        // Outstation 1000 starts a two-segment response...
+        let fragment: [UInt8] = [0xC0, 0x81, 0x00, 0x00, 0x3C, 0x01, 0x06]
+        segments.append(
+            (
+                false,
+                FrameBuilder.dnp3Frame(
+                    control: 0x44,
+                    destination: 1,
+                    source: 1000,
+                    userData: [0x40] + fragment.prefix(4)
+                )
+            )
+        )
+        for outstation in UInt16(10)..<30 {
+            let read: [UInt8] = [0xC0, 0xC0, 0x01, 0x3C, 0x01, 0x06]
+            segments.append(
+                (true, FrameBuilder.dnp3Frame(control: 0xC4, destination: outstation, source: 1, userData: read))
+            )
+            let response: [UInt8] = [0xC0, 0xC0, 0x81, 0x00, 0x00]
+            segments.append(
+                (false, FrameBuilder.dnp3Frame(control: 0x44, destination: 1, source: outstation, userData: response))
+            )
+        }
+        // ...and finishes it after the 40 single-frame fragments of 20 other pairs.
+        segments.append(
+            (
+                false,
+                FrameBuilder.dnp3Frame(
+                    control: 0x44,
+                    destination: 1,
+                    source: 1000,
+                    userData: [0x81] + fragment.dropFirst(4)
+                )
+            )
+        )
+        let result = try replay(Self.session(segments))
+        #expect(result.anomalyNames.isEmpty)
+        let records = result.records(ofType: "dnp3")
+        #expect(records.count == 41)
+        #expect(records.filter { $0.int("dnp3.src") == 1000 }.map { $0.int("dnp3.segments") } == [2])
+    }
+
+    /// A stream of garbage gives one record per kind of damage until the next valid frame, and at most 100 of a
+    /// kind per flow: the summary keeps the count.
+    @Test func damageIsReportedOncePerRunAndBoundedPerFlow() throws {
+        let garbage = (0..<500).flatMap { _ in [0x05, 0x64] as [UInt8] }
+        let result = try replay(Self.session([(true, Self.request + garbage + Self.request), (false, Self.response)]))
+        #expect(result.records(ofType: "dnp3").count == 3)
+        // Each 05 64 is a header whose CRC fails; the 64 after it is skipped: 500 and 500 in the counts, one
+        // record of each.
+        #expect(result.anomalyNames == ["dnp3.bad_link_crc", "dnp3.no_start_bytes"])
+        #expect(result.statistics.anomalies["dnp3.bad_link_crc"] == 500)
+        #expect(result.statistics.anomalies["dnp3.no_start_bytes"] == 500)
+        #expect(result.statistics.dnp3SuppressedDamageReports == 998)
+
+        var flood: [[UInt8]] = []
+        for _ in 0..<150 {
+            var bad = FrameBuilder.dnp3Frame(control: 0xC4, destination: 10, source: 1, userData: [0xC0, 0xC0, 0x01])
+            bad[10] ^= 0xFF  // the data block's first octet: its CRC fails
+            flood.append(Self.datagram(bad))
+        }
+        let bounded = try replay(flood)
+        #expect(bounded.anomalyNames == Array(repeating: "dnp3.bad_transport_crc", count: 100))
+        #expect(bounded.statistics.anomalies["dnp3.bad_transport_crc"] == 150)
+    }
+
+    /// A size prefix decides an object's length whatever its group: no header is read out of an object's inside.
+    @Test func aSizePrefixIsObeyedEvenForGroupsWithoutData() throws {
+        // READ: g60v1 q5B count 1 size 6, whose 6 octets look like a CROB header, then a real g60v2 header.
+        let read: [UInt8] = [
+            0xC0, 0xC1, 0x01, 0x3C, 0x01, 0x5B, 0x01, 0x06, 0x00, 0x0C, 0x01, 0x17, 0x01, 0x07, 0x03, 0x3C, 0x02, 0x06,
+        ]
+        let result = try replay([
+            Self.datagram(FrameBuilder.dnp3Frame(control: 0xC4, destination: 10, source: 1, userData: read))
+        ])
+        let objects = result.records(ofType: "dnp3").first?.value(at: "dnp3.application.objects") as? [[String: Any]]
+        #expect(
+            objects?.map { [$0["group"] as? Int, $0["variation"] as? Int, $0["qualifier"] as? Int] } == [
+                [60, 1, 0x5B], [60, 2, 6],
+            ]
+        )
+    }
+
+    /// A free-format object whose size prefix is shorter than its group's fixed fields is reported and its
+    /// fields not listed; its well-formed siblings are.
+    @Test func aShortFreeFormatObjectIsMalformedAndItsSiblingsStay() throws {
+        // A WRITE of two g70v4 (file command status: handle 4, file size 4, maximum block size 2, request
+        // identifier 2, status 1 = 13 fixed octets): sizes 13 and 3.
+        let good: [UInt8] = [0x0D, 0x00] + [0x01, 0, 0, 0] + [0x10, 0, 0, 0] + [0x00, 0x04] + [0x00, 0x00] + [0x00]
+        let short: [UInt8] = [0x03, 0x00, 0x01, 0x02, 0x03]
+        let write: [UInt8] = [0xC0, 0xC2, 0x02, 0x46, 0x04, 0x5B, 0x02] + good + short
+        let result = try replay([
+            Self.datagram(FrameBuilder.dnp3Frame(control: 0xC4, destination: 10, source: 1, userData: write))
+        ])
+        let record = try #require(result.records(ofType: "dnp3").first)
+        let points =
+            (record.value(at: "dnp3.application.objects") as? [[String: Any]])?.first?["points"] as? [[String: Any]]
+        #expect(points?.count == 2)
+        #expect(points?.first?["file_handle"] as? Int == 1)
+        #expect(points?.last?["file_handle"] == nil)
+        #expect(record.value(at: "dnp3.application.complete") as? Bool == false)
+        #expect(result.anomalyNames == ["dnp3.malformed"])
+    }
+
     /// Something else on port 20000: the first run of octets is reported, then the flow is judged not DNP3 and
     /// no longer decoded, instead of one anomaly per packet.
     @Test func trafficThatIsNotDNP3IsReportedOnceAndLeftAlone() throws {

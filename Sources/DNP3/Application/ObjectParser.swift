@@ -146,14 +146,15 @@ extension DNP3.Application {
             let prefixSize = header.qualifier.prefixSize ?? 0
             let remaining = view.count - start
             var length = 0
-            if !carriesData || layout == .some(.none) || count == 0 {
-                // Objects named, not carried: only their prefixes (an index list) are on the wire.
-                length = count * prefixSize
-                block.objectSize = 0
-            } else if header.qualifier.prefixIsSize {
+            if header.qualifier.prefixIsSize {
+                // A size prefix says how long each object is, whatever the group: stepped over by it.
                 guard let walked = walkSizePrefixed(header, from: start, prefixSize: prefixSize, in: bytes, view: view)
                 else { return block }
                 length = walked
+            } else if !carriesData || layout == .some(.none) || count == 0 {
+                // Objects named, not carried: only their prefixes (an index list) are on the wire.
+                length = count * prefixSize
+                block.objectSize = 0
             } else {
                 switch layout {
                 case nil:
@@ -271,7 +272,20 @@ extension DNP3.Application {
             var index = 0
             while index < header.count {
                 position += prefixSize
-                guard position < view.count,
+                guard position < view.count else {
+                    offset = start
+                    fail(
+                        .objectDataTruncated(
+                            group: header.group,
+                            variation: header.variation,
+                            at: position,
+                            needed: 1,
+                            available: 0
+                        )
+                    )
+                    return nil
+                }
+                guard
                     let size = DNP3.Objects.variableObjectSize(
                         group: header.group,
                         variation: header.variation,
@@ -279,29 +293,30 @@ extension DNP3.Application {
                         of: view,
                         in: bytes
                     ),
-                    size > 0, view.count - position >= size
+                    size > 0
                 else {
                     offset = start
-                    if position >= view.count {
-                        fail(
-                            .objectDataTruncated(
-                                group: header.group,
-                                variation: header.variation,
-                                at: position,
-                                needed: 1,
-                                available: 0
-                            )
+                    fail(
+                        .invalidQualifier(
+                            header.qualifier.rawValue,
+                            group: header.group,
+                            variation: header.variation,
+                            at: offset + 2
                         )
-                    } else {
-                        fail(
-                            .invalidQualifier(
-                                header.qualifier.rawValue,
-                                group: header.group,
-                                variation: header.variation,
-                                at: offset + 2
-                            )
+                    )
+                    return nil
+                }
+                guard view.count - position >= size else {
+                    offset = start
+                    fail(
+                        .objectDataTruncated(
+                            group: header.group,
+                            variation: header.variation,
+                            at: position,
+                            needed: size,
+                            available: view.count - position
                         )
-                    }
+                    )
                     return nil
                 }
                 position += size

@@ -88,7 +88,9 @@ extension DNP3.Link {
                 return .badHeaderCRC(header)
             }
             guard Int(header.length) >= Header.minimumLength else {
-                offset = start + Header.size
+                // Not trusted either: a real header may start inside this one (probe from the next octet, as
+                // opendnp3 does), or an attacker could hide a frame behind a short fake header.
+                offset = start + 1
                 return .lengthTooSmall(header)
             }
             let size = header.frameSize
@@ -108,8 +110,12 @@ extension DNP3.Link {
         }
 
         /// Continues a frame begun in an earlier chunk; nil when the partial octets were not a frame after all
-        /// (they are dropped, and probing goes on in `chunk` at `offset`).
+        /// (probing then goes on in `chunk` at `offset`).
         private mutating func continuePartial(_ chunk: borrowing Span<UInt8>, offset: inout Int) -> FrameEvent? {
+            // Octets of the partial frame that came from earlier chunks; those taken from this chunk can be given
+            // back, so that a header that fails can be probed again from its next octet.
+            let carried = partial.count
+            let entry = offset
             // Complete the header first.
             while partial.count < Header.size && offset < chunk.count {
                 partial.append(chunk[offset])
@@ -117,22 +123,30 @@ extension DNP3.Link {
                 if partial.count == 2 && partial[1] != 0x64 {
                     // A lone 0x05 at the end of the previous chunk that did not start a frame.
                     partial.removeAll(keepingCapacity: true)
-                    offset -= 1
+                    offset = entry
                     return nil
                 }
             }
             guard partial.count >= Header.size else { return .needMoreData }
-            let header: Header
-            do {
-                header = try Header(parsing: partial.span)
-            } catch {
-                partial.removeAll(keepingCapacity: true)
-                return .skipped(count: Header.size)
-            }
-            guard header.crcValid, Int(header.length) >= Header.minimumLength else {
-                // Not trusted: the octets after the first may hold the next start; they came from earlier chunks
-                // and are dropped with the partial frame (at most 9 octets).
-                partial.removeAll(keepingCapacity: true)
+            let parsed = try? Header(parsing: partial.span)
+            guard let header = parsed, header.crcValid, Int(header.length) >= Header.minimumLength else {
+                // Not trusted for its length: probe again from its second octet, across the carried octets and
+                // this chunk. The carried octets from the next possible start (05 64, or a 05 last) stay partial;
+                // this chunk's octets are given back and probed again.
+                var next = 1
+                while next < carried
+                    && !(partial[next] == 0x05 && (next + 1 == carried || partial[next + 1] == 0x64))
+                {
+                    next += 1
+                }
+                if next < carried {
+                    partial.removeSubrange((carried)...)
+                    partial.removeSubrange(0..<next)
+                } else {
+                    partial.removeAll(keepingCapacity: true)
+                }
+                offset = entry
+                guard let header = parsed else { return .skipped(count: next) }
                 return header.crcValid ? .lengthTooSmall(header) : .badHeaderCRC(header)
             }
             let size = header.frameSize

@@ -863,3 +863,41 @@ extension DNP3.Objects {
         return true
     }
 }
+
+extension DNP3.Objects {
+    /// Whether ``decodePoint(group:variation:object:of:in:into:)`` decodes objects of this group and variation at all
+    /// (asked of an all-zero object long enough for any fixed fields). Writers list points only for such groups, as
+    /// Suricata does; an object of such a group that does not decode is cut short, and reported.
+    public static func hasPointDecoder(group: UInt8, variation: UInt8) -> Bool {
+        var discard = DiscardFields()
+        return decodePoint(
+            group: group,
+            variation: variation,
+            object: 0..<zeros.count,
+            of: .contiguous(count: zeros.count),
+            in: zeros.span,
+            into: &discard
+        )
+    }
+
+    /// The minimum object every decoder's fixed fields fit in, with room to spare.
+    private static let zeros = [UInt8](repeating: 0, count: 512)
+
+    private struct DiscardFields: PointFieldVisitor {
+        mutating func field(_ name: StaticString, _ value: UInt64) {}
+        mutating func field(_ name: StaticString, signed value: Int64) {}
+        mutating func field(_ name: StaticString, float value: Double) {}
+        mutating func field(
+            _ name: StaticString,
+            string range: Range<Int>,
+            of view: DNP3.FragmentView,
+            in bytes: borrowing Span<UInt8>
+        ) {}
+        mutating func field(
+            _ name: StaticString,
+            base64 range: Range<Int>,
+            of view: DNP3.FragmentView,
+            in bytes: borrowing Span<UInt8>
+        ) {}
+    }
+}

@@ -161,7 +161,8 @@ extension DNP3.Transport {
         /// Copies the segment's application octets (after the transport header) into the buffer: the deliberate
         /// copy of a fragment that spans frames.
         private mutating func append(_ userData: DNP3.Link.UserData, in frame: borrowing Span<UInt8>) {
-            if buffer.capacity < limits.maxFragmentSize { buffer.reserveCapacity(min(limits.maxFragmentSize, 2048)) }
+            // The buffer grows with the fragments it holds (not reserved at the limit up front: a flow that only
+            // ever starts fragments of a few octets must not cost 2 KiB each) and keeps its capacity for reuse.
             // Block by block (each at most 16 octets between CRCs), one capacity check per block.
             var index = 1
             while index < userData.count {
