@@ -20,6 +20,9 @@ public final class EVEWriter: EngineEventSink {
         self.output = output
     }
 
+    /// EVE records are Suricata's, written when the data is acknowledged.
+    public var writesRecordsAtAcknowledgment: Bool { true }
+
     /// Writes what is buffered.
     public func flush() {
         guard !json.bytes.isEmpty else { return }

@@ -39,6 +39,9 @@ public struct EngineConfiguration: Sendable {
     /// channel to one outstation needs two; 16 covers a gateway multiplexing several outstations on one
     /// connection. Past it the least recently used is dropped (`dnp3.too_many_reassemblies`).
     public var dnp3MaxReassembliesPerFlow = 16
+    /// Capture time a DNP3 request may wait for its response before the flow's end reports it unanswered:
+    /// opendnp3's and most masters' default response timeout is 5 s; 10 s leaves room for slow serial gateways.
+    public var dnp3ResponseTimeoutMicroseconds: Int64 = 10_000_000
 
     public init() {}
 

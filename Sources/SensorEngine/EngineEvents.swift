@@ -168,10 +168,14 @@ public protocol EngineEventSink: AnyObject {
     func dnp3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>)
     /// Whether the sink writes DNP3 messages; when false the engine neither builds nor holds them.
     var receivesDNP3Messages: Bool { get }
+    /// Whether DNP3 messages over TCP are handed over at the packet that acknowledges them, as Suricata writes
+    /// its records (EVE); otherwise at the packet that carried them, in capture order with the anomalies (text).
+    var writesRecordsAtAcknowledgment: Bool { get }
 }
 
 extension EngineEventSink {
     /// Sinks that do not report DNP3 ignore its messages.
     public func dnp3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>) {}
     public var receivesDNP3Messages: Bool { true }
+    public var writesRecordsAtAcknowledgment: Bool { false }
 }

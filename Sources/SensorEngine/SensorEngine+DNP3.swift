@@ -567,7 +567,9 @@ extension SensorEngine {
         // Held for the acknowledgment only when the other side is in the capture at all: a capture of one
         // direction never sees the ACKs.
         let peerSeen = direction == .toServer ? flow.packets.1 > 0 : flow.packets.0 > 0
-        guard flow.isTCP, peerSeen, let acknowledgmentNeeded = stream.nextExpectedSequence else {
+        guard sink.writesRecordsAtAcknowledgment, flow.isTCP, peerSeen,
+            let acknowledgmentNeeded = stream.nextExpectedSequence
+        else {
             sink.dnp3Message(event, fragment: bytes)
             return
         }
@@ -611,16 +613,9 @@ extension SensorEngine {
                 functionCode: functionCode.rawValue
             )
         }
-        // A master has one request outstanding per outstation: a new one ends the wait for the last.
-        if let index = flow.dnp3.pending.firstIndex(where: {
-            $0.source == link.source && $0.destination == link.destination
-        }) {
-            flow.dnp3.pending.remove(at: index)
-            statistics.dnp3UnansweredRequests += 1
-        }
         if flow.dnp3.pending.count >= limit {
-            flow.dnp3.pending.removeFirst()
-            statistics.dnp3UnansweredRequests += 1
+            let old = flow.dnp3.pending.removeFirst()
+            reportUnanswered(flow: flow, request: old, why: "more than \(limit) requests were waiting in this flow")
         }
         flow.dnp3.pending.append(
             DNP3PendingRequest(
@@ -669,6 +664,19 @@ extension SensorEngine {
         else { return nil }
         let request = flow.dnp3.pending.remove(at: index)
         statistics.dnp3PairedResponses += 1
+        // The outstation answered this request: older ones from the same master to it never will be.
+        while let older = flow.dnp3.pending.firstIndex(where: {
+            $0.source == request.source && $0.destination == request.destination
+                && $0.packetNumber < request.packetNumber
+        }) {
+            let stale = flow.dnp3.pending.remove(at: older)
+            reportUnanswered(
+                flow: flow,
+                request: stale,
+                why:
+                    "the outstation answered a later request (\(request.functionCode.name ?? "function \(request.functionCode.rawValue)") seq \(request.sequence)) instead"
+            )
+        }
         let reference = DNP3RequestReference(
             functionCode: request.functionCode,
             sequence: request.sequence,
@@ -886,11 +894,40 @@ extension SensorEngine {
         }
     }
 
-    /// The flow left the table: held records are written, requests still waiting are counted as unanswered.
+    /// The flow left the table: held records are written; requests still waiting past the response time are
+    /// unanswered (younger ones were in flight when the capture or flow ended).
     func finishDNP3(flow: Flow) {
         flushAllDNP3Records(flow: flow, timestamp: nil, packetNumber: nil)
-        statistics.dnp3UnansweredRequests += flow.dnp3.pending.count
+        let timeout = configuration.dnp3ResponseTimeoutMicroseconds
+        for request in flow.dnp3.pending
+        where flow.lastTimestamp.microseconds(since: request.timestamp) > timeout {
+            reportUnanswered(
+                flow: flow,
+                request: request,
+                why: "no response within \(timeout / 1_000_000) s before the flow ended"
+            )
+        }
         flow.dnp3.pending.removeAll()
+    }
+
+    /// Reports a request that got no response, at the packet that carried it, and counts it.
+    private func reportUnanswered(flow: Flow, request: DNP3PendingRequest, why: String) {
+        statistics.dnp3UnansweredRequests += 1
+        let saved = currentPacketNumber
+        defer { currentPacketNumber = saved }
+        currentPacketNumber = request.packetNumber
+        let name = request.functionCode.name ?? "function \(request.functionCode.rawValue)"
+        reportDNP3(
+            flow: flow,
+            direction: flow.dnp3.masterIsClient == false ? .toClient : .toServer,
+            event: "unanswered_request",
+            detail:
+                "\(name) seq \(request.sequence) from master \(request.source) to outstation \(request.destination) (packet \(request.packetNumber)) got no response: \(why)",
+            timestamp: request.timestamp,
+            source: request.source,
+            destination: request.destination,
+            functionCode: request.functionCode.rawValue
+        )
     }
 
     func reportDNP3(
@@ -954,7 +991,12 @@ extension DNP3.Application.ObjectParser {
             )
         }
         if anomalies.contains(.unknownObject) {
-            report("unknown_object", "\(function) names a group and variation IEEE 1815-2012 Annex A does not define")
+            let what = firstUnknown.map { "g\($0.group)v\($0.variation)" } ?? "a group and variation"
+            report(
+                "unknown_object",
+                "\(function) names \(what), which IEEE 1815-2012 Annex A does not define"
+                    + (error == nil ? "" : "; its objects' size is unknown, so the rest of the fragment is not parsed")
+            )
         }
         if anomalies.contains(.tooManyObjects) {
             report(
@@ -969,9 +1011,13 @@ extension DNP3.Application.ObjectParser {
             )
         }
         if anomalies.contains(.rangeStopBeforeStart) {
+            var range = "a stop index below its start index"
+            if case .rangeStopBeforeStart(let start, let stop, let at) = error {
+                range = "stop \(stop) below start \(start) (header at octet \(at))"
+            }
             report(
                 "range_stop_lt_start",
-                "an object header of \(function) has a stop index below its start index (IEEE 1815-2012 §4.4.5.2): its object count is unknown, so the rest of the fragment is not parsed"
+                "an object header of \(function) has \(range) (IEEE 1815-2012 §4.4.5.2): its object count is unknown, so the rest of the fragment is not parsed"
             )
         }
         if anomalies.contains(.variationZeroInResponse) {

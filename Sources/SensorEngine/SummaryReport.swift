@@ -67,12 +67,12 @@ public enum SummaryReport {
             "  dnp3: \(plural(statistics.dnp3LinkFrames, "link frame")), \(plural(fragments, "application fragment")) "
                 + "(\(statistics.dnp3MultiSegmentFragments) from several transport segments), "
                 + "\(plural(statistics.dnp3ObjectHeaders, "object header")), \(plural(statistics.dnp3Points, "point")); "
-                + "\(statistics.dnp3PairedResponses) responses paired with their request, "
-                + "\(statistics.dnp3UnansweredRequests) requests unanswered, "
+                + "\(plural(statistics.dnp3PairedResponses, "response")) paired with their request, "
+                + "\(plural(statistics.dnp3UnansweredRequests, "request")) unanswered, "
                 + "\(plural(statistics.dnp3UnsolicitedResponses, "unsolicited response")), "
-                + "\(statistics.dnp3MatchedConfirms) confirms matched"
+                + "\(plural(statistics.dnp3MatchedConfirms, "confirm")) matched"
                 + (statistics.dnp3BadDataCRCFrames > 0
-                    ? ", \(statistics.dnp3BadDataCRCFrames) frames dropped for bad data CRCs" : "")
+                    ? ", \(plural(statistics.dnp3BadDataCRCFrames, "frame")) dropped for bad data CRCs" : "")
         )
         var dnp3Functions: [String] = []
         for (code, count) in statistics.dnp3FragmentsByFunction.enumerated() where count > 0 {

@@ -224,6 +224,7 @@ public final class TextWriter: EngineEventSink {
                     continue
                 }
                 var fields = TextPointFields()
+                fields.stateIsBit7 = header.group == 2 && header.variation == 1
                 if let bit = point.bitOffset {
                     _ = DNP3.Objects.decodePackedPoint(
                         group: header.group,
@@ -249,7 +250,7 @@ public final class TextWriter: EngineEventSink {
                 remaining -= 1
             }
             if !values.isEmpty { part += ": " + values.joined(separator: " ") }
-            if hidden > 0 { part += " (+\(hidden) more)" }
+            if hidden > 0 { part += " (\(hidden) more not shown)" }
             headers.append(part)
         }
         if !headers.isEmpty { text += " " + headers.joined(separator: ", ") }
@@ -271,15 +272,26 @@ public final class TextWriter: EngineEventSink {
 }
 
 /// Keeps the one field that says most about a point: its value, state, count or commanded value, or a control's
-/// operation.
+/// operation, on and off times and status; DNP3 times as UTC dates.
 private struct TextPointFields: DNP3.Objects.PointFieldVisitor {
     var summary: String?
+    /// Binary input events with only a flag octet (g2v1): the state is its bit 7 (Suricata logs the whole octet).
+    var stateIsBit7 = false
     private var operation: String?
 
     private static let preferred: Set<String> = [
-        "value", "state", "count", "commanded_value", "commanded_state",
-        "delay_ms", "delay_secs", "timestamp", "count_value",
+        "value", "state", "point", "count", "commanded_value", "commanded_state", "delay_ms", "delay_secs",
+        "timestamp", "count_value",
     ]
+    private static let times: Set<String> = ["timestamp", "created", "created_timestamp", "time_of_error"]
+
+    /// A DNP3 time (milliseconds since 1970-01-01 UTC) as `2024-01-01T00:00:00.123Z`.
+    static func date(_ milliseconds: UInt64) -> String {
+        let clamped = Int64(min(milliseconds, 253_402_300_799_999))
+        var buffer = JSONBuffer(capacity: 40)
+        buffer.appendTimestamp(CaptureTimestamp(seconds: clamped / 1000, microseconds: Int32(clamped % 1000) * 1000))
+        return String(String(decoding: buffer.bytes, as: UTF8.self).prefix(23)) + "Z"
+    }
 
     mutating func field(_ name: StaticString, _ value: UInt64) {
         let key = name.description
@@ -289,13 +301,21 @@ private struct TextPointFields: DNP3.Objects.PointFieldVisitor {
             summary = operation
         } else if key == "ontime", let operation, value > 0 {
             summary = "\(operation) on \(value) ms"
+        } else if key == "offtime", let current = summary, operation != nil, value > 0 {
+            summary = current + " off \(value) ms"
         } else if key == "status_code", let current = summary, operation != nil {
-            summary = current + (value == 0 ? "" : " status \(value)")
+            let status = DNP3.Objects.CommandStatus(rawValue: UInt8(truncatingIfNeeded: value))
+            summary = current + (value == 0 ? "" : " \(status.name ?? "status \(value)")")
         } else if summary == nil, Self.preferred.contains(key) {
-            summary = "\(value)"
+            if key == "state" && stateIsBit7 {
+                summary = "\(value >> 7 & 1)"
+            } else if Self.times.contains(key) {
+                summary = Self.date(value)
+            } else {
+                summary = "\(value)"
+            }
         }
     }
-
     mutating func field(_ name: StaticString, signed value: Int64) {
         if summary == nil, Self.preferred.contains(name.description) { summary = "\(value)" }
     }

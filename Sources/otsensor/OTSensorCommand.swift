@@ -6,7 +6,7 @@ import ArgumentParser
 struct OTSensorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "otsensor",
-        abstract: "Passive network sensor for industrial control networks (Modbus/TCP).",
+        abstract: "Passive network sensor for industrial control networks (Modbus/TCP and DNP3).",
         version: "otsensor \(OTSensorVersion.current)",
         subcommands: [Replay.self, Version.self],
         defaultSubcommand: nil

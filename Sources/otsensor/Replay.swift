@@ -46,7 +46,7 @@ struct Replay: ParsableCommand {
 
     @Option(
         name: .customLong("dnp3-max-fragment"),
-        help: "The largest DNP3 application fragment reassembled, in octets (default 2048, IEEE 1815-2012 §4.2.2.4)."
+        help: "The largest DNP3 application fragment reassembled, 249 to 65536 octets (IEEE 1815-2012 §4.2.2.4)."
     )
     var dnp3MaxFragment: Int = 2048
 

@@ -86,6 +86,21 @@ import Testing
         #expect(!assembler.isRunning)
     }
 
+    /// The segments after the one that broke the limit belong to the dropped fragment: discarded quietly (the
+    /// one `too_long_reassembly` said it), not each reported as continuing nothing; the next FIR starts afresh.
+    @Test func theRestOfAnOverLongFragmentIsDiscardedQuietly() {
+        var limits = DNP3.Transport.Limits()
+        limits.maxFragmentSize = 100
+        var assembler = DNP3.Transport.Assembler(limits: limits)
+        let block = [UInt8](repeating: 7, count: 60)
+        #expect(feed(&assembler, Self.segment(0x40, block)) == DNP3.Transport.Result())
+        #expect(feed(&assembler, Self.segment(0x01, block)).anomaly == .tooLongReassembly)
+        #expect(feed(&assembler, Self.segment(0x02, block)) == DNP3.Transport.Result())
+        #expect(feed(&assembler, Self.segment(0x83, block)) == DNP3.Transport.Result())
+        #expect(feed(&assembler, Self.segment(0x84, block)).anomaly == .unexpectedSegment)
+        #expect(feed(&assembler, Self.segment(0xC5, [1])) == DNP3.Transport.Result(fragment: .inFrame))
+    }
+
     @Test func aFrameWithoutUserDataHasNoTransportHeader() {
         var assembler = DNP3.Transport.Assembler()
         let frame = LinkLayerTests.frame(control: 0xC0, destination: 1, source: 10, userData: [])

@@ -173,10 +173,14 @@ struct DNP3FaultCaseTests {
         #expect(points(analog).map { $0["value"] as? Int } == [300])
         #expect(
             result.anomalyNames == [
-                "dnp3.transport_incomplete_fragment_discarded", "dnp3.transport_duplicate_segment",
-                "dnp3.transport_unexpected_segment",
+                "dnp3.transport_incomplete_fragment_discarded", "dnp3.unanswered_request",
+                "dnp3.transport_duplicate_segment", "dnp3.transport_unexpected_segment",
             ]
         )
+        // READ seq 0 is never answered: the response answers READ seq 1.
+        let unanswered = result.records(ofType: "anomaly").first { $0.string("anomaly.event") == "unanswered_request" }
+        #expect(unanswered?.string("anomaly.detail")?.hasPrefix("READ seq 0 from master 1 to outstation 10") == true)
+        #expect(result.statistics.dnp3UnansweredRequests == 1)
     }
 
     /// Kind: per-message state cleared after the first object of a message.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-public import DNP3
+import DNP3
 
 /// Builds frames for tests: Ethernet/IPv4/IPv6/TCP/UDP headers around a payload, with valid lengths (checksums
 /// are left zero; the decoder does not check them).

@@ -59,6 +59,8 @@ extension DNP3.Application {
         public private(set) var error: DNP3.ParseError?
         /// Everything suspicious found so far.
         public private(set) var anomalies: ObjectAnomalies = []
+        /// The first group and variation the object library does not define, for the report.
+        public private(set) var firstUnknown: (group: UInt8, variation: UInt8)?
         private var stopped = false
 
         /// Starts after `header` in a fragment.
@@ -70,6 +72,11 @@ extension DNP3.Application {
 
         /// Whether every object header was read and every object stepped over.
         public var isComplete: Bool { stopped && error == nil && !anomalies.contains(.tooManyObjects) }
+
+        private mutating func noteUnknown(_ group: UInt8, _ variation: UInt8) {
+            anomalies.insert(.unknownObject)
+            if firstUnknown == nil { firstUnknown = (group, variation) }
+        }
 
         private mutating func fail(_ error: DNP3.ParseError) {
             self.error = error
@@ -99,7 +106,7 @@ extension DNP3.Application {
                 objectCount += 1
                 let group = view.byte(offset, in: bytes)
                 let variation = view.byte(offset + 1, in: bytes)
-                if DNP3.Objects.layout(group: group, variation: variation) == nil { anomalies.insert(.unknownObject) }
+                if DNP3.Objects.layout(group: group, variation: variation) == nil { noteUnknown(group, variation) }
                 return ObjectBlock(
                     header: ObjectHeader(group: group, variation: variation, qualifier: QualifierCode(qualifier)),
                     offset: offset,
@@ -114,7 +121,7 @@ extension DNP3.Application {
             objectCount += 1
             let start = offset + header.size
             let layout = DNP3.Objects.layout(group: header.group, variation: header.variation)
-            if layout == nil { anomalies.insert(.unknownObject) }
+            if layout == nil { noteUnknown(header.group, header.variation) }
             let isResponse = functionCode.isResponse
             if isResponse && header.variation == 0 && header.group != 0 && header.group != 60
                 && header.qualifier.rangeCode != 6

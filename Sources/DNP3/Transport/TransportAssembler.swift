@@ -83,6 +83,9 @@ extension DNP3.Transport {
         private enum State: Sendable, Equatable {
             case empty
             case running(nextSequence: UInt8, lastSequence: UInt8)
+            /// A fragment was dropped at the size limit: its remaining segments are discarded quietly (the
+            /// `too_long_reassembly` said it) until the next FIR.
+            case discarding
         }
 
         public let limits: Limits
@@ -101,7 +104,10 @@ extension DNP3.Transport {
         public var fragment: [UInt8] { buffer }
 
         /// Whether a fragment is under way.
-        public var isRunning: Bool { state != .empty }
+        public var isRunning: Bool {
+            if case .running = state { return true }
+            return false
+        }
 
         /// Drops the fragment under way (after a capture gap): the next segment must be a FIR.
         public mutating func reset() {
@@ -119,19 +125,23 @@ extension DNP3.Transport {
             var anomaly: Anomaly? = nil
             if header.fir {
                 lastCompletedSequence = nil
-                if state != .empty { anomaly = .incompleteFragmentDiscarded }
+                if isRunning { anomaly = .incompleteFragmentDiscarded }
                 buffer.removeAll(keepingCapacity: true)
                 if header.fin {
                     state = .empty
                     return Result(anomaly: anomaly, fragment: .inFrame)
                 }
                 guard userData.count - 1 <= limits.maxFragmentSize else {
-                    state = .empty
+                    state = .discarding
                     return Result(anomaly: .tooLongReassembly)
                 }
                 append(userData, in: frame)
                 state = .running(nextSequence: (header.sequence &+ 1) & 0x3F, lastSequence: header.sequence)
                 return Result(anomaly: anomaly)
+            }
+            if state == .discarding {
+                if header.fin { state = .empty }
+                return Result()
             }
             guard case .running(let next, let last) = state else {
                 if header.sequence == lastCompletedSequence { return Result(anomaly: .duplicateSegment) }
@@ -144,7 +154,7 @@ extension DNP3.Transport {
                 return Result(anomaly: .outOfSequence)
             }
             guard buffer.count + userData.count - 1 <= limits.maxFragmentSize else {
-                state = .empty
+                state = header.fin ? .empty : .discarding
                 buffer.removeAll(keepingCapacity: true)
                 return Result(anomaly: .tooLongReassembly)
             }
