@@ -25,7 +25,7 @@ public struct EngineConfiguration: Sendable {
     public var closedFlowTimeoutSeconds: Int64 = 10
     public var reassembly = TCPReassemblyLimits()
     public var modbus = Modbus.Limits()
-    /// TCP and UDP ports decoded as DNP3 (IEEE 1815-2012 Annex D registers 20000; `--dnp3-port` adds others).
+    /// TCP and UDP ports decoded as DNP3 (20000 is the port registered for DNP3 over TCP and UDP; `--dnp3-port` adds others).
     public var dnp3Ports: [UInt16] = [20000]
     /// DNP3 transport reassembly (fragment size limit, default 2048 octets).
     public var dnp3Transport = DNP3.Transport.Limits()

@@ -10,7 +10,7 @@ import WireFormat
 extension SensorEngine {
     // MARK: - Input
 
-    /// One UDP datagram: it stands alone (IEEE 1815-2012 Annex D.3.2). It may hold several frames; a frame never
+    /// One UDP datagram: it stands alone (IEEE 1815-2012, the IP networking annex). It may hold several frames; a frame never
     /// continues into the next datagram.
     func processDNP3Datagram(
         flow: Flow,
@@ -27,7 +27,7 @@ extension SensorEngine {
                 direction: direction,
                 event: "truncated_link_frame",
                 detail:
-                    "the UDP datagram ended inside a link frame; over UDP a frame never continues in the next datagram (IEEE 1815-2012 Annex D)",
+                    "the UDP datagram ended inside a link frame; over UDP a frame never continues in the next datagram (IEEE 1815-2012, IP networking)",
                 timestamp: timestamp
             )
         }
