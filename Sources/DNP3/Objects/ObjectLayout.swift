@@ -17,7 +17,7 @@ extension DNP3.Objects {
         /// rounded up to whole octets (g1v1, g3v1, g10v1, g80v1).
         case packed(bits: Int)
         /// Every object is as many octets as the variation number (octet strings g110, g111, virtual terminal
-        /// g112, g113; Annex A.47-A.50). Variation 0 names no size and carries no data.
+        /// g112, g113). Variation 0 names no size and carries no data.
         case sizeFromVariation
         /// The object carries no data: class data (g60), variation 0 ("any variation") in a request, and groups
         /// used only to name points.
