@@ -35,6 +35,11 @@ let package = Package(
         .target(name: "TCPReassembly", dependencies: ["WireFormat"], swiftSettings: strictSettings),
         .target(name: "ModbusTCP", dependencies: ["WireFormat"], swiftSettings: strictSettings),
         .target(name: "DNP3", dependencies: ["WireFormat"], swiftSettings: strictSettings),
+        .target(
+            name: "Detection",
+            dependencies: ["WireFormat", "NetworkLayers", "ModbusTCP", "DNP3"],
+            swiftSettings: strictSettings
+        ),
         // Composition: flow table, protocol dispatch, pairing, EVE/text output, summary.
         .target(
             name: "SensorEngine",
@@ -72,6 +77,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "fuzz-signatures",
+            dependencies: ["Detection", "FuzzSupport"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "fuzz-reassembly",
             dependencies: ["TCPReassembly", "ModbusTCP", "WireFormat", "FuzzSupport"],
             swiftSettings: strictSettings
@@ -90,6 +100,7 @@ let package = Package(
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "WireFormat", "SensorTestSupport"]),
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", "WireFormat", "SensorTestSupport"]),
         .testTarget(name: "DNP3Tests", dependencies: ["DNP3", "WireFormat", "SensorTestSupport"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "NetworkLayers"]),
         .testTarget(
             name: "SensorEngineTests",
             dependencies: ["SensorEngine", "PacketCapture", "WireFormat", "NetworkLayers", "SensorTestSupport"]

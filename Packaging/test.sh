@@ -13,7 +13,7 @@ Packaging/setup-debian.sh --tests
 
 echo "== hot-path modules import no Foundation"
 if grep -rlE '^\s*(public |internal |@preconcurrency )?import (Foundation|FoundationEssentials)' \
-    Sources/WireFormat Sources/NetworkLayers Sources/TCPReassembly Sources/ModbusTCP Sources/DNP3; then
+    Sources/WireFormat Sources/NetworkLayers Sources/TCPReassembly Sources/ModbusTCP Sources/DNP3 Sources/Detection; then
     echo "Foundation imported in a hot-path module" >&2
     exit 1
 fi
@@ -22,7 +22,7 @@ echo "== swift test"
 swift test
 
 echo "== fuzz corpus replay"
-for target in fuzz-modbus fuzz-reassembly fuzz-dnp3-link fuzz-dnp3-transport fuzz-dnp3-objects; do
+for target in fuzz-modbus fuzz-reassembly fuzz-dnp3-link fuzz-dnp3-transport fuzz-dnp3-objects fuzz-signatures; do
     swift build --product "$target" >/dev/null
     ".build/debug/$target" Tests/FuzzCorpus/"$target"/*
 done
