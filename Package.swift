@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "WireFormat", "SensorTestSupport"]),
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", "WireFormat", "SensorTestSupport"]),
         .testTarget(name: "DNP3Tests", dependencies: ["DNP3", "WireFormat", "SensorTestSupport"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "NetworkLayers"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "NetworkLayers", "DNP3"]),
         .testTarget(
             name: "SensorEngineTests",
             dependencies: ["SensorEngine", "PacketCapture", "WireFormat", "NetworkLayers", "SensorTestSupport"]

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: Apache-2.0
+public import DNP3
+public import NetworkLayers
+
+extension Detection.Network {
+    /// Whether `address` lies in this network.
+    public func contains(_ address: IPAddress) -> Bool {
+        guard address.isIPv4 == self.address.isIPv4 else { return false }
+        if address.isIPv4 {
+            guard prefixLength > 0 else { return true }
+            let mask = UInt64(UInt32.max << UInt32(32 - prefixLength))
+            return address.low & mask == self.address.low & mask
+        }
+        func masked(_ value: UInt64, _ bits: Int) -> UInt64 {
+            bits <= 0 ? 0 : bits >= 64 ? value : value & (UInt64.max << UInt64(64 - bits))
+        }
+        return masked(address.high, prefixLength) == masked(self.address.high, prefixLength)
+            && masked(address.low, prefixLength - 64) == masked(self.address.low, prefixLength - 64)
+    }
+}
+
+extension Detection {
+    /// The values of `$VARIABLES` in rule headers (Suricata's `vars:`). The defaults are Suricata's: HOME_NET the
+    /// private ranges, EXTERNAL_NET everything else, and the OT groups (MODBUS_CLIENTS, MODBUS_SERVERS,
+    /// DNP3_MASTERS, DNP3_OUTSTATIONS) HOME_NET until configured.
+    public struct Variables: Sendable {
+        public var addresses: [String: AddressSpec]
+        public var ports: [String: PortSpec]
+
+        public init(addresses: [String: AddressSpec], ports: [String: PortSpec]) {
+            self.addresses = addresses
+            self.ports = ports
+        }
+
+        public static let defaults: Variables = {
+            let home: AddressSpec = .list([
+                .network(Network(address: IPAddress(ipv4: 0xC0A8_0000), prefixLength: 16)),
+                .network(Network(address: IPAddress(ipv4: 0x0A00_0000), prefixLength: 8)),
+                .network(Network(address: IPAddress(ipv4: 0xAC10_0000), prefixLength: 12)),
+            ])
+            return Variables(
+                addresses: [
+                    "HOME_NET": home, "EXTERNAL_NET": .negated(.variable("HOME_NET")),
+                    "MODBUS_CLIENTS": .variable("HOME_NET"), "MODBUS_SERVERS": .variable("HOME_NET"),
+                    "DNP3_CLIENT": .variable("HOME_NET"), "DNP3_SERVER": .variable("HOME_NET"),
+                    "DNP3_MASTERS": .variable("HOME_NET"), "DNP3_OUTSTATIONS": .variable("HOME_NET"),
+                ],
+                ports: ["MODBUS_PORTS": .port(502), "DNP3_PORTS": .port(20000)]
+            )
+        }()
+    }
+
+    /// An address condition with variables resolved.
+    indirect enum AddressMatcher: Sendable {
+        case any
+        case network(Network)
+        case anyOf([AddressMatcher])
+        case not(AddressMatcher)
+
+        func matches(_ address: IPAddress) -> Bool {
+            switch self {
+            case .any: true
+            case .network(let network): network.contains(address)
+            case .anyOf(let items): items.contains { $0.matches(address) }
+            case .not(let inner): !inner.matches(address)
+            }
+        }
+    }
+
+    /// A port condition with variables resolved.
+    indirect enum PortMatcher: Sendable {
+        case any
+        case range(UInt16, UInt16)
+        case anyOf([PortMatcher])
+        case not(PortMatcher)
+
+        func matches(_ port: UInt16) -> Bool {
+            switch self {
+            case .any: true
+            case .range(let low, let high): port >= low && port <= high
+            case .anyOf(let items): items.contains { $0.matches(port) }
+            case .not(let inner): !inner.matches(port)
+            }
+        }
+    }
+
+    /// The packet and flow a message or event was seen in, as rule headers and `flow:` see them.
+    public struct PacketContext: Sendable {
+        public var source: IPAddress
+        public var destination: IPAddress
+        public var sourcePort: UInt16
+        public var destinationPort: UInt16
+        /// Whether the packet went client to server (the flow's orientation).
+        public var toServer: Bool
+        public var established: Bool
+
+        public init(
+            source: IPAddress,
+            destination: IPAddress,
+            sourcePort: UInt16,
+            destinationPort: UInt16,
+            toServer: Bool,
+            established: Bool
+        ) {
+            self.source = source
+            self.destination = destination
+            self.sourcePort = sourcePort
+            self.destinationPort = destinationPort
+            self.toServer = toServer
+            self.established = established
+        }
+    }
+
+    /// A rule ready to match: its header's variables resolved.
+    struct CompiledRule: Sendable {
+        var rule: Rule
+        var source: AddressMatcher
+        var sourcePorts: PortMatcher
+        var destination: AddressMatcher
+        var destinationPorts: PortMatcher
+
+        func headerMatches(_ context: PacketContext) -> Bool {
+            if let flow = rule.flow {
+                if flow.toServer && !context.toServer { return false }
+                if flow.toClient && context.toServer { return false }
+                if flow.established && !context.established { return false }
+                if flow.notEstablished && context.established { return false }
+            }
+            let forward =
+                source.matches(context.source) && sourcePorts.matches(context.sourcePort)
+                && destination.matches(context.destination) && destinationPorts.matches(context.destinationPort)
+            if forward { return true }
+            guard rule.bidirectional else { return false }
+            return source.matches(context.destination) && sourcePorts.matches(context.destinationPort)
+                && destination.matches(context.source) && destinationPorts.matches(context.sourcePort)
+        }
+    }
+
+    /// Rules compiled for matching, grouped so that a message is checked only against the rules that can match it:
+    /// DNP3 rules by application function code (rules without `dnp3_func` in their own group), event rules by
+    /// event name.
+    public struct RuleSet: Sendable {
+        var rules: [CompiledRule] = []
+        /// DNP3 message rules by function code (256 lists), and those that name no function.
+        var dnp3ByFunction: [[Int]] = Array(repeating: [], count: 256)
+        var dnp3AnyFunction: [Int] = []
+        /// `app-layer-event` rules by full event name.
+        var events: [String: [Int]] = [:]
+
+        /// The rules compiled in order.
+        public var count: Int { rules.count }
+
+        /// Compiles `rules`, resolving their variables.
+        ///
+        /// - Throws: ``RuleError`` at the rule whose header names an undefined variable, or defines one in terms of
+        ///   itself.
+        public init(rules: [Rule], variables: Variables = .defaults) throws(RuleError) {
+            for rule in rules {
+                let compiled = CompiledRule(
+                    rule: rule,
+                    source: try Self.resolve(rule.source, variables, rule, depth: 0),
+                    sourcePorts: try Self.resolve(rule.sourcePorts, variables, rule, depth: 0),
+                    destination: try Self.resolve(rule.destination, variables, rule, depth: 0),
+                    destinationPorts: try Self.resolve(rule.destinationPorts, variables, rule, depth: 0)
+                )
+                let index = self.rules.count
+                self.rules.append(compiled)
+                if let event = rule.appLayerEvent {
+                    events[event, default: []].append(index)
+                } else if rule.proto == .dnp3 {
+                    if rule.dnp3Functions.isEmpty {
+                        dnp3AnyFunction.append(index)
+                    } else {
+                        for code in Set(rule.dnp3Functions) { dnp3ByFunction[Int(code)].append(index) }
+                    }
+                }
+            }
+        }
+
+        /// The rule at `index`.
+        public func rule(_ index: Int) -> Rule { rules[index].rule }
+
+        private static func resolve(
+            _ spec: AddressSpec,
+            _ variables: Variables,
+            _ rule: Rule,
+            depth: Int
+        )
+            throws(RuleError) -> AddressMatcher
+        {
+            guard depth < 16 else { throw RuleError("address variables nest too deep (a cycle?)", at: rule.location) }
+            switch spec {
+            case .any: return .any
+            case .network(let network): return .network(network)
+            case .list(let items):
+                var resolved: [AddressMatcher] = []
+                for item in items { resolved.append(try resolve(item, variables, rule, depth: depth + 1)) }
+                return .anyOf(resolved)
+            case .negated(let inner): return .not(try resolve(inner, variables, rule, depth: depth + 1))
+            case .variable(let name):
+                guard let value = variables.addresses[name] else {
+                    throw RuleError("address variable $\(name) is not defined", at: rule.location)
+                }
+                return try resolve(value, variables, rule, depth: depth + 1)
+            }
+        }
+
+        private static func resolve(
+            _ spec: PortSpec,
+            _ variables: Variables,
+            _ rule: Rule,
+            depth: Int
+        )
+            throws(RuleError) -> PortMatcher
+        {
+            guard depth < 16 else { throw RuleError("port variables nest too deep (a cycle?)", at: rule.location) }
+            switch spec {
+            case .any: return .any
+            case .port(let port): return .range(port, port)
+            case .range(let low, let high): return .range(low, high)
+            case .list(let items):
+                var resolved: [PortMatcher] = []
+                for item in items { resolved.append(try resolve(item, variables, rule, depth: depth + 1)) }
+                return .anyOf(resolved)
+            case .negated(let inner): return .not(try resolve(inner, variables, rule, depth: depth + 1))
+            case .variable(let name):
+                guard let value = variables.ports[name] else {
+                    throw RuleError("port variable $\(name) is not defined", at: rule.location)
+                }
+                return try resolve(value, variables, rule, depth: depth + 1)
+            }
+        }
+
+        // MARK: - Matching
+
+        /// The rules an application-layer event (`dnp3.flooded`, `modbus.invalid_length`) fires, by index, in
+        /// rule order.
+        public func matchEvent(_ name: String, context: PacketContext, into matches: inout [Int]) {
+            for index in events[name] ?? [] where rules[index].headerMatches(context) { matches.append(index) }
+        }
+
+        /// The DNP3 rules one application message fires, by index, in rule order (Suricata's `dnp3_func`,
+        /// `dnp3_ind`, `dnp3_obj` and `dnp3_data` semantics: every keyword must match; `dnp3_obj` matches any
+        /// object header of the fragment, not only the first).
+        public func matchDNP3(
+            application: DNP3.Application.Header,
+            view: DNP3.FragmentView,
+            bytes: borrowing Span<UInt8>,
+            context: PacketContext,
+            into matches: inout [Int]
+        ) {
+            let start = matches.count
+            for index in dnp3ByFunction[Int(application.functionCode.rawValue)] {
+                if Self.dnp3Matches(rules[index], application, view, bytes, context) { matches.append(index) }
+            }
+            for index in dnp3AnyFunction {
+                if Self.dnp3Matches(rules[index], application, view, bytes, context) { matches.append(index) }
+            }
+            matches[start...].sort()
+        }
+
+        static func dnp3Matches(
+            _ compiled: CompiledRule,
+            _ application: DNP3.Application.Header,
+            _ view: DNP3.FragmentView,
+            _ bytes: borrowing Span<UInt8>,
+            _ context: PacketContext
+        ) -> Bool {
+            let rule = compiled.rule
+            guard compiled.headerMatches(context) else { return false }
+            // Only responses carry IIN: an indicator condition never matches a request.
+            for keyword in rule.dnp3Indicators {
+                guard application.functionCode.isResponse else { return false }
+                let iin = application.iin.rawValue
+                let any = keyword.contains { condition in
+                    condition.mask == 0
+                        ? (condition.negated ? iin != 0 : iin == 0)
+                        : (condition.negated ? iin & condition.mask == 0 : iin & condition.mask != 0)
+                }
+                guard any else { return false }
+            }
+            for wanted in rule.dnp3Objects {
+                var parser = DNP3.Application.ObjectParser(header: application)
+                var found = false
+                while let block = parser.next(in: bytes, view: view) {
+                    if block.header.group == wanted[0] && block.header.variation == wanted[1] {
+                        found = true
+                        break
+                    }
+                }
+                guard found else { return false }
+            }
+            if !rule.dnp3Data.isEmpty {
+                guard contentsMatch(rule.dnp3Data, view: view, bytes: bytes) else { return false }
+            }
+            return true
+        }
+
+        /// Suricata's content matching on a buffer (the fragment, read in place): each content in order, with
+        /// `offset`/`depth` from the buffer's start and `distance`/`within` from the previous match's end; a
+        /// negated content must not occur in its window.
+        static func contentsMatch(
+            _ contents: [ContentMatch],
+            view: DNP3.FragmentView,
+            bytes: borrowing Span<UInt8>
+        )
+            -> Bool
+        {
+            var previousEnd = 0
+            for content in contents {
+                var low = content.offset ?? 0
+                var high = content.depth.map { low + $0 } ?? view.count
+                if let distance = content.distance { low = previousEnd + distance }
+                if let within = content.within { high = min(high, previousEnd + (content.distance ?? 0) + within) }
+                high = min(high, view.count)
+                var found: Int?
+                if low >= 0 && high - low >= content.bytes.count {
+                    var position = low
+                    while position + content.bytes.count <= high {
+                        var equal = true
+                        for (offset, expected) in content.bytes.enumerated() {
+                            var actual = view.byte(position + offset, in: bytes)
+                            var wanted = expected
+                            if content.nocase {
+                                if actual >= 0x41 && actual <= 0x5A { actual += 0x20 }
+                                if wanted >= 0x41 && wanted <= 0x5A { wanted += 0x20 }
+                            }
+                            if actual != wanted {
+                                equal = false
+                                break
+                            }
+                        }
+                        if equal {
+                            found = position
+                            break
+                        }
+                        position += 1
+                    }
+                }
+                if content.negated {
+                    guard found == nil else { return false }
+                } else {
+                    guard let found else { return false }
+                    previousEnd = found + content.bytes.count
+                }
+            }
+            return true
+        }
+    }
+}
