@@ -43,13 +43,13 @@ let package = Package(
         // Composition: flow table, protocol dispatch, pairing, EVE/text output, summary.
         .target(
             name: "SensorEngine",
-            dependencies: ["WireFormat", "NetworkLayers", "TCPReassembly", "ModbusTCP", "DNP3"],
+            dependencies: ["WireFormat", "NetworkLayers", "TCPReassembly", "ModbusTCP", "DNP3", "Detection"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "otsensor",
             dependencies: [
-                "SensorEngine", "PacketCapture", "WireFormat", "DNP3",
+                "SensorEngine", "PacketCapture", "WireFormat", "DNP3", "Detection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

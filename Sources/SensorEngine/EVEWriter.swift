@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import DNP3
+import Detection
 import ModbusTCP
 import NetworkLayers
 import WireFormat
@@ -365,8 +366,7 @@ public final class EVEWriter: EngineEventSink {
     /// responses and unsolicited responses; confirms get none. Our additions come after Suricata's keys:
     /// `in_response_to` (the request a response answers, by application sequence) and `segments`.
     public func dnp3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>) {
-        let application = event.application
-        guard application.functionCode != .confirm else { return }
+        guard event.application.functionCode != .confirm else { return }
         header(
             timestamp: event.timestamp,
             flow: event.flow,
@@ -376,6 +376,30 @@ public final class EVEWriter: EngineEventSink {
             appProto: "dnp3"
         )
         json.beginObject("dnp3")
+        writeDNP3Message(event, fragment: fragment)
+        json.endObject()
+        endRecord()
+        for rule in event.alerts {
+            alertHeader(
+                rule,
+                timestamp: event.timestamp,
+                flow: event.flow,
+                packetNumber: event.packetNumber,
+                direction: event.direction
+            )
+            // Suricata wraps the message in `request` or `response` inside an alert (suricata-eve.md §4.3).
+            json.beginObject("dnp3")
+            json.beginObject(event.application.functionCode.isResponse ? "response" : "request")
+            writeDNP3Message(event, fragment: fragment)
+            json.endObject()
+            json.endObject()
+            alertTrailer(appProto: "dnp3", direction: event.direction)
+        }
+    }
+
+    /// The keys of one DNP3 message (suricata-eve.md §2.2), inside an open object.
+    private func writeDNP3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>) {
+        let application = event.application
         json.member("type", event.recordType)
         let link = event.link.control
         json.beginObject("control")
@@ -419,7 +443,50 @@ public final class EVEWriter: EngineEventSink {
             json.endObject()
         }
         if event.segments > 1 { json.member("segments", event.segments) }
+    }
+
+    // MARK: - Alerts
+
+    /// An alert record's header and `alert` object (suricata-eve.md §4.1, §4.2), in the packet's direction.
+    private func alertHeader(
+        _ rule: Detection.AlertRule,
+        timestamp: CaptureTimestamp,
+        flow: FlowContext,
+        packetNumber: UInt64,
+        direction: Direction
+    ) {
+        header(
+            timestamp: timestamp,
+            flow: flow,
+            packetNumber: packetNumber,
+            eventType: "alert",
+            clientFirst: direction == .toServer,
+            appProto: nil
+        )
+        json.beginObject("alert")
+        json.member("action", rule.action == .pass ? "pass" : "allowed")
+        json.member("gid", Int(rule.gid))
+        json.member("signature_id", Int(rule.sid))
+        json.member("rev", Int(rule.rev))
+        json.member("signature", rule.signature)
+        json.member("category", rule.category)
+        json.member("severity", rule.severity)
+        if !rule.metadata.isEmpty {
+            json.beginObject("metadata")
+            for (key, values) in rule.metadata {
+                json.beginArray(key)
+                for value in values { json.element(value) }
+                json.endArray()
+            }
+            json.endObject()
+        }
         json.endObject()
+    }
+
+    /// The keys after the app-layer object: `app_proto` and `direction`.
+    private func alertTrailer(appProto: String?, direction: Direction) {
+        if let appProto { json.member("app_proto", appProto) }
+        json.member("direction", direction == .toServer ? "to_server" : "to_client")
         endRecord()
     }
 
@@ -548,6 +615,17 @@ public final class EVEWriter: EngineEventSink {
         json.endObject()
         json.member("direction", event.direction == .toServer ? "to_server" : "to_client")
         endRecord()
+        for rule in event.alerts {
+            // Decoder events: no app-layer object (suricata-eve.md §4.3).
+            alertHeader(
+                rule,
+                timestamp: event.timestamp,
+                flow: event.flow,
+                packetNumber: event.packetNumber,
+                direction: event.direction
+            )
+            alertTrailer(appProto: event.appProto, direction: event.direction)
+        }
     }
 
     public func flowEnded(_ event: FlowEndEvent) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 public import DNP3
+public import Detection
 public import ModbusTCP
 public import TCPReassembly
 
@@ -42,6 +43,8 @@ public struct EngineConfiguration: Sendable {
     /// Capture time a DNP3 request may wait for its response before the flow's end reports it unanswered:
     /// opendnp3's and most masters' default response timeout is 5 s; 10 s leaves room for slow serial gateways.
     public var dnp3ResponseTimeoutMicroseconds: Int64 = 10_000_000
+    /// The rules matched against DNP3 messages and application-layer events; nil matches nothing.
+    public var rules: Detection.RuleSet?
 
     public init() {}
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 public import DNP3
+public import Detection
 public import ModbusTCP
 public import NetworkLayers
 public import WireFormat
@@ -63,6 +64,8 @@ public struct AnomalyEvent: Sendable {
     public var dnp3Source: UInt16? = nil
     public var dnp3Destination: UInt16? = nil
     public var dnp3FunctionCode: UInt8? = nil
+    /// The rules this event fired (`app-layer-event:`), in rule order.
+    public var alerts: [Detection.AlertRule] = []
 
     /// The full name (`modbus.invalid_length`), as in rules and in the summary.
     public var name: String {
@@ -142,6 +145,8 @@ public struct DNP3MessageEvent: Sendable {
     public var messagePacketNumber: UInt64
     /// For a response: its request, when one was seen; for a confirm: the fragment it confirms.
     public var answers: DNP3RequestReference?
+    /// The rules this message fired, in rule order.
+    public var alerts: [Detection.AlertRule] = []
 
     /// Suricata's `dnp3.type`: `request`, `response` or `unsolicited_response`.
     public var recordType: String {

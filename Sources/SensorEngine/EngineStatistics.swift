@@ -68,5 +68,8 @@ public struct EngineStatistics: Sendable {
     /// Bad link headers, short headers and skipped runs after the first of their run (not reported one by one).
     public var dnp3SuppressedDamageReports = 0
 
+    /// Alerts per signature, keyed `[gid:sid:rev] msg`.
+    public var alerts: [String: Int] = [:]
+
     public init() {}
 }

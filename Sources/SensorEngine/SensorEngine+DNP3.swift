@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import DNP3
+import Detection
 import NetworkLayers
 import TCPReassembly
 import WireFormat
@@ -545,8 +546,20 @@ extension SensorEngine {
                 timestamp: timestamp
             )
         }
+        var alerts: [Detection.AlertRule] = []
+        if let rules = configuration.rules {
+            var matches: [Int] = []
+            rules.matchDNP3(
+                application: application,
+                view: view,
+                bytes: bytes,
+                context: packetContext(flow: flow, direction: direction),
+                into: &matches
+            )
+            for index in matches { alerts.append(countAlert(rules.alertRule(index))) }
+        }
         guard sink.receivesDNP3Messages else { return }
-        let event = DNP3MessageEvent(
+        var event = DNP3MessageEvent(
             flow: flow.context,
             direction: direction,
             fromMaster: link.control.direction,
@@ -563,6 +576,7 @@ extension SensorEngine {
             messagePacketNumber: currentPacketNumber,
             answers: answers
         )
+        event.alerts = alerts
         let stream = direction == .toServer ? flow.streams.0 : flow.streams.1
         // Held for the acknowledgment only when the other side is in the capture at all: a capture of one
         // direction never sees the ACKs.
@@ -868,6 +882,57 @@ extension SensorEngine {
         }
     }
 
+    // MARK: - Rules
+
+    /// The packet's addresses and ports as rule headers see them, and whether the flow is established.
+    func packetContext(key: FlowKey, direction: Direction, established: Bool) -> Detection.PacketContext {
+        let toServer = direction == .toServer
+        return Detection.PacketContext(
+            source: toServer ? key.clientAddress : key.serverAddress,
+            destination: toServer ? key.serverAddress : key.clientAddress,
+            sourcePort: toServer ? key.clientPort : key.serverPort,
+            destinationPort: toServer ? key.serverPort : key.clientPort,
+            toServer: toServer,
+            established: established
+        )
+    }
+
+    /// The context of a DNP3 flow's packet: established once both sides were seen.
+    func packetContext(flow: Flow, direction: Direction) -> Detection.PacketContext {
+        packetContext(
+            key: flow.context.key,
+            direction: direction,
+            established: flow.packets.0 > 0 && flow.packets.1 > 0
+        )
+    }
+
+    /// The alerts an application-layer event (`dnp3.flooded`, `modbus.invalid_length`) fires, counted.
+    func eventAlerts(_ name: String, flow: Flow, direction: Direction) -> [Detection.AlertRule] {
+        eventAlerts(
+            name,
+            key: flow.context.key,
+            direction: direction,
+            established: flow.packets.0 > 0 && flow.packets.1 > 0
+        )
+    }
+
+    func eventAlerts(_ name: String, key: FlowKey, direction: Direction, established: Bool) -> [Detection.AlertRule] {
+        guard let rules = configuration.rules else { return [] }
+        var matches: [Int] = []
+        rules.matchEvent(
+            name,
+            context: packetContext(key: key, direction: direction, established: established),
+            into: &matches
+        )
+        return matches.map { countAlert(rules.alertRule($0)) }
+    }
+
+    /// Counts an alert for the closing summary.
+    func countAlert(_ rule: Detection.AlertRule) -> Detection.AlertRule {
+        statistics.alerts["[\(rule.gid):\(rule.sid):\(rule.rev)] \(rule.signature)", default: 0] += 1
+        return rule
+    }
+
     // MARK: - Ends
 
     /// The streams ended (FIN, RST, or the flow left the table): a frame cut off at the end is reported, and
@@ -953,6 +1018,7 @@ extension SensorEngine {
         anomaly.dnp3Source = source
         anomaly.dnp3Destination = destination
         anomaly.dnp3FunctionCode = functionCode
+        anomaly.alerts = eventAlerts(anomaly.name, flow: flow, direction: direction)
         statistics.anomalies[anomaly.name, default: 0] += 1
         // At most so many records per name and flow: a hostile stream cannot turn each frame into a record.
         let reported = flow.dnp3.anomalyReports[event, default: 0]

@@ -1033,7 +1033,9 @@ public final class SensorEngine {
             modbusUnitIdentifier: header?.unitIdentifier,
             modbusFunctionCode: function
         )
+        var withAlerts = event
+        withAlerts.alerts = eventAlerts(event.name, key: context.key, direction: direction, established: true)
         statistics.anomalies[event.name, default: 0] += 1
-        sink.anomaly(event)
+        sink.anomaly(withAlerts)
     }
 }

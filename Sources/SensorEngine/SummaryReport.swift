@@ -88,6 +88,13 @@ public enum SummaryReport {
                 + "\(statistics.streamOverlapMismatches) overlaps with different data, "
                 + "\(statistics.streamIgnoredControl) out-of-window RST/FIN ignored"
         )
+        if !statistics.alerts.isEmpty {
+            let total = statistics.alerts.values.reduce(0, +)
+            lines.append("  alerts: \(total)")
+            for (signature, count) in statistics.alerts.sorted(by: { $0.key < $1.key }) {
+                lines.append("    \(signature): \(count)")
+            }
+        }
         if statistics.anomalies.isEmpty {
             lines.append("  anomalies: none")
         } else {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import DNP3
+import Detection
 import ModbusTCP
 import NetworkLayers
 import WireFormat
@@ -172,6 +173,17 @@ public final class TextWriter: EngineEventSink {
         emit(
             "\(Self.time(event.timestamp)) \(Self.endpoints(event.flow.key, event.direction)) ! \(event.name): \(event.detail)"
         )
+        for rule in event.alerts {
+            alert(rule, timestamp: event.timestamp, key: event.flow.key, direction: event.direction)
+        }
+    }
+
+    /// `!! [gid:sid:rev] message (category, severity N)`, after the line that raised it.
+    private func alert(_ rule: Detection.AlertRule, timestamp: CaptureTimestamp, key: FlowKey, direction: Direction) {
+        let category = rule.category.isEmpty ? "" : "\(rule.category), "
+        emit(
+            "\(Self.time(timestamp)) \(Self.endpoints(key, direction)) !! [\(rule.gid):\(rule.sid):\(rule.rev)] \(rule.signature) (\(category)severity \(rule.severity))"
+        )
     }
 
     public func flowEnded(_ event: FlowEndEvent) {}
@@ -268,6 +280,9 @@ public final class TextWriter: EngineEventSink {
             }
         }
         emit(text)
+        for rule in event.alerts {
+            alert(rule, timestamp: event.messageTimestamp, key: event.flow.key, direction: event.direction)
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
 import DNP3
+import Detection
 import Foundation
 import NetworkLayers
 import PacketCapture
@@ -53,6 +54,12 @@ struct Replay: ParsableCommand {
     @Option(help: "The most flows tracked at once; the least recently active is ended past it.")
     var maxFlows: Int = 100_000
 
+    @Option(name: .customLong("rules"), help: "Also load the rules in this file (repeatable).")
+    var ruleFiles: [String] = []
+
+    @Flag(name: .customLong("no-default-rules"), help: "Do not load the default rule set (the project's Signatures/).")
+    var noDefaultRules = false
+
     @Flag(help: "Never show the progress bar.")
     var noProgress = false
 
@@ -98,6 +105,7 @@ struct Replay: ParsableCommand {
         }
 
         var configuration = EngineConfiguration()
+        configuration.rules = try RuleLoading.load(files: ruleFiles, includeDefaults: !noDefaultRules)
         configuration.modbusPorts = Array(Set([502] + modbusPorts)).sorted()
         configuration.maxFlows = maxFlows
         configuration.dnp3Ports = Array(Set([20000] + dnp3Ports)).sorted()
@@ -242,5 +250,55 @@ final class ProgressBar {
         guard shown else { return }
         StandardError.write("\r\u{1B}[K")
         shown = false
+    }
+}
+
+/// Finding, reading and compiling rule files for the commands that match rules.
+enum RuleLoading {
+    /// The default rule set's folder: `OTSENSOR_SIGNATURES`, else the installed
+    /// `/usr/share/otsensor/signatures` (next to the binary's `share`), else the source tree's `Signatures/`.
+    static func defaultFolder() -> String? {
+        if let configured = ProcessInfo.processInfo.environment["OTSENSOR_SIGNATURES"] { return configured }
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let candidates = [
+            executable.deletingLastPathComponent().appendingPathComponent("../share/otsensor/signatures").path,
+            executable.deletingLastPathComponent().appendingPathComponent("../../Signatures").path,
+            "/usr/share/otsensor/signatures",
+        ]
+        return candidates.first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// The `.rules` files of a folder, sorted.
+    static func ruleFiles(in folder: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { $0.hasSuffix(".rules") }.sorted().map { (folder as NSString).appendingPathComponent($0) }
+    }
+
+    /// Parses and compiles `files` (and the default set): nil when there are no rules; every problem printed as
+    /// `file:line:column: message` and exit status 2 when any rule is wrong.
+    static func load(files: [String], includeDefaults: Bool) throws -> Detection.RuleSet? {
+        var paths = files
+        if includeDefaults, let folder = defaultFolder() { paths = ruleFiles(in: folder) + paths }
+        guard !paths.isEmpty else { return nil }
+        var rules: [Detection.Rule] = []
+        var failed = false
+        for path in paths {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                StandardError.write("otsensor: cannot read rule file '\(path)'\n")
+                throw ExitCode(2)
+            }
+            let result = Detection.parseRules(String(decoding: data, as: UTF8.self), file: path)
+            for error in result.errors { StandardError.write("\(error)\n") }
+            for warning in result.warnings { StandardError.write("\(warning.location): warning: \(warning.message)\n") }
+            failed = failed || !result.errors.isEmpty
+            rules += result.rules
+        }
+        if failed { throw ExitCode(2) }
+        do {
+            return try Detection.RuleSet(rules: rules)
+        } catch {
+            StandardError.write("\(error)\n")
+            throw ExitCode(2)
+        }
     }
 }

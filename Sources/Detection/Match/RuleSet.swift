@@ -141,6 +141,8 @@ extension Detection {
     /// event name.
     public struct RuleSet: Sendable {
         var rules: [CompiledRule] = []
+        /// What each rule's alerts say (Suricata's `alert` object), computed once.
+        var alertRules: [AlertRule] = []
         /// DNP3 message rules by function code (256 lists), and those that name no function.
         var dnp3ByFunction: [[Int]] = Array(repeating: [], count: 256)
         var dnp3AnyFunction: [Int] = []
@@ -165,6 +167,7 @@ extension Detection {
                 )
                 let index = self.rules.count
                 self.rules.append(compiled)
+                alertRules.append(AlertRule(rule))
                 if let event = rule.appLayerEvent {
                     events[event, default: []].append(index)
                 } else if rule.proto == .dnp3 {
@@ -179,6 +182,9 @@ extension Detection {
 
         /// The rule at `index`.
         public func rule(_ index: Int) -> Rule { rules[index].rule }
+
+        /// What an alert of the rule at `index` says.
+        public func alertRule(_ index: Int) -> AlertRule { alertRules[index] }
 
         private static func resolve(
             _ spec: AddressSpec,
