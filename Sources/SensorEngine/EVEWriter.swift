@@ -105,6 +105,28 @@ public final class EVEWriter: EngineEventSink {
             clientFirst: true,
             appProto: "modbus"
         )
+        writeModbusObject(event, requestADU: requestADU, responseADU: responseADU)
+        endRecord()
+        let direction: Direction = event.response != nil ? .toClient : .toServer
+        for rule in event.alerts {
+            alertHeader(
+                rule,
+                timestamp: event.timestamp,
+                flow: event.flow,
+                packetNumber: event.packetNumber,
+                direction: direction
+            )
+            writeModbusObject(event, requestADU: requestADU, responseADU: responseADU)
+            alertTrailer(appProto: "modbus", direction: direction, flow: event.flow)
+        }
+    }
+
+    /// The `modbus` object (suricata-eve.md §1.2), in records and in alerts.
+    private func writeModbusObject(
+        _ event: ModbusTransactionEvent,
+        requestADU: borrowing Span<UInt8>,
+        responseADU: borrowing Span<UInt8>
+    ) {
         json.beginObject("modbus")
         json.member("id", event.transactionNumber)
         if let request = event.request {
@@ -121,7 +143,6 @@ public final class EVEWriter: EngineEventSink {
             json.member("latency_us", Int(latency))
         }
         json.endObject()
-        endRecord()
     }
 
     /// One message in Suricata's layout (suricata-eve.md §1.2), plus our value arrays.
@@ -138,7 +159,7 @@ public final class EVEWriter: EngineEventSink {
         json.member("function_raw", Int(code.rawValue))
         json.member("function_code", code.suricataName)
         json.member("access_type", Self.accessType(code))
-        json.member("category", Self.category(message))
+        json.member("category", message.suricataCategory)
         json.member("error_flags", message.errorFlags.suricataDescription)
         switch message.fields {
         case .exception(let exception):
@@ -331,35 +352,6 @@ public final class EVEWriter: EngineEventSink {
         }
     }
 
-    /// Suricata's `category` string for a message (suricata-eve.md §1.6): every code sawp names is
-    /// `PUBLIC_ASSIGNED`, except 8 and 43, whose category follows the sub-function or MEI type.
-    static func category(_ message: Modbus.Message) -> String {
-        let code = message.functionCode
-        let function = code.function.rawValue
-        if code.suricataName != "Unknown" {
-            switch (function, message.fields) {
-            case (8, .diagnostic(let subfunction, _)):
-                return Modbus.diagnosticSuricataName(subfunction) == "Reserved" ? "RESERVED" : "PUBLIC_ASSIGNED"
-            case (8, _):
-                return "NONE"
-            case (43, .exception), (43, .none):
-                return "NONE"
-            case (43, _):
-                guard let meiType = message.meiType else { return "NONE" }
-                return Modbus.meiSuricataName(meiType) == "Unknown" ? "RESERVED" : "PUBLIC_ASSIGNED"
-            default:
-                return "PUBLIC_ASSIGNED"
-            }
-        }
-        if code.isException { return "NONE" }
-        switch code.rawValue {
-        case 0: return "NONE"
-        case 41, 42, 90, 91, 125...127: return "RESERVED"
-        case 65...72, 100...110: return "USER_DEFINED"
-        default: return "PUBLIC_UNASSIGNED"
-        }
-    }
-
     // MARK: - DNP3
 
     /// One `dnp3` record per application message, as Suricata writes them (suricata-eve.md §2): requests,
@@ -393,7 +385,7 @@ public final class EVEWriter: EngineEventSink {
             writeDNP3Message(event, fragment: fragment)
             json.endObject()
             json.endObject()
-            alertTrailer(appProto: "dnp3", direction: event.direction)
+            alertTrailer(appProto: "dnp3", direction: event.direction, flow: event.flow)
         }
     }
 
@@ -483,10 +475,15 @@ public final class EVEWriter: EngineEventSink {
         json.endObject()
     }
 
-    /// The keys after the app-layer object: `app_proto` and `direction`.
-    private func alertTrailer(appProto: String?, direction: Direction) {
+    /// The keys after the app-layer object: `app_proto`, `direction`, and `packet_info` with the capture's link
+    /// type (Suricata writes it with packet logging on; we always do, it costs a few octets).
+    private func alertTrailer(appProto: String?, direction: Direction, flow: FlowContext) {
         if let appProto { json.member("app_proto", appProto) }
         json.member("direction", direction == .toServer ? "to_server" : "to_client")
+        json.beginObject("packet_info")
+        json.member("linktype", flow.linkType.rawValue)
+        json.member("linktype_name", flow.linkType.name)
+        json.endObject()
         endRecord()
     }
 
@@ -624,7 +621,7 @@ public final class EVEWriter: EngineEventSink {
                 packetNumber: event.packetNumber,
                 direction: event.direction
             )
-            alertTrailer(appProto: event.appProto, direction: event.direction)
+            alertTrailer(appProto: event.appProto, direction: event.direction, flow: event.flow)
         }
     }
 
@@ -685,17 +682,6 @@ public final class EVEWriter: EngineEventSink {
     private static func hexByte(_ value: UInt8) -> String {
         let text = String(value, radix: 16)
         return text.count == 1 ? "0" + text : text
-    }
-}
-
-extension Modbus.Message {
-    /// The MEI type byte of a function 43 message, if present.
-    var meiType: UInt8? {
-        switch fields {
-        case .readDeviceIdentificationRequest, .readDeviceIdentificationResponse: 14
-        case .mei(let meiType, _): meiType
-        default: nil
-        }
     }
 }
 

@@ -14,6 +14,8 @@ public struct FlowContext: Sendable {
     /// VLAN identifiers of the flow's first packet, outermost first (count in `vlanCount`).
     public var vlanIdentifiers: (UInt16, UInt16, UInt16)
     public var vlanCount: Int
+    /// The capture's link type for the flow's first packet (alerts name it in `packet_info`).
+    public var linkType: LinkType = .ethernet
 }
 
 /// One Modbus transaction, completed (both halves) or not (a request never answered, a response with no request).
@@ -28,6 +30,8 @@ public struct ModbusTransactionEvent: Sendable {
     public var packetNumber: UInt64
     public var requestTimestamp: CaptureTimestamp?
     public var responseTimestamp: CaptureTimestamp?
+    /// The rules this transaction fired, in rule order.
+    public var alerts: [Detection.AlertRule] = []
     /// Response time (capture time, microseconds), when both halves were seen.
     public var latencyMicroseconds: Int64? {
         guard let requestTimestamp, let responseTimestamp else { return nil }

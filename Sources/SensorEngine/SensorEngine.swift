@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import DNP3
+import Detection
 import ModbusTCP
 public import NetworkLayers
 import TCPReassembly
@@ -30,6 +31,8 @@ public final class SensorEngine {
     /// The packet whose bytes are being decoded: the current packet, or the earlier segment buffered bytes came in.
     @safe @exclusivity(unchecked) var currentPacketNumber: UInt64 = 0
     @safe @exclusivity(unchecked) private var now = CaptureTimestamp.zero
+    /// The link type of the packet being processed.
+    @safe @exclusivity(unchecked) private var currentLinkType = LinkType.ethernet
     @safe @exclusivity(unchecked) private var nextExpiryCheck: Int64 = .min
 
     /// Requests waiting for responses, summed over all flows (bounded by
@@ -64,6 +67,7 @@ public final class SensorEngine {
     ) {
         packetNumber += 1
         currentPacketNumber = packetNumber
+        currentLinkType = linkType
         statistics.packets += 1
         statistics.bytes += frame.count
         if timestamp > now { now = timestamp }
@@ -245,7 +249,8 @@ public final class SensorEngine {
             flowID: mixed & ((1 << 51) - 1),
             key: key,
             vlanIdentifiers: packet.vlanIdentifiers,
-            vlanCount: packet.vlanCount
+            vlanCount: packet.vlanCount,
+            linkType: currentLinkType
         )
         let flow = Flow(
             context: context,
@@ -768,7 +773,7 @@ public final class SensorEngine {
             }
             flow.modbus.transactions += 1
             statistics.modbusTransactions += 1
-            sink.modbusTransaction(
+            emitModbusTransaction(
                 ModbusTransactionEvent(
                     flow: flow.context,
                     transactionNumber: request.transactionNumber,
@@ -811,7 +816,7 @@ public final class SensorEngine {
         )
         let number = flow.modbus.tracker.nextTransactionNumber()
         flow.modbus.transactions += 1
-        sink.modbusTransaction(
+        emitModbusTransaction(
             ModbusTransactionEvent(
                 flow: flow.context,
                 transactionNumber: number,
@@ -887,7 +892,7 @@ public final class SensorEngine {
     ) {
         statistics.modbusUnanswered += 1
         flow.modbus.transactions += 1
-        sink.modbusTransaction(
+        emitModbusTransaction(
             ModbusTransactionEvent(
                 flow: flow.context,
                 transactionNumber: number,
@@ -1008,6 +1013,30 @@ public final class SensorEngine {
                 timestamp: timestamp
             )
         }
+    }
+
+    /// Hands a transaction to the sink with the alerts the Modbus rules raise on it (the request is inspected, as
+    /// in Suricata; the alert goes in the direction of the packet that completed the transaction).
+    private func emitModbusTransaction(
+        _ event: ModbusTransactionEvent,
+        requestADU: borrowing Span<UInt8>,
+        responseADU: borrowing Span<UInt8>
+    ) {
+        var event = event
+        if let rules = configuration.rules {
+            var matches: [Int] = []
+            let direction: Direction = event.response != nil ? .toClient : .toServer
+            rules.matchModbus(
+                request: event.request,
+                requestADU: requestADU,
+                response: event.response,
+                responseADU: responseADU,
+                context: packetContext(key: event.flow.key, direction: direction, established: true),
+                into: &matches
+            )
+            event.alerts = matches.map { countAlert(rules.alertRule($0)) }
+        }
+        sink.modbusTransaction(event, requestADU: requestADU, responseADU: responseADU)
     }
 
     private func reportModbus(

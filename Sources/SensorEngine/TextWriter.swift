@@ -76,6 +76,14 @@ public final class TextWriter: EngineEventSink {
             text += " \(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction) ms"
         }
         emit(text)
+        for rule in event.alerts {
+            alert(
+                rule,
+                timestamp: event.timestamp,
+                key: event.flow.key,
+                direction: event.response != nil ? .toClient : .toServer
+            )
+        }
     }
 
     private func describe(_ message: Modbus.Message, adu: borrowing Span<UInt8>, request: Modbus.Message?) -> String {

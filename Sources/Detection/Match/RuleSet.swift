@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 public import DNP3
+public import ModbusTCP
 public import NetworkLayers
 
 extension Detection.Network {
@@ -146,6 +147,8 @@ extension Detection {
         /// DNP3 message rules by function code (256 lists), and those that name no function.
         var dnp3ByFunction: [[Int]] = Array(repeating: [], count: 256)
         var dnp3AnyFunction: [Int] = []
+        /// Modbus transaction rules.
+        var modbus: [Int] = []
         /// `app-layer-event` rules by full event name.
         var events: [String: [Int]] = [:]
 
@@ -170,6 +173,8 @@ extension Detection {
                 alertRules.append(AlertRule(rule))
                 if let event = rule.appLayerEvent {
                     events[event, default: []].append(index)
+                } else if rule.proto == .modbus {
+                    modbus.append(index)
                 } else if rule.proto == .dnp3 {
                     if rule.dnp3Functions.isEmpty {
                         dnp3AnyFunction.append(index)
@@ -263,6 +268,120 @@ extension Detection {
                 if Self.dnp3Matches(rules[index], application, view, bytes, context) { matches.append(index) }
             }
             matches[start...].sort()
+        }
+
+        /// The Modbus rules one transaction fires, by index, in rule order (Suricata's `modbus:` semantics: only
+        /// transactions with a request match, and the request is inspected; an access with a table, address and
+        /// value looks at the addresses the request reads or writes and the value written there, addresses
+        /// 1-based as Suricata documents: rule address 1 is PDU address 0).
+        public func matchModbus(
+            request: Modbus.Message?,
+            requestADU: borrowing Span<UInt8>,
+            response: Modbus.Message?,
+            responseADU: borrowing Span<UInt8>,
+            context: PacketContext,
+            into matches: inout [Int]
+        ) {
+            guard let message = request else { return }
+            for index in modbus where rules[index].headerMatches(context) {
+                guard let keyword = rules[index].rule.modbus else {
+                    matches.append(index)
+                    continue
+                }
+                let matched =
+                    request != nil
+                    ? Self.modbusMatches(keyword, message, adu: requestADU)
+                    : Self.modbusMatches(keyword, message, adu: responseADU)
+                if matched { matches.append(index) }
+            }
+        }
+
+        static func modbusMatches(_ keyword: ModbusMatch, _ message: Modbus.Message, adu: borrowing Span<UInt8>) -> Bool
+        {
+            if let unit = keyword.unit, !unit.contains(UInt64(message.header.unitIdentifier)) { return false }
+            let access = message.functionCode.function.access
+            if let write = keyword.accessWrite {
+                guard access.contains(write ? .write : .read) else { return false }
+                if let table = keyword.table {
+                    let wanted: Modbus.FunctionCode.Access
+                    switch table {
+                    case .coils: wanted = .coils
+                    case .discretes: wanted = .discretes
+                    case .input: wanted = .input
+                    case .holding: wanted = .holding
+                    }
+                    guard access.contains(wanted) else { return false }
+                }
+                guard let address = keyword.address else { return true }
+                guard let span = addressRange(message, write: write) else { return false }
+                guard address.intersects(span) else { return false }
+                guard let value = keyword.value else { return true }
+                guard case .equal(let at) = address, let written = writtenValue(message, at: at, adu: adu) else {
+                    return false
+                }
+                return value.contains(UInt64(written))
+            }
+            if let category = keyword.category {
+                let messageCategory = message.suricataCategory
+                let inCategory: Bool
+                switch category {
+                case .assigned: inCategory = messageCategory == "PUBLIC_ASSIGNED"
+                case .unassigned: inCategory = messageCategory == "PUBLIC_UNASSIGNED"
+                case .public:
+                    inCategory = messageCategory == "PUBLIC_ASSIGNED" || messageCategory == "PUBLIC_UNASSIGNED"
+                case .user: inCategory = messageCategory == "USER_DEFINED"
+                case .reserved: inCategory = messageCategory == "RESERVED"
+                case .all: inCategory = messageCategory != "NONE"
+                }
+                // A negated category is the other categories; NONE belongs to none of them.
+                return keyword.functionNegated ? (messageCategory != "NONE" && !inCategory) : inCategory
+            }
+            if let function = keyword.function {
+                let equal = message.functionCode.function.rawValue == function
+                guard equal != keyword.functionNegated else { return false }
+                if let subfunction = keyword.subfunction {
+                    guard case .diagnostic(let code, _) = message.fields else { return false }
+                    return code == subfunction
+                }
+            }
+            return true
+        }
+
+        /// The addresses a message reads or writes, first to last, 1-based (PDU address + 1) as rules count them.
+        static func addressRange(_ message: Modbus.Message, write: Bool) -> ClosedRange<UInt64>? {
+            func range(_ start: UInt16, _ quantity: UInt16) -> ClosedRange<UInt64> {
+                (UInt64(start) + 1)...(UInt64(start) + UInt64(max(quantity, 1)))
+            }
+            switch message.fields {
+            case .readRequest(let start, let quantity): return range(start, quantity)
+            case .writeSingle(let address, _): return range(address, 1)
+            case .writeMultipleRequest(let start, let quantity, _, _): return range(start, quantity)
+            case .writeMultipleResponse(let start, let quantity): return range(start, quantity)
+            case .maskWrite(let address, _, _): return range(address, 1)
+            case .readWriteRequest(let readStart, let readQuantity, let writeStart, let writeQuantity, _, _):
+                return write ? range(writeStart, writeQuantity) : range(readStart, readQuantity)
+            default: return nil
+            }
+        }
+
+        /// The value a write request puts at 1-based `address`: the single value, or the register of a multiple
+        /// write.
+        static func writtenValue(_ message: Modbus.Message, at oneBased: UInt64, adu: borrowing Span<UInt8>) -> UInt16?
+        {
+            guard oneBased > 0 else { return nil }
+            let address = oneBased - 1
+            switch message.fields {
+            case .writeSingle(let target, let value):
+                return UInt64(target) == address ? value : nil
+            case .writeMultipleRequest(let start, let quantity, _, let values)
+            where message.functionCode.function.rawValue == 16:
+                guard address >= UInt64(start), address < UInt64(start) + UInt64(quantity) else { return nil }
+                let offset = values.lowerBound + Int(address - UInt64(start)) * 2
+                guard offset + 1 < values.upperBound, offset + 1 < adu.count else { return nil }
+                return UInt16(adu[offset]) << 8 | UInt16(adu[offset + 1])
+            default:
+                return nil
+            }
         }
 
         static func dnp3Matches(

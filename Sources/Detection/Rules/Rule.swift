@@ -50,6 +50,16 @@ extension Detection {
         case greater(UInt64)
         case less(UInt64)
 
+        /// Whether the range and a span of values share one (Suricata's `check_match_range`).
+        public func intersects(_ span: ClosedRange<UInt64>) -> Bool {
+            switch self {
+            case .equal(let n): span.contains(n)
+            case .between(let low, let high): low < span.upperBound && span.lowerBound < high
+            case .greater(let n): n < span.upperBound
+            case .less(let n): n > span.lowerBound
+            }
+        }
+
         public func contains(_ value: UInt64) -> Bool {
             switch self {
             case .equal(let n): value == n
