@@ -4,7 +4,7 @@
 #   1. swift test (unit, case and shared-capture conformance tests);
 #   2. the fuzz corpus replayed through the fuzz targets (plain builds replay files, STYLE.md §9.10);
 #   3. the hot-path modules checked for Foundation imports (STYLE.md §1);
-#   4. the suricata-verify expectations (Modbus and DNP3) that need no rules (../shared/tools/sv_check.py).
+#   4. every suricata-verify expectation stored beside the shared captures (../shared/tools/sv_check.py).
 # OTSENSOR_PCAPS (default ../shared/pcaps) and OTSENSOR_CASES (default ../shared/cases) locate the shared data.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -29,26 +29,17 @@ done
 
 PCAPS=${OTSENSOR_PCAPS:-../shared/pcaps}
 if [[ -d $PCAPS ]] && [[ -f ${OTSENSOR_SV_CHECK:-../shared/tools/sv_check.py} ]]; then
-    echo "== suricata-verify expectations (Modbus and DNP3, no rules)"
+    echo "== suricata-verify expectations (Modbus and DNP3, with their rules)"
     swift build --product otsensor >/dev/null
-    # Checks on alerts need the rule engine (a later issue); this build is judged on the decoded records.
-    python3 "${OTSENSOR_SV_CHECK:-../shared/tools/sv_check.py}" --no-rules .build/debug/otsensor "$PCAPS" \
-        > .build/sv-check.txt || true
-    # Checks on alerts wait for the rule engine (a later issue); checks on decoded records must all pass.
-    python3 - .build/sv-check.txt <<'PY'
-import sys
-lines = open(sys.argv[1]).read().splitlines()
-checks = [l for l in lines if " check " in l]
-record_failures = [l for l in checks if '"event_type": "alert"' not in l and '"alert.' not in l]
-alert_pending = len(checks) - len(record_failures)
-total = next((l for l in lines if l.startswith("suricata-verify:")), "")
-passed = int(total.split(":", 1)[-1].split("passed")[0].strip() or 0)
-print("suricata-verify (Modbus, DNP3): checks on decoded records %d of %d pass; %d checks on alerts wait for the rule engine"
-      % (passed, passed + len(record_failures), alert_pending))
-if record_failures:
-    print("checks on decoded records failed:", *record_failures, sep="\n", file=sys.stderr)
-    sys.exit(1)
-PY
+    # Every check must pass: decoded records, and alerts from the test's own rules.
+    if ! python3 "${OTSENSOR_SV_CHECK:-../shared/tools/sv_check.py}" .build/debug/otsensor "$PCAPS" \
+        > .build/sv-check.txt; then
+        grep " check " .build/sv-check.txt >&2
+        echo "suricata-verify: some checks fail (above)" >&2
+        exit 1
+    fi
+    checks=$(sed -n 's/^suricata-verify: \([0-9]*\) passed.*/\1/p' .build/sv-check.txt)
+    echo "suricata-verify (Modbus, DNP3): all $checks checks hold, alerts included"
 else
     echo "== suricata-verify expectations skipped: $PCAPS or sv_check.py not found"
 fi

@@ -34,6 +34,14 @@ struct DNP3Continuation {
     var request: DNP3RequestReference
 }
 
+/// Alerts of a message whose record was written at the acknowledgment: due at the next packet in the message's
+/// direction, with their own copy of the fragment.
+struct DNP3WaitingAlert {
+    var toServer: Bool
+    var event: DNP3MessageEvent
+    var octets: [UInt8]
+}
+
 /// A fragment sent with CON set (a response, or an unsolicited response) that the master must confirm.
 struct DNP3AwaitingConfirm {
     var sequence: UInt8
@@ -88,6 +96,8 @@ struct DNP3FlowState {
     /// Records waiting for the peer's acknowledgment, per direction, and the octets they read.
     var deferred: ([DNP3DeferredRecord], [DNP3DeferredRecord]) = ([], [])
     var deferredOctets: [UInt8] = []
+    /// Alerts waiting for the next packet in their message's direction.
+    var waitingAlerts: [DNP3WaitingAlert] = []
 
     /// The most records held per direction waiting for an acknowledgment; past it the oldest is written at once.
     /// A master has one request outstanding, and an outstation one response and one unsolicited response

@@ -359,6 +359,22 @@ public final class EVEWriter: EngineEventSink {
     /// `in_response_to` (the request a response answers, by application sequence) and `segments`.
     public func dnp3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>) {
         guard event.application.functionCode != .confirm else { return }
+        if !event.alertsOnly { writeDNP3Record(event, fragment: fragment) }
+        for rule in event.alerts {
+            alertHeader(
+                rule, timestamp: event.timestamp, flow: event.flow, packetNumber: event.packetNumber,
+                direction: event.direction)
+            // Suricata wraps the message in `request` or `response` inside an alert (suricata-eve.md §4.3).
+            json.beginObject("dnp3")
+            json.beginObject(event.application.functionCode.isResponse ? "response" : "request")
+            writeDNP3Message(event, fragment: fragment)
+            json.endObject()
+            json.endObject()
+            alertTrailer(appProto: "dnp3", direction: event.direction, flow: event.flow)
+        }
+    }
+
+    private func writeDNP3Record(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>) {
         header(
             timestamp: event.timestamp,
             flow: event.flow,
@@ -371,22 +387,6 @@ public final class EVEWriter: EngineEventSink {
         writeDNP3Message(event, fragment: fragment)
         json.endObject()
         endRecord()
-        for rule in event.alerts {
-            alertHeader(
-                rule,
-                timestamp: event.timestamp,
-                flow: event.flow,
-                packetNumber: event.packetNumber,
-                direction: event.direction
-            )
-            // Suricata wraps the message in `request` or `response` inside an alert (suricata-eve.md §4.3).
-            json.beginObject("dnp3")
-            json.beginObject(event.application.functionCode.isResponse ? "response" : "request")
-            writeDNP3Message(event, fragment: fragment)
-            json.endObject()
-            json.endObject()
-            alertTrailer(appProto: "dnp3", direction: event.direction, flow: event.flow)
-        }
     }
 
     /// The keys of one DNP3 message (suricata-eve.md §2.2), inside an open object.

@@ -151,6 +151,9 @@ public struct DNP3MessageEvent: Sendable {
     public var answers: DNP3RequestReference?
     /// The rules this message fired, in rule order.
     public var alerts: [Detection.AlertRule] = []
+    /// The message's record was written already: only its alerts are due (written at the next packet in the
+    /// message's direction, when Suricata's detection sees the transaction).
+    public var alertsOnly = false
 
     /// Suricata's `dnp3.type`: `request`, `response` or `unsolicited_response`.
     public var recordType: String {

@@ -828,6 +828,18 @@ extension SensorEngine {
                     event.timestamp = timestamp ?? flow.lastTimestamp
                     event.packetNumber = packetNumber ?? 0
                 }
+                if packetNumber != nil && !atMessage && !event.alerts.isEmpty {
+                    // Suricata's detection sees the transaction at the next packet in its direction: the alerts
+                    // wait for it (the deliberate copy of an alerting fragment).
+                    var alerting = event
+                    alerting.alertsOnly = true
+                    var octets: [UInt8] = []
+                    for index in record.octets { octets.append(arena[index]) }
+                    alerting.view = .contiguous(count: octets.count)
+                    flow.dnp3.waitingAlerts.append(
+                        DNP3WaitingAlert(toServer: event.direction == .toServer, event: alerting, octets: octets))
+                    event.alerts = []
+                }
                 sink.dnp3Message(event, fragment: arena.span)
             }
         }
@@ -865,6 +877,23 @@ extension SensorEngine {
             }
         }
         flow.dnp3.deferredOctets = compacted
+    }
+
+    /// Writes the alerts due at a packet in `direction` (or, with no packet, every one: the flow ended).
+    func writeWaitingAlerts(flow: Flow, direction: Direction?, timestamp: CaptureTimestamp?, packetNumber: UInt64?) {
+        guard !flow.dnp3.waitingAlerts.isEmpty else { return }
+        var kept: [DNP3WaitingAlert] = []
+        for waiting in flow.dnp3.waitingAlerts {
+            if let direction, waiting.toServer != (direction == .toServer) {
+                kept.append(waiting)
+                continue
+            }
+            var event = waiting.event
+            event.timestamp = timestamp ?? flow.lastTimestamp
+            event.packetNumber = packetNumber ?? 0
+            sink.dnp3Message(event, fragment: waiting.octets.span)
+        }
+        flow.dnp3.waitingAlerts = kept
     }
 
     /// Writes every held record (the streams or the flow ended).
@@ -963,6 +992,7 @@ extension SensorEngine {
     /// unanswered (younger ones were in flight when the capture or flow ended).
     func finishDNP3(flow: Flow) {
         flushAllDNP3Records(flow: flow, timestamp: nil, packetNumber: nil)
+        writeWaitingAlerts(flow: flow, direction: nil, timestamp: nil, packetNumber: nil)
         let timeout = configuration.dnp3ResponseTimeoutMicroseconds
         for request in flow.dnp3.pending
         where flow.lastTimestamp.microseconds(since: request.timestamp) > timeout {

@@ -128,6 +128,9 @@ public final class SensorEngine {
             flow.packets.1 += 1
             flow.bytes.1 += frame.count
         }
+        if flow.isDNP3 && !flow.dnp3.waitingAlerts.isEmpty {
+            writeWaitingAlerts(flow: flow, direction: direction, timestamp: timestamp, packetNumber: packetNumber)
+        }
         guard packet.transport == .tcp else {
             if flow.isDNP3 {
                 processDNP3Datagram(

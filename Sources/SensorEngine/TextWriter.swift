@@ -205,6 +205,7 @@ public final class TextWriter: EngineEventSink {
     /// 2024-01-01T00:00:00.020Z 10.0.0.2:20000 -> 10.0.0.1:40000 dnp3 outstation 1 -> master 2 RESPONSE seq 3 iin need_time g30v1 0..1: 0=100 1=200 (answers READ, 10.0 ms)
     /// ```
     public func dnp3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>) {
+        guard !event.alertsOnly else { return }  // text lines are written at the message, alerts with it
         let application = event.application
         let code = application.functionCode
         var text = "\(Self.time(event.messageTimestamp)) \(Self.endpoints(event.flow.key, event.direction)) dnp3 "
