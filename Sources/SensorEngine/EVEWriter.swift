@@ -362,8 +362,12 @@ public final class EVEWriter: EngineEventSink {
         if !event.alertsOnly { writeDNP3Record(event, fragment: fragment) }
         for rule in event.alerts {
             alertHeader(
-                rule, timestamp: event.timestamp, flow: event.flow, packetNumber: event.packetNumber,
-                direction: event.direction)
+                rule,
+                timestamp: event.timestamp,
+                flow: event.flow,
+                packetNumber: event.packetNumber,
+                direction: event.direction
+            )
             // Suricata wraps the message in `request` or `response` inside an alert (suricata-eve.md §4.3).
             json.beginObject("dnp3")
             json.beginObject(event.application.functionCode.isResponse ? "response" : "request")

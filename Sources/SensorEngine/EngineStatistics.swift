@@ -70,6 +70,8 @@ public struct EngineStatistics: Sendable {
 
     /// Alerts per signature, keyed `[gid:sid:rev] msg`.
     public var alerts: [String: Int] = [:]
+    /// Rule matches held back by `threshold` or `detection_filter`.
+    public var suppressedAlerts = 0
 
     public init() {}
 }

@@ -549,14 +549,9 @@ extension SensorEngine {
         var alerts: [Detection.AlertRule] = []
         if let rules = configuration.rules {
             var matches: [Int] = []
-            rules.matchDNP3(
-                application: application,
-                view: view,
-                bytes: bytes,
-                context: packetContext(flow: flow, direction: direction),
-                into: &matches
-            )
-            for index in matches { alerts.append(countAlert(rules.alertRule(index))) }
+            let context = packetContext(flow: flow, direction: direction)
+            rules.matchDNP3(application: application, view: view, bytes: bytes, context: context, into: &matches)
+            alerts = admitAlerts(matches, rules: rules, context: context, timestamp: timestamp)
         }
         guard sink.receivesDNP3Messages else { return }
         var event = DNP3MessageEvent(
@@ -837,7 +832,8 @@ extension SensorEngine {
                     for index in record.octets { octets.append(arena[index]) }
                     alerting.view = .contiguous(count: octets.count)
                     flow.dnp3.waitingAlerts.append(
-                        DNP3WaitingAlert(toServer: event.direction == .toServer, event: alerting, octets: octets))
+                        DNP3WaitingAlert(toServer: event.direction == .toServer, event: alerting, octets: octets)
+                    )
                     event.alerts = []
                 }
                 sink.dnp3Message(event, fragment: arena.span)
@@ -948,12 +944,39 @@ extension SensorEngine {
     func eventAlerts(_ name: String, key: FlowKey, direction: Direction, established: Bool) -> [Detection.AlertRule] {
         guard let rules = configuration.rules else { return [] }
         var matches: [Int] = []
-        rules.matchEvent(
-            name,
-            context: packetContext(key: key, direction: direction, established: established),
-            into: &matches
-        )
-        return matches.map { countAlert(rules.alertRule($0)) }
+        let context = packetContext(key: key, direction: direction, established: established)
+        rules.matchEvent(name, context: context, into: &matches)
+        return admitAlerts(matches, rules: rules, context: context, timestamp: currentTimestamp)
+    }
+
+    /// The matches that become alerts after the rules' `threshold` and `detection_filter` (capture time), counted
+    /// for the summary; the rest are counted as suppressed.
+    func admitAlerts(
+        _ matches: [Int],
+        rules: Detection.RuleSet,
+        context: Detection.PacketContext,
+        timestamp: CaptureTimestamp
+    ) -> [Detection.AlertRule] {
+        var alerts: [Detection.AlertRule] = []
+        for index in matches {
+            let rule = rules.rule(index)
+            if rule.threshold != nil || rule.detectionFilter != nil {
+                guard
+                    thresholds.shouldAlert(
+                        rule: index,
+                        rule,
+                        source: context.source,
+                        destination: context.destination,
+                        microseconds: timestamp.totalMicroseconds
+                    )
+                else {
+                    statistics.suppressedAlerts += 1
+                    continue
+                }
+            }
+            alerts.append(countAlert(rules.alertRule(index)))
+        }
+        return alerts
     }
 
     /// Counts an alert for the closing summary.

@@ -31,6 +31,10 @@ public final class SensorEngine {
     /// The packet whose bytes are being decoded: the current packet, or the earlier segment buffered bytes came in.
     @safe @exclusivity(unchecked) var currentPacketNumber: UInt64 = 0
     @safe @exclusivity(unchecked) private var now = CaptureTimestamp.zero
+    /// The capture time of the packet being processed.
+    @safe @exclusivity(unchecked) var currentTimestamp = CaptureTimestamp.zero
+    /// `threshold` and `detection_filter` state of the rules.
+    @safe @exclusivity(unchecked) var thresholds = Detection.ThresholdState()
     /// The link type of the packet being processed.
     @safe @exclusivity(unchecked) private var currentLinkType = LinkType.ethernet
     @safe @exclusivity(unchecked) private var nextExpiryCheck: Int64 = .min
@@ -68,6 +72,7 @@ public final class SensorEngine {
         packetNumber += 1
         currentPacketNumber = packetNumber
         currentLinkType = linkType
+        currentTimestamp = timestamp
         statistics.packets += 1
         statistics.bytes += frame.count
         if timestamp > now { now = timestamp }
@@ -1029,15 +1034,16 @@ public final class SensorEngine {
         if let rules = configuration.rules {
             var matches: [Int] = []
             let direction: Direction = event.response != nil ? .toClient : .toServer
+            let context = packetContext(key: event.flow.key, direction: direction, established: true)
             rules.matchModbus(
                 request: event.request,
                 requestADU: requestADU,
                 response: event.response,
                 responseADU: responseADU,
-                context: packetContext(key: event.flow.key, direction: direction, established: true),
+                context: context,
                 into: &matches
             )
-            event.alerts = matches.map { countAlert(rules.alertRule($0)) }
+            event.alerts = admitAlerts(matches, rules: rules, context: context, timestamp: event.timestamp)
         }
         sink.modbusTransaction(event, requestADU: requestADU, responseADU: responseADU)
     }

@@ -90,7 +90,12 @@ public enum SummaryReport {
         )
         if !statistics.alerts.isEmpty {
             let total = statistics.alerts.values.reduce(0, +)
-            lines.append("  alerts: \(total)")
+            lines.append(
+                "  alerts: \(total)"
+                    + (statistics.suppressedAlerts > 0
+                        ? " (\(statistics.suppressedAlerts) more matches held back by threshold or detection_filter)"
+                        : "")
+            )
             for (signature, count) in statistics.alerts.sorted(by: { $0.key < $1.key }) {
                 lines.append("    \(signature): \(count)")
             }

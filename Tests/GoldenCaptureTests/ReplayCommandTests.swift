@@ -177,4 +177,59 @@ struct ReplayCommandTests {
         #expect(run.lines.count > 10)
         #expect(run.lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil })
     }
+
+    // MARK: - rules
+
+    func writeRules(_ text: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("otsensor-\(UUID().uuidString).rules")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    /// `rules check` prints every problem at its place and a count per protocol; exit 1 on any error.
+    @Test func rulesCheckReportsEveryProblemAtItsPlace() throws {
+        let url = try writeRules(
+            """
+            alert modbus any any -> any any (msg:"read"; modbus: function 3; sid:1;)
+            alert dnp3 any any -> any any (msg:"bad"; dnp3_func:fly; sid:2;)
+            alert dnp3 $NOWHERE any -> any any (msg:"var"; dnp3_func:read; sid:3;)
+            alert dnp3 any any -> any any (msg:"dup"; app-layer-event:dnp3.flooded; sid:1;)
+            drop modbus any any -> any any (msg:"drop"; modbus: function 5; sid:4;)
+            """
+        )
+        defer { try? FileManager.default.removeItem(at: url) }
+        let run = try otsensor(["rules", "check", url.path])
+        #expect(run.status == 1)
+        #expect(
+            run.lines == [
+                "\(url.path):2:53: unknown DNP3 function 'fly'",
+                "\(url.path):5:1: warning: 'drop' acts as 'alert' on a passive sensor (sid 4)",
+                "\(url.path):3:1: address variable $NOWHERE is not defined",
+                "\(url.path):4:1: duplicate sid 1 (gid 1), first at \(url.path):1:1",
+                "4 rules in 1 file: 1 dnp3, 1 dnp3 events, 2 modbus; 3 errors, 1 warning",
+            ]
+        )
+    }
+
+    @Test func rulesCheckPassesGoodRulesAndReplayUsesThem() throws {
+        let url = try writeRules(
+            #"alert dnp3 any any -> any any (msg:"time write"; dnp3_func:write; dnp3_obj:50,1; classtype:misc-activity; sid:9;)"#
+        )
+        defer { try? FileManager.default.removeItem(at: url) }
+        let check = try otsensor(["rules", "check", url.path])
+        #expect(check.status == 0)
+        #expect(check.lines == ["1 rule in 1 file: 1 dnp3; 0 errors, 0 warnings"])
+        let capture = SharedData.projectCapture("dnp3/plant-dnp3.pcap").path
+        let replay = try otsensor(["replay", "--format", "eve", "--no-default-rules", "--rules", url.path, capture])
+        #expect(replay.status == 0)
+        let alerts = replay.lines.filter { $0.contains(#""event_type":"alert""#) }
+        #expect(alerts.count == 1)
+        #expect(alerts.first?.contains(#""signature":"time write","category":"Misc activity","severity":3"#) == true)
+        #expect(replay.error.contains("[1:9:0] time write: 1"))
+        let broken = try writeRules("alert dnp3 any any -> any any (dnp3_func:fly; sid:1;)")
+        defer { try? FileManager.default.removeItem(at: broken) }
+        let refused = try otsensor(["replay", "--no-default-rules", "--rules", broken.path, capture])
+        #expect(refused.status == 2)
+        #expect(refused.error.hasPrefix("\(broken.path):1:42: unknown DNP3 function 'fly'"))
+    }
 }
