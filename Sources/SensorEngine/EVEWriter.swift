@@ -114,7 +114,8 @@ public final class EVEWriter: EngineEventSink {
                 timestamp: event.timestamp,
                 flow: event.flow,
                 packetNumber: event.packetNumber,
-                direction: direction
+                direction: direction,
+                evidence: [event.requestPacketNumber ?? 0, event.response != nil ? event.packetNumber : 0]
             )
             writeModbusObject(event, requestADU: requestADU, responseADU: responseADU)
             alertTrailer(appProto: "modbus", direction: direction, flow: event.flow)
@@ -366,7 +367,8 @@ public final class EVEWriter: EngineEventSink {
                 timestamp: event.timestamp,
                 flow: event.flow,
                 packetNumber: event.packetNumber,
-                direction: event.direction
+                direction: event.direction,
+                evidence: [event.answers?.packetNumber ?? 0, event.firstPacketNumber, event.messagePacketNumber]
             )
             // Suricata wraps the message in `request` or `response` inside an alert (suricata-eve.md §4.3).
             json.beginObject("dnp3")
@@ -449,7 +451,8 @@ public final class EVEWriter: EngineEventSink {
         timestamp: CaptureTimestamp,
         flow: FlowContext,
         packetNumber: UInt64,
-        direction: Direction
+        direction: Direction,
+        evidence: [UInt64]
     ) {
         header(
             timestamp: timestamp,
@@ -477,6 +480,13 @@ public final class EVEWriter: EngineEventSink {
             json.endObject()
         }
         json.endObject()
+        // Ours: the packets the alert is about (the request, the segments of the message), in capture order.
+        let packets = Set(evidence.filter { $0 > 0 }).sorted()
+        if !packets.isEmpty {
+            json.beginObject("evidence")
+            json.member("pcap_cnt", integers: packets.count) { packets[$0] }
+            json.endObject()
+        }
     }
 
     /// The keys after the app-layer object: `app_proto`, `direction`, and `packet_info` with the capture's link
@@ -623,7 +633,8 @@ public final class EVEWriter: EngineEventSink {
                 timestamp: event.timestamp,
                 flow: event.flow,
                 packetNumber: event.packetNumber,
-                direction: event.direction
+                direction: event.direction,
+                evidence: [event.packetNumber]
             )
             alertTrailer(appProto: event.appProto, direction: event.direction, flow: event.flow)
         }

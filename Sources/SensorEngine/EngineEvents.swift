@@ -30,6 +30,8 @@ public struct ModbusTransactionEvent: Sendable {
     public var packetNumber: UInt64
     public var requestTimestamp: CaptureTimestamp?
     public var responseTimestamp: CaptureTimestamp?
+    /// The packet that carried the request (its last octet), when there was one.
+    public var requestPacketNumber: UInt64? = nil
     /// The rules this transaction fired, in rule order.
     public var alerts: [Detection.AlertRule] = []
     /// Response time (capture time, microseconds), when both halves were seen.
@@ -147,6 +149,8 @@ public struct DNP3MessageEvent: Sendable {
     /// The capture time and packet number of the packet that carried the fragment's last octet.
     public var messageTimestamp: CaptureTimestamp
     public var messagePacketNumber: UInt64
+    /// The packet that carried the fragment's first segment (the same as the last for one segment).
+    public var firstPacketNumber: UInt64 = 0
     /// For a response: its request, when one was seen; for a confirm: the fragment it confirms.
     public var answers: DNP3RequestReference?
     /// The rules this message fired, in rule order.

@@ -293,7 +293,8 @@ extension SensorEngine {
                 bytes: fragment.span,
                 view: .contiguous(count: fragment.count),
                 segments: segments,
-                timestamp: timestamp
+                timestamp: timestamp,
+                firstPacketNumber: flow.dnp3.reassemblies[index].firstPacketNumber
             )
         }
     }
@@ -431,7 +432,8 @@ extension SensorEngine {
         bytes: borrowing Span<UInt8>,
         view: DNP3.FragmentView,
         segments: Int,
-        timestamp: CaptureTimestamp
+        timestamp: CaptureTimestamp,
+        firstPacketNumber: UInt64? = nil
     ) {
         let application: DNP3.Application.Header
         do {
@@ -572,6 +574,7 @@ extension SensorEngine {
             answers: answers
         )
         event.alerts = alerts
+        event.firstPacketNumber = firstPacketNumber ?? currentPacketNumber
         let stream = direction == .toServer ? flow.streams.0 : flow.streams.1
         // Held for the acknowledgment only when the other side is in the capture at all: a capture of one
         // direction never sees the ACKs.

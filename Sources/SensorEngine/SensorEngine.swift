@@ -790,7 +790,8 @@ public final class SensorEngine {
                     timestamp: timestamp,
                     packetNumber: currentPacketNumber,
                     requestTimestamp: request.timestamp,
-                    responseTimestamp: timestamp
+                    responseTimestamp: timestamp,
+                    requestPacketNumber: request.packetNumber
                 ),
                 requestADU: request.adu.span,
                 responseADU: adu
@@ -909,7 +910,8 @@ public final class SensorEngine {
                 timestamp: timestamp,
                 packetNumber: packetNumber,
                 requestTimestamp: timestamp,
-                responseTimestamp: nil
+                responseTimestamp: nil,
+                requestPacketNumber: packetNumber
             ),
             requestADU: adu,
             responseADU: Span()

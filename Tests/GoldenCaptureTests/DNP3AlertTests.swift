@@ -51,6 +51,9 @@ struct DNP3AlertTests {
         #expect(restart.value(at: "dnp3.response.iin.indicators") as? [String] == ["device_restart"])
         #expect(restart.string("alert.action") == "allowed")
         #expect(restart.string("app_proto") == "dnp3")
+        // The unsolicited response of packet 6, its alert written at packet 8 (the next packet to the master).
+        #expect(restart.value(at: "evidence.pcap_cnt") as? [Int] == [6])
+        #expect(restart.int("pcap_cnt") == 8)
         #expect(result.statistics.alerts["[1:4:0] restart flagged"] == 2)
     }
 
