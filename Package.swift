@@ -19,6 +19,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libpcap, through pkg-config; Debian installs it with libpcap-dev.
@@ -46,10 +47,16 @@ let package = Package(
             dependencies: ["WireFormat", "NetworkLayers", "TCPReassembly", "ModbusTCP", "DNP3", "Detection"],
             swiftSettings: strictSettings
         ),
+        // otsensor.yaml: variables, rule files (Yams; Foundation is fine off the packet path).
+        .target(
+            name: "SensorConfiguration",
+            dependencies: ["Detection", "NetworkLayers", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "otsensor",
             dependencies: [
-                "SensorEngine", "PacketCapture", "WireFormat", "DNP3", "Detection",
+                "SensorEngine", "PacketCapture", "WireFormat", "DNP3", "Detection", "SensorConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -101,6 +108,7 @@ let package = Package(
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", "WireFormat", "SensorTestSupport"]),
         .testTarget(name: "DNP3Tests", dependencies: ["DNP3", "WireFormat", "SensorTestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "NetworkLayers", "DNP3"]),
+        .testTarget(name: "SensorConfigurationTests", dependencies: ["SensorConfiguration", "Detection"]),
         .testTarget(
             name: "SensorEngineTests",
             dependencies: ["SensorEngine", "PacketCapture", "WireFormat", "NetworkLayers", "SensorTestSupport"]

@@ -5,6 +5,7 @@ import Detection
 import Foundation
 import NetworkLayers
 import PacketCapture
+import SensorConfiguration
 import SensorEngine
 import WireFormat
 
@@ -57,6 +58,9 @@ struct Replay: ParsableCommand {
     @Option(name: .customLong("rules"), help: "Also load the rules in this file (repeatable).")
     var ruleFiles: [String] = []
 
+    @Option(name: .customLong("config"), help: "The configuration file (otsensor.yaml): variables and rule files.")
+    var configFile: String?
+
     @Flag(name: .customLong("no-default-rules"), help: "Do not load the default rule set (the project's Signatures/).")
     var noDefaultRules = false
 
@@ -105,7 +109,12 @@ struct Replay: ParsableCommand {
         }
 
         var configuration = EngineConfiguration()
-        configuration.rules = try RuleLoading.load(files: ruleFiles, includeDefaults: !noDefaultRules)
+        let settings = try RuleLoading.settings(configFile)
+        configuration.rules = try RuleLoading.load(
+            files: ruleFiles,
+            includeDefaults: !noDefaultRules,
+            settings: settings
+        )
         configuration.modbusPorts = Array(Set([502] + modbusPorts)).sorted()
         configuration.maxFlows = maxFlows
         configuration.dnp3Ports = Array(Set([20000] + dnp3Ports)).sorted()
@@ -257,7 +266,8 @@ final class ProgressBar {
 enum RuleLoading {
     /// The default rule set's folder: `OTSENSOR_SIGNATURES`, else the installed
     /// `/usr/share/otsensor/signatures` (next to the binary's `share`), else the source tree's `Signatures/`.
-    static func defaultFolder() -> String? {
+    static func defaultFolder(_ settings: SensorConfiguration = SensorConfiguration()) -> String? {
+        if let configured = settings.defaultRulePath { return configured }
         if let configured = ProcessInfo.processInfo.environment["OTSENSOR_SIGNATURES"] { return configured }
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let candidates = [
@@ -268,6 +278,17 @@ enum RuleLoading {
         return candidates.first { FileManager.default.fileExists(atPath: $0) }
     }
 
+    /// The configuration file's settings, or the defaults with none; a bad file is printed and exits with 2.
+    static func settings(_ path: String?) throws -> SensorConfiguration {
+        guard let path else { return SensorConfiguration() }
+        do {
+            return try SensorConfiguration.load(path: path)
+        } catch {
+            StandardError.write("\(error)\n")
+            throw ExitCode(2)
+        }
+    }
+
     /// The `.rules` files of a folder, sorted.
     static func ruleFiles(in folder: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
@@ -276,9 +297,10 @@ enum RuleLoading {
 
     /// Parses and compiles `files` (and the default set): nil when there are no rules; every problem printed as
     /// `file:line:column: message` and exit status 2 when any rule is wrong.
-    static func load(files: [String], includeDefaults: Bool) throws -> Detection.RuleSet? {
-        var paths = files
-        if includeDefaults, let folder = defaultFolder() { paths = ruleFiles(in: folder) + paths }
+    static func load(files: [String], includeDefaults: Bool, settings: SensorConfiguration) throws -> Detection.RuleSet?
+    {
+        var paths = settings.ruleFiles + files
+        if includeDefaults, let folder = defaultFolder(settings) { paths = ruleFiles(in: folder) + paths }
         guard !paths.isEmpty else { return nil }
         var rules: [Detection.Rule] = []
         var failed = false
@@ -295,7 +317,7 @@ enum RuleLoading {
         }
         if failed { throw ExitCode(2) }
         do {
-            return try Detection.RuleSet(rules: rules)
+            return try Detection.RuleSet(rules: rules, variables: settings.variables)
         } catch {
             StandardError.write("\(error)\n")
             throw ExitCode(2)

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Detection
 import Foundation
+import SensorConfiguration
 
 /// `otsensor rules`: work with rule files.
 struct RulesCommand: ParsableCommand {
@@ -29,15 +30,20 @@ struct RulesCheck: ParsableCommand {
     @Argument(help: "Rule files or folders of .rules files.")
     var paths: [String] = []
 
+    @Option(name: .customLong("config"), help: "The configuration file (otsensor.yaml): variables and rule files.")
+    var configFile: String?
+
     func run() throws {
+        let settings = try RuleLoading.settings(configFile)
         var files: [String] = []
         var targets = paths
         if targets.isEmpty {
-            guard let folder = RuleLoading.defaultFolder() else {
+            targets = settings.ruleFiles
+            guard let folder = RuleLoading.defaultFolder(settings) else {
                 StandardError.write("otsensor: no default rule folder found; name one\n")
                 throw ExitCode(2)
             }
-            targets = [folder]
+            targets = [folder] + targets
         }
         for path in targets {
             guard FileManager.default.fileExists(atPath: path) else {
@@ -64,7 +70,7 @@ struct RulesCheck: ParsableCommand {
         }
         // Variables and duplicate sids are checked across all files together.
         do {
-            _ = try Detection.RuleSet(rules: rules)
+            _ = try Detection.RuleSet(rules: rules, variables: settings.variables)
         } catch {
             print(error)
             errors += 1

@@ -232,4 +232,44 @@ struct ReplayCommandTests {
         #expect(refused.status == 2)
         #expect(refused.error.hasPrefix("\(broken.path):1:42: unknown DNP3 function 'fly'"))
     }
+
+    /// `--config`: variables from otsensor.yaml reach the rules; rule files named there are loaded; a bad file
+    /// stops the run at its line.
+    @Test func configurationVariablesAndRuleFilesReachTheRules() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "otsensor-config-\(UUID().uuidString)"
+        )
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try #"alert dnp3 !$DNP3_MASTERS any -> any any (msg:"read by a stranger"; dnp3_func:read; sid:5;)"#.write(
+            to: folder.appendingPathComponent("local.rules"),
+            atomically: true,
+            encoding: .utf8
+        )
+        let config = folder.appendingPathComponent("otsensor.yaml")
+        try """
+        vars:
+          address-groups:
+            DNP3_MASTERS: "[10.0.0.99]"
+        rule-files:
+          - local.rules
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let capture = SharedData.projectCapture("dnp3/plant-dnp3.pcap").path
+        let replay = try otsensor(["replay", "--format", "eve", "--no-default-rules", "--config", config.path, capture])
+        #expect(replay.status == 0)
+        #expect(replay.lines.filter { $0.contains(#""signature_id":5"#) }.count == 3)  // the three READs of 127.0.0.1
+        let check = try otsensor([
+            "rules", "check", "--config", config.path, folder.appendingPathComponent("local.rules").path,
+        ])
+        #expect(check.lines.last == "1 rule in 1 file: 1 dnp3; 0 errors, 0 warnings")
+
+        try "vars:\n  address-groups:\n    DNP3_MASTERS: \"[10.0.0.999]\"\n".write(
+            to: config,
+            atomically: true,
+            encoding: .utf8
+        )
+        let refused = try otsensor(["replay", "--no-default-rules", "--config", config.path, capture])
+        #expect(refused.status == 2)
+        #expect(refused.error.hasPrefix("\(config.path):3: $DNP3_MASTERS: '10.0.0.999' is not an address"))
+    }
 }

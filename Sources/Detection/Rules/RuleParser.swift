@@ -37,6 +37,29 @@ extension Detection {
     }
 }
 
+extension Detection {
+    /// An address group's value as a configuration file gives it (`"[10.0.0.0/8, !10.1.0.0/16]"`, `any`,
+    /// `$HOME_NET`), with the rule header's syntax; errors point at `file:line`.
+    public static func parseAddressGroup(_ text: String, file: String, line: Int) throws(RuleError) -> AddressSpec {
+        let parser = RuleLineParser(line: groupLine(text, file: file, line: line))
+        return try parser.address(text.trimmingSpaces, at: 0)
+    }
+
+    /// A port group's value (`"502"`, `"[502, 1000:1010]"`, `any`).
+    public static func parsePortGroup(_ text: String, file: String, line: Int) throws(RuleError) -> PortSpec {
+        let parser = RuleLineParser(line: groupLine(text, file: file, line: line))
+        return try parser.ports(text.trimmingSpaces, at: 0)
+    }
+
+    private static func groupLine(_ text: String, file: String, line: Int) -> LogicalLine {
+        let characters = Array(text.trimmingSpaces)
+        return LogicalLine(
+            text: characters,
+            locations: characters.indices.map { SourceLocation(file: file, line: line, column: $0 + 1) }
+        )
+    }
+}
+
 /// Parses one logical rule line.
 struct RuleLineParser {
     typealias Rule = Detection.Rule
@@ -121,7 +144,7 @@ struct RuleLineParser {
         return rule
     }
 
-    private func address(_ word: String, at position: Int) throws(Detection.RuleError) -> Detection.AddressSpec {
+    func address(_ word: String, at position: Int) throws(Detection.RuleError) -> Detection.AddressSpec {
         if word == "any" { return .any }
         if word.hasPrefix("!") { return .negated(try address(String(word.dropFirst()), at: position + 1)) }
         if word.hasPrefix("$") {
@@ -152,7 +175,7 @@ struct RuleLineParser {
         return .network(network)
     }
 
-    private func ports(_ word: String, at position: Int) throws(Detection.RuleError) -> Detection.PortSpec {
+    func ports(_ word: String, at position: Int) throws(Detection.RuleError) -> Detection.PortSpec {
         if word == "any" { return .any }
         if word.hasPrefix("!") { return .negated(try ports(String(word.dropFirst()), at: position + 1)) }
         if word.hasPrefix("$") { return .variable(String(word.dropFirst())) }

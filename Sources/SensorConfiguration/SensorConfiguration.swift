@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+public import Detection
+import Foundation
+import Yams
+
+/// `otsensor.yaml`: the settings the commands share, in Suricata's layout where Suricata has one. Every key is
+/// optional, and an absent file means the documented defaults, so the agent runs with no file at all:
+///
+/// ```yaml
+/// vars:
+///   address-groups:             # Suricata's default HOME_NET and EXTERNAL_NET; the OT groups are HOME_NET
+///     HOME_NET: "[192.168.0.0/16, 10.0.0.0/8, 172.16.0.0/12]"
+///     MODBUS_CLIENTS: "[10.1.0.5, 10.1.0.6]"
+///   port-groups:
+///     MODBUS_PORTS: "502"
+/// default-rule-path: /usr/share/otsensor/signatures    # the default rule set's folder
+/// rule-files:                   # more rule files (relative to the configuration file's folder)
+///   - local.rules
+/// ```
+///
+/// An unknown key, a value of the wrong shape or a bad address is an error at its `file:line`.
+public struct SensorConfiguration: Sendable {
+    /// `$VARIABLES` for rule headers: Suricata's defaults, overridden and extended by `vars`.
+    public var variables: Detection.Variables = .defaults
+    /// The default rule set's folder, when the file names one.
+    public var defaultRulePath: String?
+    /// Further rule files, as absolute paths.
+    public var ruleFiles: [String] = []
+
+    public init() {}
+
+    /// Reads and checks the file at `path`.
+    public static func load(path: String) throws(ConfigurationError) -> SensorConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(file: path, line: nil, message: "cannot read the file")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: path)
+    }
+
+    /// Parses configuration text; relative rule file paths are taken from the folder of `file`.
+    public static func parse(_ text: String, file: String) throws(ConfigurationError) -> SensorConfiguration {
+        var configuration = SensorConfiguration()
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError(file: file, line: nil, message: "not YAML: \(error)")
+        }
+        guard let root else { return configuration }
+        guard let top = root.mapping else {
+            throw ConfigurationError(file: file, line: line(root), message: "the file must be a mapping of settings")
+        }
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
+        for (keyNode, value) in top {
+            let key = keyNode.string ?? ""
+            switch key {
+            case "vars":
+                try parseVariables(value, into: &configuration, file: file)
+            case "default-rule-path":
+                guard let path = value.string else {
+                    throw ConfigurationError(
+                        file: file,
+                        line: line(value),
+                        message: "default-rule-path is a folder path"
+                    )
+                }
+                configuration.defaultRulePath = absolute(path, in: folder)
+            case "rule-files":
+                guard let items = value.sequence else {
+                    throw ConfigurationError(file: file, line: line(value), message: "rule-files is a list of paths")
+                }
+                for item in items {
+                    guard let path = item.string else {
+                        throw ConfigurationError(file: file, line: line(item), message: "a rule file is a path")
+                    }
+                    configuration.ruleFiles.append(absolute(path, in: folder))
+                }
+            default:
+                throw ConfigurationError(
+                    file: file,
+                    line: line(keyNode),
+                    message: "unknown setting '\(key)' (vars, default-rule-path, rule-files)"
+                )
+            }
+        }
+        return configuration
+    }
+
+    private static func parseVariables(
+        _ node: Node,
+        into configuration: inout SensorConfiguration,
+        file: String
+    ) throws(ConfigurationError) {
+        guard let groups = node.mapping else {
+            throw ConfigurationError(file: file, line: line(node), message: "vars holds address-groups and port-groups")
+        }
+        for (groupKey, group) in groups {
+            let kind = groupKey.string ?? ""
+            guard kind == "address-groups" || kind == "port-groups" else {
+                throw ConfigurationError(
+                    file: file,
+                    line: line(groupKey),
+                    message: "unknown vars section '\(kind)' (address-groups, port-groups)"
+                )
+            }
+            guard let entries = group.mapping else {
+                throw ConfigurationError(file: file, line: line(group), message: "\(kind) maps names to values")
+            }
+            for (nameNode, valueNode) in entries {
+                guard let name = nameNode.string, !name.isEmpty,
+                    name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+                else {
+                    throw ConfigurationError(
+                        file: file,
+                        line: line(nameNode),
+                        message: "a variable name is letters, digits and _"
+                    )
+                }
+                guard let text = valueNode.string else {
+                    throw ConfigurationError(file: file, line: line(valueNode), message: "$\(name) needs a value")
+                }
+                do {
+                    if kind == "address-groups" {
+                        configuration.variables.addresses[name] = try Detection.parseAddressGroup(
+                            text,
+                            file: file,
+                            line: line(valueNode) ?? 0
+                        )
+                    } else {
+                        configuration.variables.ports[name] = try Detection.parsePortGroup(
+                            text,
+                            file: file,
+                            line: line(valueNode) ?? 0
+                        )
+                    }
+                } catch {
+                    throw ConfigurationError(file: file, line: line(valueNode), message: "$\(name): \(error.message)")
+                }
+            }
+        }
+    }
+
+    private static func line(_ node: Node) -> Int? { node.mark?.line }
+
+    private static func absolute(_ path: String, in folder: URL) -> String {
+        path.hasPrefix("/") ? path : folder.appendingPathComponent(path).standardizedFileURL.path
+    }
+}
+
+/// A problem in the configuration file, at its line when known: printed as `file:line: message`.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int?
+    public var message: String
+
+    public init(file: String, line: Int?, message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String { line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)" }
+}
