@@ -147,8 +147,9 @@ extension Detection {
         /// DNP3 message rules by function code (256 lists), and those that name no function.
         var dnp3ByFunction: [[Int]] = Array(repeating: [], count: 256)
         var dnp3AnyFunction: [Int] = []
-        /// Modbus transaction rules.
-        var modbus: [Int] = []
+        /// Modbus transaction rules by function code (rules naming one function), and the others.
+        var modbusByFunction: [[Int]] = Array(repeating: [], count: 128)
+        var modbusAnyFunction: [Int] = []
         /// `app-layer-event` rules by full event name.
         var events: [String: [Int]] = [:]
 
@@ -174,7 +175,11 @@ extension Detection {
                 if let event = rule.appLayerEvent {
                     events[event, default: []].append(index)
                 } else if rule.proto == .modbus {
-                    modbus.append(index)
+                    if let function = rule.modbus?.function, rule.modbus?.functionNegated == false {
+                        modbusByFunction[Int(function & 0x7F)].append(index)
+                    } else {
+                        modbusAnyFunction.append(index)
+                    }
                 } else if rule.proto == .dnp3 {
                     if rule.dnp3Functions.isEmpty {
                         dnp3AnyFunction.append(index)
@@ -283,17 +288,25 @@ extension Detection {
             into matches: inout [Int]
         ) {
             guard let message = request else { return }
-            for index in modbus where rules[index].headerMatches(context) {
-                guard let keyword = rules[index].rule.modbus else {
-                    matches.append(index)
-                    continue
-                }
-                let matched =
-                    request != nil
-                    ? Self.modbusMatches(keyword, message, adu: requestADU)
-                    : Self.modbusMatches(keyword, message, adu: responseADU)
-                if matched { matches.append(index) }
+            let start = matches.count
+            for index in modbusByFunction[Int(message.functionCode.function.rawValue)] {
+                if modbusRuleMatches(index, message, requestADU, context) { matches.append(index) }
             }
+            for index in modbusAnyFunction where modbusRuleMatches(index, message, requestADU, context) {
+                matches.append(index)
+            }
+            matches[start...].sort()
+        }
+
+        private func modbusRuleMatches(
+            _ index: Int,
+            _ message: Modbus.Message,
+            _ adu: borrowing Span<UInt8>,
+            _ context: PacketContext
+        ) -> Bool {
+            guard rules[index].headerMatches(context) else { return false }
+            guard let keyword = rules[index].rule.modbus else { return true }
+            return Self.modbusMatches(keyword, message, adu: adu)
         }
 
         static func modbusMatches(_ keyword: ModbusMatch, _ message: Modbus.Message, adu: borrowing Span<UInt8>) -> Bool
