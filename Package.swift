@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "WireFormat", "SensorTestSupport"]),
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", "WireFormat", "SensorTestSupport"]),
         .testTarget(name: "DNP3Tests", dependencies: ["DNP3", "WireFormat", "SensorTestSupport"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "NetworkLayers", "DNP3"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "NetworkLayers", "DNP3", "ModbusTCP"]),
         .testTarget(name: "SensorConfigurationTests", dependencies: ["SensorConfiguration", "Detection"]),
         .testTarget(
             name: "SensorEngineTests",

@@ -187,6 +187,8 @@ public protocol EngineEventSink: AnyObject {
     /// Whether DNP3 messages over TCP are handed over at the packet that acknowledges them, as Suricata writes
     /// its records (EVE); otherwise at the packet that carried them, in capture order with the anomalies (text).
     var writesRecordsAtAcknowledgment: Bool { get }
+    /// Whether the sink writes alerts; when false the engine only counts them.
+    var receivesAlerts: Bool { get }
 }
 
 extension EngineEventSink {
@@ -194,4 +196,5 @@ extension EngineEventSink {
     public func dnp3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>) {}
     public var receivesDNP3Messages: Bool { true }
     public var writesRecordsAtAcknowledgment: Bool { false }
+    public var receivesAlerts: Bool { true }
 }

@@ -465,8 +465,14 @@ extension SensorEngine {
         var objectHeaders = 0
         var points = 0
         var shortObject: (group: UInt8, variation: UInt8, size: Int)? = nil
+        // The object headers, for `dnp3_obj`, as the rules read them.
+        let collectObjects = configuration.rules != nil
+        objectScratch.removeAll(keepingCapacity: true)
         while let block = parser.next(in: bytes, view: view) {
             objectHeaders += 1
+            if collectObjects {
+                objectScratch.append(UInt16(block.header.group) << 8 | UInt16(block.header.variation))
+            }
             points += block.pointCount
             // Free-format objects carry their own size: one shorter than its group's fixed fields is cut short.
             if block.header.qualifier.prefixIsSize, block.pointCount > 0, shortObject == nil,
@@ -550,10 +556,20 @@ extension SensorEngine {
         }
         var alerts: [Detection.AlertRule] = []
         if let rules = configuration.rules {
-            var matches: [Int] = []
+            matchScratch.removeAll(keepingCapacity: true)
             let context = packetContext(flow: flow, direction: direction)
-            rules.matchDNP3(application: application, view: view, bytes: bytes, context: context, into: &matches)
-            alerts = admitAlerts(matches, rules: rules, context: context, timestamp: timestamp)
+            rules.matchDNP3(
+                application: application,
+                view: view,
+                bytes: bytes,
+                context: context,
+                objects: &objectScratch,
+                objectsRead: true,
+                into: &matchScratch
+            )
+            if !matchScratch.isEmpty {
+                alerts = admitAlerts(matchScratch, rules: rules, context: context, timestamp: timestamp)
+            }
         }
         guard sink.receivesDNP3Messages else { return }
         var event = DNP3MessageEvent(
@@ -953,7 +969,8 @@ extension SensorEngine {
     }
 
     /// The matches that become alerts after the rules' `threshold` and `detection_filter` (capture time), counted
-    /// for the summary; the rest are counted as suppressed.
+    /// for the summary; the rest are counted as suppressed. The alerts' descriptions are built only for a sink that
+    /// writes records.
     func admitAlerts(
         _ matches: [Int],
         rules: Detection.RuleSet,
@@ -962,12 +979,11 @@ extension SensorEngine {
     ) -> [Detection.AlertRule] {
         var alerts: [Detection.AlertRule] = []
         for index in matches {
-            let rule = rules.rule(index)
-            if rule.threshold != nil || rule.detectionFilter != nil {
+            if rules.isRateLimited(index) {
                 guard
                     thresholds.shouldAlert(
                         rule: index,
-                        rule,
+                        rules.rule(index),
                         source: context.source,
                         destination: context.destination,
                         microseconds: timestamp.totalMicroseconds
@@ -977,15 +993,16 @@ extension SensorEngine {
                     continue
                 }
             }
-            alerts.append(countAlert(rules.alertRule(index)))
+            countAlert(index, rules: rules)
+            if sink.receivesAlerts { alerts.append(rules.alertRule(index)) }
         }
         return alerts
     }
 
-    /// Counts an alert for the closing summary.
-    func countAlert(_ rule: Detection.AlertRule) -> Detection.AlertRule {
-        statistics.alerts["[\(rule.gid):\(rule.sid):\(rule.rev)] \(rule.signature)", default: 0] += 1
-        return rule
+    /// Counts an alert of the rule at `index` for the closing summary (named when the summary is made).
+    func countAlert(_ index: Int, rules: Detection.RuleSet) {
+        if alertCounts.count != rules.count { alertCounts = Array(repeating: 0, count: rules.count) }
+        alertCounts[index] += 1
     }
 
     // MARK: - Ends

@@ -33,6 +33,11 @@ public final class SensorEngine {
     @safe @exclusivity(unchecked) private var now = CaptureTimestamp.zero
     /// The capture time of the packet being processed.
     @safe @exclusivity(unchecked) var currentTimestamp = CaptureTimestamp.zero
+    /// Reused buffers for rule matching: the matches of one message, the object headers of one fragment.
+    @safe @exclusivity(unchecked) var matchScratch: [Int] = []
+    @safe @exclusivity(unchecked) var objectScratch: [UInt16] = []
+    /// Alerts per rule (by index in the rule set), named in ``EngineStatistics/alerts`` when the run finishes.
+    @safe @exclusivity(unchecked) var alertCounts: [Int] = []
     /// `threshold` and `detection_filter` state of the rules.
     @safe @exclusivity(unchecked) var thresholds = Detection.ThresholdState()
     /// The link type of the packet being processed.
@@ -305,6 +310,13 @@ public final class SensorEngine {
         }
         slots.sort { $0.0 < $1.0 }
         for (_, slot) in slots { endFlow(slot: slot, reason: .shutdown) }
+        if let rules = configuration.rules {
+            for (index, count) in alertCounts.enumerated() where count > 0 {
+                let rule = rules.alertRule(index)
+                statistics.alerts["[\(rule.gid):\(rule.sid):\(rule.rev)] \(rule.signature)", default: 0] += count
+            }
+            alertCounts = []
+        }
     }
 
     private func endFlow(slot: Int, reason: FlowEndEvent.Reason) {
@@ -1034,18 +1046,22 @@ public final class SensorEngine {
     ) {
         var event = event
         if let rules = configuration.rules {
-            var matches: [Int] = []
-            let direction: Direction = event.response != nil ? .toClient : .toServer
-            let context = packetContext(key: event.flow.key, direction: direction, established: true)
+            matchScratch.removeAll(keepingCapacity: true)
+            // `modbus:` inspects the request (Suricata registers it to_server only), so the rule's header and
+            // `flow:` are matched in the request's direction, client to server, even when the transaction
+            // completes on the response's packet.
+            let context = packetContext(key: event.flow.key, direction: .toServer, established: true)
             rules.matchModbus(
                 request: event.request,
                 requestADU: requestADU,
                 response: event.response,
                 responseADU: responseADU,
                 context: context,
-                into: &matches
+                into: &matchScratch
             )
-            event.alerts = admitAlerts(matches, rules: rules, context: context, timestamp: event.timestamp)
+            if !matchScratch.isEmpty {
+                event.alerts = admitAlerts(matchScratch, rules: rules, context: context, timestamp: event.timestamp)
+            }
         }
         sink.modbusTransaction(event, requestADU: requestADU, responseADU: responseADU)
     }

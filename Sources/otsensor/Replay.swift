@@ -214,6 +214,7 @@ final class DiscardingSink: EngineEventSink {
     func anomaly(_ event: AnomalyEvent) {}
     func flowEnded(_ event: FlowEndEvent) {}
     var receivesDNP3Messages: Bool { false }
+    var receivesAlerts: Bool { false }
 }
 
 /// A progress bar on standard error for large captures read on a terminal.
@@ -264,15 +265,19 @@ final class ProgressBar {
 
 /// Finding, reading and compiling rule files for the commands that match rules.
 enum RuleLoading {
-    /// The default rule set's folder: `OTSENSOR_SIGNATURES`, else the installed
-    /// `/usr/share/otsensor/signatures` (next to the binary's `share`), else the source tree's `Signatures/`.
+    /// The default rule set's folder: the configuration's `default-rule-path`, else `OTSENSOR_SIGNATURES`, else
+    /// the installed `share/otsensor/signatures` beside the binary's `bin`, else the source tree's `Signatures/`
+    /// (the binary built in `.build/<triple>/<configuration>/`), else `/usr/share/otsensor/signatures`.
     static func defaultFolder(_ settings: SensorConfiguration = SensorConfiguration()) -> String? {
         if let configured = settings.defaultRulePath { return configured }
         if let configured = ProcessInfo.processInfo.environment["OTSENSOR_SIGNATURES"] { return configured }
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        // The running binary itself (/proc/self/exe), not argv[0], which names no folder when found on PATH.
+        let executable = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]))
+            .resolvingSymlinksInPath()
+        let folder = executable.deletingLastPathComponent()
         let candidates = [
-            executable.deletingLastPathComponent().appendingPathComponent("../share/otsensor/signatures").path,
-            executable.deletingLastPathComponent().appendingPathComponent("../../Signatures").path,
+            folder.appendingPathComponent("../share/otsensor/signatures").standardizedFileURL.path,
+            folder.appendingPathComponent("../../../Signatures").standardizedFileURL.path,
             "/usr/share/otsensor/signatures",
         ]
         return candidates.first { FileManager.default.fileExists(atPath: $0) }

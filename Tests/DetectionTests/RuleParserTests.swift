@@ -71,6 +71,17 @@ import Testing
             file: "t.rules"
         ).warnings
         #expect(warnings.map(\.description) == ["t.rules:1:1: 'drop' acts as 'alert' on a passive sensor (sid 10)"])
+        // Suricata takes a sub-function on any function number but compares only diagnostic ones.
+        let never = Detection.parseRules(
+            #"alert modbus any any -> any any (msg:"x"; modbus: function 43, subfunction 14; sid:11;)"#,
+            file: "t.rules"
+        )
+        #expect(never.rules.map(\.sid) == [11])
+        #expect(
+            never.warnings.map(\.description) == [
+                "t.rules:1:1: subfunction only matches function 8 (diagnostics); this rule never matches (sid 11)"
+            ]
+        )
     }
 
     @Test func modbusKeyword() throws {
@@ -199,8 +210,12 @@ import Testing
             error: "t.rules:1:42: value applies only to write access with an address"
         ),
         ErrorCase(
-            rule: "alert modbus any any -> any any (modbus: function 3, subfunction 1; sid:1;)",
-            error: "t.rules:1:42: subfunction applies only to function 8 (diagnostics) or 43"
+            rule: "alert modbus any any -> any any (modbus: unit 1, address 3; sid:1;)",
+            error: "t.rules:1:42: address follows an access"
+        ),
+        ErrorCase(
+            rule: "alert modbus any any -> any any (modbus: function assigned, subfunction 1; sid:1;)",
+            error: "t.rules:1:42: subfunction follows a function number ('function 8, subfunction 4')"
         ),
         ErrorCase(
             rule: "alert modbus any any -> any any (modbus: function 200; sid:1;)",

@@ -49,11 +49,13 @@ import Testing
         let view = DNP3.FragmentView.contiguous(count: fragment.count)
         let header = try DNP3.Application.Header(parsing: fragment.span, view: view)
         var matches: [Int] = []
+        var objects: [UInt16] = []
         set.matchDNP3(
             application: header,
             view: view,
             bytes: fragment.span,
             context: Self.context(toServer: toServer, from: source),
+            objects: &objects,
             into: &matches
         )
         return matches.map { set.rule($0).sid }

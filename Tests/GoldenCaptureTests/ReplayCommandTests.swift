@@ -233,6 +233,17 @@ struct ReplayCommandTests {
         #expect(refused.error.hasPrefix("\(broken.path):1:42: unknown DNP3 function 'fly'"))
     }
 
+    /// With no path, `rules check` checks the shipped set: the source tree's `Signatures/` beside the build.
+    @Test func theShippedSetIsTheDefault() throws {
+        let folder = SharedData.packageRoot.appendingPathComponent("Signatures")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".rules") }
+        let check = try otsensor(["rules", "check"])
+        #expect(check.status == 0)
+        #expect(check.lines.count == 1)
+        #expect(check.lines.last?.contains(" rules in \(files.count) files: ") == true)
+        #expect(check.lines.last?.hasSuffix("; 0 errors, 0 warnings") == true)
+    }
+
     /// `--config`: variables from otsensor.yaml reach the rules; rule files named there are loaded; a bad file
     /// stops the run at its line.
     @Test func configurationVariablesAndRuleFilesReachTheRules() throws {

@@ -113,15 +113,55 @@ extension Detection {
     }
 
     /// A rule ready to match: its header's variables resolved.
-    struct CompiledRule: Sendable {
-        var rule: Rule
-        var source: AddressMatcher
-        var sourcePorts: PortMatcher
-        var destination: AddressMatcher
-        var destinationPorts: PortMatcher
+    /// A class, so that handing a rule to a check costs one reference count, not a copy of every array a rule
+    /// holds; the conditions the packet path reads are kept flat beside the rule.
+    final class CompiledRule: Sendable {
+        let rule: Rule
+        let source: AddressMatcher
+        let sourcePorts: PortMatcher
+        let destination: AddressMatcher
+        let destinationPorts: PortMatcher
+        let flow: FlowOptions?
+        let bidirectional: Bool
+        /// `dnp3_obj` as group << 8 | variation.
+        let objectKeys: [UInt16]
+        let indicators: [[IndicatorCondition]]
+        let contents: [ContentMatch]
+        let modbus: ModbusMatch?
+        /// A header that matches every packet (`any any -> any any`, no `flow`): checked without a look.
+        let headerIsAny: Bool
+        /// Whether the rule has a `threshold` or `detection_filter`.
+        let rateLimited: Bool
+
+        init(
+            rule: Rule,
+            source: AddressMatcher,
+            sourcePorts: PortMatcher,
+            destination: AddressMatcher,
+            destinationPorts: PortMatcher
+        ) {
+            self.rule = rule
+            self.source = source
+            self.sourcePorts = sourcePorts
+            self.destination = destination
+            self.destinationPorts = destinationPorts
+            flow = rule.flow
+            bidirectional = rule.bidirectional
+            objectKeys = rule.dnp3Objects.map { UInt16($0[0]) << 8 | UInt16($0[1]) }
+            indicators = rule.dnp3Indicators
+            contents = rule.dnp3Data
+            modbus = rule.modbus
+            func isAny(_ matcher: AddressMatcher) -> Bool { if case .any = matcher { true } else { false } }
+            func isAny(_ matcher: PortMatcher) -> Bool { if case .any = matcher { true } else { false } }
+            rateLimited = rule.threshold != nil || rule.detectionFilter != nil
+            headerIsAny =
+                rule.flow == nil && isAny(source) && isAny(sourcePorts) && isAny(destination)
+                && isAny(destinationPorts)
+        }
 
         func headerMatches(_ context: PacketContext) -> Bool {
-            if let flow = rule.flow {
+            if headerIsAny { return true }
+            if let flow {
                 if flow.toServer && !context.toServer { return false }
                 if flow.toClient && context.toServer { return false }
                 if flow.established && !context.established { return false }
@@ -131,10 +171,32 @@ extension Detection {
                 source.matches(context.source) && sourcePorts.matches(context.sourcePort)
                 && destination.matches(context.destination) && destinationPorts.matches(context.destinationPort)
             if forward { return true }
-            guard rule.bidirectional else { return false }
+            guard bidirectional else { return false }
             return source.matches(context.destination) && sourcePorts.matches(context.destinationPort)
                 && destination.matches(context.source) && destinationPorts.matches(context.sourcePort)
         }
+    }
+
+    /// Rule indices under integer keys, kept flat: one array of indices, and each key's range in it, so a lookup
+    /// hands out a range, not an array to retain.
+    struct KeyedGroups: Sendable {
+        private var ranges: [UInt32: Range<Int>] = [:]
+        private(set) var indices: [Int] = []
+
+        init() {}
+
+        init(_ groups: [UInt32: [Int]]) {
+            for key in groups.keys.sorted() {
+                let members = groups[key] ?? []
+                ranges[key] = indices.count..<(indices.count + members.count)
+                indices += members
+            }
+        }
+
+        var isEmpty: Bool { ranges.isEmpty }
+
+        /// The positions in `indices` of the rules under `key` (empty when none).
+        func positions(_ key: UInt32) -> Range<Int> { ranges[key] ?? 0..<0 }
     }
 
     /// Rules compiled for matching, grouped so that a message is checked only against the rules that can match it:
@@ -144,12 +206,20 @@ extension Detection {
         var rules: [CompiledRule] = []
         /// What each rule's alerts say (Suricata's `alert` object), computed once.
         var alertRules: [AlertRule] = []
-        /// DNP3 message rules by function code (256 lists), and those that name no function.
+        /// DNP3 message rules without `dnp3_obj` by function code (256 lists), and those that name no function.
         var dnp3ByFunction: [[Int]] = Array(repeating: [], count: 256)
         var dnp3AnyFunction: [Int] = []
-        /// Modbus transaction rules by function code (rules naming one function), and the others.
+        /// DNP3 rules with `dnp3_obj`, by function (256 for rules naming none) and their first object, as
+        /// `function << 16 | group << 8 | variation`: a message looks up each object header it carries.
+        var dnp3ByObject = KeyedGroups()
+        /// Whether any rule of a function (256: naming none) sits in `dnp3ByObject`.
+        var dnp3FunctionHasObjectRules: [Bool] = Array(repeating: false, count: 257)
+        /// Modbus transaction rules by function code (rules naming one function), and the others; those that name
+        /// one unit identifier are in `modbusByUnit` instead.
         var modbusByFunction: [[Int]] = Array(repeating: [], count: 128)
         var modbusAnyFunction: [Int] = []
+        /// Modbus rules naming one unit identifier, by `function << 8 | unit` (function 128: naming none).
+        var modbusByUnit = KeyedGroups()
         /// `app-layer-event` rules by full event name.
         var events: [String: [Int]] = [:]
 
@@ -161,6 +231,12 @@ extension Detection {
         /// - Throws: ``RuleError`` at the rule whose header names an undefined variable, or defines one in terms of
         ///   itself.
         public init(rules: [Rule], variables: Variables = .defaults) throws(RuleError) {
+            var dnp3ByObject: [UInt32: [Int]] = [:]
+            var modbusByUnit: [UInt32: [Int]] = [:]
+            defer {
+                self.dnp3ByObject = KeyedGroups(dnp3ByObject)
+                self.modbusByUnit = KeyedGroups(modbusByUnit)
+            }
             for rule in rules {
                 let compiled = CompiledRule(
                     rule: rule,
@@ -175,16 +251,28 @@ extension Detection {
                 if let event = rule.appLayerEvent {
                     events[event, default: []].append(index)
                 } else if rule.proto == .modbus {
-                    if let function = rule.modbus?.function, rule.modbus?.functionNegated == false {
-                        modbusByFunction[Int(function & 0x7F)].append(index)
+                    var function: UInt32 = 128
+                    if let code = rule.modbus?.function, rule.modbus?.functionNegated == false {
+                        function = UInt32(code & 0x7F)
+                    }
+                    if case .equal(let unit) = rule.modbus?.unit, unit <= 0xFF {
+                        modbusByUnit[function << 8 | UInt32(unit), default: []].append(index)
+                    } else if function < 128 {
+                        modbusByFunction[Int(function)].append(index)
                     } else {
                         modbusAnyFunction.append(index)
                     }
                 } else if rule.proto == .dnp3 {
-                    if rule.dnp3Functions.isEmpty {
-                        dnp3AnyFunction.append(index)
-                    } else {
-                        for code in Set(rule.dnp3Functions) { dnp3ByFunction[Int(code)].append(index) }
+                    let functions = rule.dnp3Functions.isEmpty ? [256] : Set(rule.dnp3Functions).map(Int.init)
+                    for function in functions {
+                        if let object = compiled.objectKeys.first {
+                            dnp3ByObject[UInt32(function) << 16 | UInt32(object), default: []].append(index)
+                            dnp3FunctionHasObjectRules[function] = true
+                        } else if function == 256 {
+                            dnp3AnyFunction.append(index)
+                        } else {
+                            dnp3ByFunction[function].append(index)
+                        }
                     }
                 }
             }
@@ -192,6 +280,10 @@ extension Detection {
 
         /// The rule at `index`.
         public func rule(_ index: Int) -> Rule { rules[index].rule }
+
+        /// Whether the rule at `index` has a `threshold` or `detection_filter` (its alerts go through
+        /// ``ThresholdState``), read without copying the rule.
+        public func isRateLimited(_ index: Int) -> Bool { rules[index].rateLimited }
 
         /// What an alert of the rule at `index` says.
         public func alertRule(_ index: Int) -> AlertRule { alertRules[index] }
@@ -258,21 +350,77 @@ extension Detection {
         /// The DNP3 rules one application message fires, by index, in rule order (Suricata's `dnp3_func`,
         /// `dnp3_ind`, `dnp3_obj` and `dnp3_data` semantics: every keyword must match; `dnp3_obj` matches any
         /// object header of the fragment, not only the first).
+        ///
+        /// - Parameters:
+        ///   - objects: a reused buffer for the fragment's object headers (group << 8 | variation); with
+        ///     `objectsRead`, the caller has filled it with every header it read, in any order.
+        ///   - matches: the indices of the rules that fire are appended.
         public func matchDNP3(
             application: DNP3.Application.Header,
             view: DNP3.FragmentView,
             bytes: borrowing Span<UInt8>,
             context: PacketContext,
+            objects: inout [UInt16],
+            objectsRead: Bool = false,
             into matches: inout [Int]
         ) {
             let start = matches.count
-            for index in dnp3ByFunction[Int(application.functionCode.rawValue)] {
-                if Self.dnp3Matches(rules[index], application, view, bytes, context) { matches.append(index) }
+            let function = Int(application.functionCode.rawValue)
+            // The fragment's object headers as group << 8 | variation, sorted: the caller's when it read them
+            // (`objectsRead`), else read here once, for all the rules that ask (`dnp3_obj`), into its buffer.
+            var parsed = objectsRead
+            if objectsRead { objects.sort() }
+            for index in dnp3ByFunction[function] {
+                if Self.dnp3Matches(rules[index], application, view, bytes, context, &objects, &parsed) {
+                    matches.append(index)
+                }
             }
             for index in dnp3AnyFunction {
-                if Self.dnp3Matches(rules[index], application, view, bytes, context) { matches.append(index) }
+                if Self.dnp3Matches(rules[index], application, view, bytes, context, &objects, &parsed) {
+                    matches.append(index)
+                }
+            }
+            let byFunction = dnp3FunctionHasObjectRules[function]
+            let byAny = dnp3FunctionHasObjectRules[256]
+            if byFunction || byAny {
+                Self.readObjects(application, view, bytes, &objects, &parsed)
+                // Each distinct object header once: a rule sits under its first object only, so none is tried twice.
+                var previous: UInt16?
+                for position in objects.indices {
+                    let key = objects[position]
+                    guard key != previous else { continue }
+                    previous = key
+                    for slot in 0..<2 {
+                        guard slot == 0 ? byFunction : byAny else { continue }
+                        let key = UInt32(slot == 0 ? function : 256) << 16 | UInt32(key)
+                        for position in dnp3ByObject.positions(key) {
+                            let index = dnp3ByObject.indices[position]
+                            if Self.dnp3Matches(rules[index], application, view, bytes, context, &objects, &parsed) {
+                                matches.append(index)
+                            }
+                        }
+                    }
+                }
             }
             matches[start...].sort()
+        }
+
+        /// The fragment's object headers as group << 8 | variation, sorted, read once per fragment.
+        static func readObjects(
+            _ application: DNP3.Application.Header,
+            _ view: DNP3.FragmentView,
+            _ bytes: borrowing Span<UInt8>,
+            _ objects: inout [UInt16],
+            _ parsed: inout Bool
+        ) {
+            guard !parsed else { return }
+            parsed = true
+            objects.removeAll(keepingCapacity: true)
+            var parser = DNP3.Application.ObjectParser(header: application)
+            while let block = parser.next(in: bytes, view: view) {
+                objects.append(UInt16(block.header.group) << 8 | UInt16(block.header.variation))
+            }
+            objects.sort()
         }
 
         /// The Modbus rules one transaction fires, by index, in rule order (Suricata's `modbus:` semantics: only
@@ -289,11 +437,22 @@ extension Detection {
         ) {
             guard let message = request else { return }
             let start = matches.count
-            for index in modbusByFunction[Int(message.functionCode.function.rawValue)] {
+            let function = UInt32(message.functionCode.function.rawValue)
+            for index in modbusByFunction[Int(function)] {
                 if modbusRuleMatches(index, message, requestADU, context) { matches.append(index) }
             }
             for index in modbusAnyFunction where modbusRuleMatches(index, message, requestADU, context) {
                 matches.append(index)
+            }
+            if !modbusByUnit.isEmpty {
+                let unit = UInt32(message.header.unitIdentifier)
+                for slot in 0..<2 {
+                    let key = (slot == 0 ? function : 128) << 8 | unit
+                    for position in modbusByUnit.positions(key) {
+                        let index = modbusByUnit.indices[position]
+                        if modbusRuleMatches(index, message, requestADU, context) { matches.append(index) }
+                    }
+                }
             }
             matches[start...].sort()
         }
@@ -305,7 +464,7 @@ extension Detection {
             _ context: PacketContext
         ) -> Bool {
             guard rules[index].headerMatches(context) else { return false }
-            guard let keyword = rules[index].rule.modbus else { return true }
+            guard let keyword = rules[index].modbus else { return true }
             return Self.modbusMatches(keyword, message, adu: adu)
         }
 
@@ -402,12 +561,13 @@ extension Detection {
             _ application: DNP3.Application.Header,
             _ view: DNP3.FragmentView,
             _ bytes: borrowing Span<UInt8>,
-            _ context: PacketContext
+            _ context: PacketContext,
+            _ objects: inout [UInt16],
+            _ parsed: inout Bool
         ) -> Bool {
-            let rule = compiled.rule
             guard compiled.headerMatches(context) else { return false }
             // Only responses carry IIN: an indicator condition never matches a request.
-            for keyword in rule.dnp3Indicators {
+            for keyword in compiled.indicators {
                 guard application.functionCode.isResponse else { return false }
                 let iin = application.iin.rawValue
                 let any = keyword.contains { condition in
@@ -417,19 +577,14 @@ extension Detection {
                 }
                 guard any else { return false }
             }
-            for wanted in rule.dnp3Objects {
-                var parser = DNP3.Application.ObjectParser(header: application)
-                var found = false
-                while let block = parser.next(in: bytes, view: view) {
-                    if block.header.group == wanted[0] && block.header.variation == wanted[1] {
-                        found = true
-                        break
-                    }
+            if !compiled.objectKeys.isEmpty {
+                readObjects(application, view, bytes, &objects, &parsed)
+                for key in compiled.objectKeys {
+                    guard objects.contains(key) else { return false }
                 }
-                guard found else { return false }
             }
-            if !rule.dnp3Data.isEmpty {
-                guard contentsMatch(rule.dnp3Data, view: view, bytes: bytes) else { return false }
+            if !compiled.contents.isEmpty {
+                guard contentsMatch(compiled.contents, view: view, bytes: bytes) else { return false }
             }
             return true
         }

@@ -7,7 +7,8 @@ extension Detection {
         public var rules: [Rule] = []
         /// Rules that could not be parsed, one error each (the first problem found), at its place.
         public var errors: [RuleError] = []
-        /// Rules accepted with a caveat (`drop` and `reject` act as `alert` on a passive sensor).
+        /// Rules accepted with a caveat (`drop` and `reject` act as `alert` on a passive sensor; a `subfunction`
+        /// on a function other than 8 never matches, as in Suricata).
         public var warnings: [RuleError] = []
     }
 
@@ -24,6 +25,15 @@ extension Detection {
                     result.warnings.append(
                         RuleError(
                             "'\(rule.action.rawValue)' acts as 'alert' on a passive sensor (sid \(rule.sid))",
+                            at: rule.location
+                        )
+                    )
+                }
+                if let modbus = rule.modbus, modbus.subfunction != nil, modbus.function != 8 {
+                    // Suricata accepts it and compares only diagnostic sub-functions, so the rule never matches.
+                    result.warnings.append(
+                        RuleError(
+                            "subfunction only matches function 8 (diagnostics); this rule never matches (sid \(rule.sid))",
                             at: rule.location
                         )
                     )
@@ -631,8 +641,8 @@ struct RuleLineParser {
                 guard words.count == 2, let code = UInt16(words[1]) else {
                     throw error("'subfunction' takes a number (0-65535)", at: position)
                 }
-                guard match.function == 8 || match.function == 43, !match.functionNegated else {
-                    throw error("subfunction applies only to function 8 (diagnostics) or 43", at: position)
+                guard match.function != nil, !match.functionNegated else {
+                    throw error("subfunction follows a function number ('function 8, subfunction 4')", at: position)
                 }
                 match.subfunction = code
             case "access":
@@ -658,7 +668,8 @@ struct RuleLineParser {
                     match.table = table
                 }
             case "address":
-                guard match.table != nil else { throw error("address needs an access with a table", at: position) }
+                // As in Suricata, the table is optional: `access write, address 11` is any write that covers it.
+                guard match.accessWrite != nil else { throw error("address follows an access", at: position) }
                 guard words.count == 2 else { throw error("'address' takes one value", at: position) }
                 match.address = try range(words[1], at: position)
             case "value":
