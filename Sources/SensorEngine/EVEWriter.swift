@@ -667,7 +667,9 @@ public final class EVEWriter: EngineEventSink {
         json.member("age", Int(max(event.lastTimestamp.seconds - event.firstTimestamp.seconds, 0)))
         json.member("state", event.state)
         json.member("reason", event.reason.rawValue)
-        json.member("alerted", false)
+        json.member("alerted", event.alerted)
+        // Ours: alerts the per-flow limit held back on this flow.
+        if event.alertsSuppressed > 0 { json.member("alerts_suppressed", event.alertsSuppressed) }
         if event.appProto == .modbus || event.appProto == .dnp3 { json.member("tx_cnt", event.transactions) }
         if event.gaps > 0 { json.member("gaps", event.gaps) }
         json.endObject()

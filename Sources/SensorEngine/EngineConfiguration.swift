@@ -45,6 +45,11 @@ public struct EngineConfiguration: Sendable {
     public var dnp3ResponseTimeoutMicroseconds: Int64 = 10_000_000
     /// The rules matched against DNP3 messages and application-layer events; nil matches nothing.
     public var rules: Detection.RuleSet?
+    /// How many alerts one rule raises on one flow (per-flow suppression): later matches on that flow are counted
+    /// (per signature in the summary, and as `alerts_suppressed` on the flow's record), not written. A master
+    /// repeating a flagged request every poll cycle raises its alerts once per connection, not once a second.
+    /// 0 means no limit. The default, 10, keeps every suricata-verify expectation.
+    public var maxAlertsPerRulePerFlow = 10
 
     public init() {}
 

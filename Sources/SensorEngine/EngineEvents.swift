@@ -112,6 +112,10 @@ public struct FlowEndEvent: Sendable {
     public var appProto: AppProto
     public var transactions: Int
     public var gaps: Int
+    /// An alert was raised on the flow.
+    public var alerted: Bool = false
+    /// Rule matches past ``EngineConfiguration/maxAlertsPerRulePerFlow`` on this flow, counted, not written.
+    public var alertsSuppressed: Int = 0
 }
 
 /// The request a DNP3 response answers (or the message a confirm confirms).

@@ -72,6 +72,10 @@ public struct EngineStatistics: Sendable {
     public var alerts: [String: Int] = [:]
     /// Rule matches held back by `threshold` or `detection_filter`.
     public var suppressedAlerts = 0
+    /// Rule matches held back by the per-flow limit (``EngineConfiguration/maxAlertsPerRulePerFlow``).
+    public var flowSuppressedAlerts = 0
+    /// Matches held back (by either) per signature, keyed as `alerts`.
+    public var alertsHeldBack: [String: Int] = [:]
 
     public init() {}
 }

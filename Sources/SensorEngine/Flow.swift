@@ -67,6 +67,12 @@ final class Flow {
     /// Payload after the close was reported for this flow.
     @safe @exclusivity(unchecked) var dataAfterCloseReported = false
     @safe @exclusivity(unchecked) var gaps = 0
+    /// Matches per rule index on this flow, for the per-flow alert limit (at most one entry per rule loaded).
+    @safe @exclusivity(unchecked) var alertTally: [Int: Int] = [:]
+    /// An alert was raised on the flow (the flow record's `alerted`).
+    @safe @exclusivity(unchecked) var alerted = false
+    /// Matches past the per-flow limit, not written.
+    @safe @exclusivity(unchecked) var alertsSuppressed = 0
 
     /// Whether the flow's TCP streams are reassembled and decoded (Modbus/TCP or DNP3 over TCP).
     var isReassembled: Bool { isTCP && (isModbus || isDNP3) }

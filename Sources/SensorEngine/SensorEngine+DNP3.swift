@@ -568,7 +568,7 @@ extension SensorEngine {
                 into: &matchScratch
             )
             if !matchScratch.isEmpty {
-                alerts = admitAlerts(matchScratch, rules: rules, context: context, timestamp: timestamp)
+                alerts = admitAlerts(matchScratch, rules: rules, context: context, timestamp: timestamp, flow: flow)
             }
         }
         guard sink.receivesDNP3Messages else { return }
@@ -950,34 +950,29 @@ extension SensorEngine {
         )
     }
 
-    /// The alerts an application-layer event (`dnp3.flooded`, `modbus.invalid_length`) fires, counted.
+    /// The alerts an application-layer event (`dnp3.flooded`, `modbus.invalid_length`) fires on `flow`, counted.
     func eventAlerts(_ name: String, flow: Flow, direction: Direction) -> [Detection.AlertRule] {
-        eventAlerts(
-            name,
-            key: flow.context.key,
-            direction: direction,
-            established: flow.packets.0 > 0 && flow.packets.1 > 0
-        )
-    }
-
-    func eventAlerts(_ name: String, key: FlowKey, direction: Direction, established: Bool) -> [Detection.AlertRule] {
         guard let rules = configuration.rules else { return [] }
         var matches: [Int] = []
-        let context = packetContext(key: key, direction: direction, established: established)
+        let context = packetContext(flow: flow, direction: direction)
         rules.matchEvent(name, context: context, into: &matches)
-        return admitAlerts(matches, rules: rules, context: context, timestamp: currentTimestamp)
+        guard !matches.isEmpty else { return [] }
+        return admitAlerts(matches, rules: rules, context: context, timestamp: currentTimestamp, flow: flow)
     }
 
-    /// The matches that become alerts after the rules' `threshold` and `detection_filter` (capture time), counted
-    /// for the summary; the rest are counted as suppressed. The alerts' descriptions are built only for a sink that
-    /// writes records.
+    /// The matches that become alerts, counted for the summary: first the rules' `threshold` and
+    /// `detection_filter` (capture time), then the per-flow limit (``EngineConfiguration/maxAlertsPerRulePerFlow``);
+    /// what either holds back is counted per rule and, for the flow's limit, on the flow's record. The alerts'
+    /// descriptions are built only for a sink that writes records.
     func admitAlerts(
         _ matches: [Int],
         rules: Detection.RuleSet,
         context: Detection.PacketContext,
-        timestamp: CaptureTimestamp
+        timestamp: CaptureTimestamp,
+        flow: Flow
     ) -> [Detection.AlertRule] {
         var alerts: [Detection.AlertRule] = []
+        let perFlow = configuration.maxAlertsPerRulePerFlow
         for index in matches {
             if rules.isRateLimited(index) {
                 guard
@@ -989,14 +984,31 @@ extension SensorEngine {
                         microseconds: timestamp.totalMicroseconds
                     )
                 else {
-                    statistics.suppressedAlerts += 1
+                    countHeldBack(index, rules: rules, byFlowLimit: false)
                     continue
                 }
             }
+            if perFlow > 0 {
+                let seen = flow.alertTally[index, default: 0]
+                flow.alertTally[index] = seen + 1
+                guard seen < perFlow else {
+                    flow.alertsSuppressed += 1
+                    countHeldBack(index, rules: rules, byFlowLimit: true)
+                    continue
+                }
+            }
+            flow.alerted = true
             countAlert(index, rules: rules)
             if sink.receivesAlerts { alerts.append(rules.alertRule(index)) }
         }
         return alerts
+    }
+
+    /// Counts a match held back by a threshold or the per-flow limit, per rule, for the summary.
+    func countHeldBack(_ index: Int, rules: Detection.RuleSet, byFlowLimit: Bool) {
+        if heldBackCounts.count != rules.count { heldBackCounts = Array(repeating: 0, count: rules.count) }
+        heldBackCounts[index] += 1
+        if byFlowLimit { statistics.flowSuppressedAlerts += 1 } else { statistics.suppressedAlerts += 1 }
     }
 
     /// Counts an alert of the rule at `index` for the closing summary (named when the summary is made).

@@ -38,6 +38,8 @@ public final class SensorEngine {
     @safe @exclusivity(unchecked) var objectScratch: [UInt16] = []
     /// Alerts per rule (by index in the rule set), named in ``EngineStatistics/alerts`` when the run finishes.
     @safe @exclusivity(unchecked) var alertCounts: [Int] = []
+    /// Matches held back per rule index (threshold, detection_filter or the per-flow limit).
+    @safe @exclusivity(unchecked) var heldBackCounts: [Int] = []
     /// `threshold` and `detection_filter` state of the rules.
     @safe @exclusivity(unchecked) var thresholds = Detection.ThresholdState()
     /// The link type of the packet being processed.
@@ -315,7 +317,13 @@ public final class SensorEngine {
                 let rule = rules.alertRule(index)
                 statistics.alerts["[\(rule.gid):\(rule.sid):\(rule.rev)] \(rule.signature)", default: 0] += count
             }
+            for (index, count) in heldBackCounts.enumerated() where count > 0 {
+                let rule = rules.alertRule(index)
+                statistics.alertsHeldBack["[\(rule.gid):\(rule.sid):\(rule.rev)] \(rule.signature)", default: 0] +=
+                    count
+            }
             alertCounts = []
+            heldBackCounts = []
         }
     }
 
@@ -349,7 +357,9 @@ public final class SensorEngine {
                 reason: reason,
                 appProto: appProto,
                 transactions: flow.isDNP3 ? flow.dnp3.messages : flow.modbus.transactions,
-                gaps: flow.gaps
+                gaps: flow.gaps,
+                alerted: flow.alerted,
+                alertsSuppressed: flow.alertsSuppressed
             )
         )
         table.remove(slot: slot)
@@ -615,7 +625,7 @@ public final class SensorEngine {
             case .invalidHeader(let header, let problems):
                 if problems.contains(.protocolIdentifier) {
                     reportModbus(
-                        context: flow.context,
+                        flow: flow,
                         direction: direction,
                         anomaly: .invalidProtocolID,
                         header: header,
@@ -627,7 +637,7 @@ public final class SensorEngine {
                 }
                 if problems.contains(.length) {
                     reportModbus(
-                        context: flow.context,
+                        flow: flow,
                         direction: direction,
                         anomaly: .invalidLength,
                         header: header,
@@ -642,7 +652,7 @@ public final class SensorEngine {
             case .notModbus:
                 flow.modbusRejected = true
                 reportModbus(
-                    context: flow.context,
+                    flow: flow,
                     direction: direction,
                     anomaly: .protocolMismatchOnModbusPort,
                     header: nil,
@@ -677,7 +687,7 @@ public final class SensorEngine {
             }
         }
         if !message.errorFlags.isEmpty {
-            reportMessageAnomalies(context: flow.context, direction: direction, message: message, timestamp: timestamp)
+            reportMessageAnomalies(flow: flow, direction: direction, message: message, timestamp: timestamp)
         }
         if isRequest {
             let category = message.functionCode.category
@@ -688,7 +698,7 @@ public final class SensorEngine {
                 let what =
                     category == .reserved ? "reserved (MB Annex A)" : "not assigned in the public range (MB §5.1)"
                 reportModbus(
-                    context: flow.context,
+                    flow: flow,
                     direction: direction,
                     anomaly: anomaly,
                     header: message.header,
@@ -713,7 +723,7 @@ public final class SensorEngine {
                 if !flow.globalFloodReported {
                     flow.globalFloodReported = true
                     reportModbus(
-                        context: flow.context,
+                        flow: flow,
                         direction: direction,
                         anomaly: .flooded,
                         header: message.header,
@@ -749,7 +759,7 @@ public final class SensorEngine {
             pendingRequestsTotal += result.evicted ? 0 : 1
             if result.flooded {
                 reportModbus(
-                    context: flow.context,
+                    flow: flow,
                     direction: direction,
                     anomaly: .flooded,
                     header: message.header,
@@ -781,7 +791,7 @@ public final class SensorEngine {
             )
             if !fits {
                 reportModbus(
-                    context: flow.context,
+                    flow: flow,
                     direction: direction,
                     anomaly: .valueMismatch,
                     header: message.header,
@@ -805,6 +815,7 @@ public final class SensorEngine {
                     responseTimestamp: timestamp,
                     requestPacketNumber: request.packetNumber
                 ),
+                flow: flow,
                 requestADU: request.adu.span,
                 responseADU: adu
             )
@@ -814,7 +825,7 @@ public final class SensorEngine {
         if provisional {
             statistics.modbusUnverifiedDiscarded += 1
             reportModbus(
-                context: flow.context,
+                flow: flow,
                 direction: direction,
                 anomaly: .unverifiedADUDiscarded,
                 header: message.header,
@@ -826,7 +837,7 @@ public final class SensorEngine {
             return
         }
         reportModbus(
-            context: flow.context,
+            flow: flow,
             direction: direction,
             anomaly: .unsolicitedResponse,
             header: message.header,
@@ -848,6 +859,7 @@ public final class SensorEngine {
                 requestTimestamp: nil,
                 responseTimestamp: timestamp
             ),
+            flow: flow,
             requestADU: Span(),
             responseADU: adu
         )
@@ -869,7 +881,7 @@ public final class SensorEngine {
         if request.provisional {
             statistics.modbusUnverifiedDiscarded += 1
             reportModbus(
-                context: flow.context,
+                flow: flow,
                 direction: .toServer,
                 anomaly: .unverifiedADUDiscarded,
                 header: header,
@@ -889,7 +901,7 @@ public final class SensorEngine {
             )
             if let reason {
                 reportModbus(
-                    context: flow.context,
+                    flow: flow,
                     direction: .toServer,
                     anomaly: .unansweredRequest,
                     header: header,
@@ -925,6 +937,7 @@ public final class SensorEngine {
                 responseTimestamp: nil,
                 requestPacketNumber: packetNumber
             ),
+            flow: flow,
             requestADU: adu,
             responseADU: Span()
         )
@@ -964,7 +977,7 @@ public final class SensorEngine {
                 direction == .toServer ? flow.modbus.framers.0.finish() : flow.modbus.framers.1.finish()
             if truncated {
                 reportModbus(
-                    context: flow.context,
+                    flow: flow,
                     direction: direction,
                     anomaly: .truncatedADUAtEOF,
                     header: nil,
@@ -998,7 +1011,7 @@ public final class SensorEngine {
     }
 
     private func reportMessageAnomalies(
-        context: FlowContext,
+        flow: Flow,
         direction: Direction,
         message: Modbus.Message,
         timestamp: CaptureTimestamp
@@ -1026,7 +1039,7 @@ public final class SensorEngine {
             default: detail = anomaly.rawValue
             }
             reportModbus(
-                context: context,
+                flow: flow,
                 direction: direction,
                 anomaly: anomaly,
                 header: message.header,
@@ -1041,6 +1054,7 @@ public final class SensorEngine {
     /// in Suricata; the alert goes in the direction of the packet that completed the transaction).
     private func emitModbusTransaction(
         _ event: ModbusTransactionEvent,
+        flow: Flow,
         requestADU: borrowing Span<UInt8>,
         responseADU: borrowing Span<UInt8>
     ) {
@@ -1060,14 +1074,20 @@ public final class SensorEngine {
                 into: &matchScratch
             )
             if !matchScratch.isEmpty {
-                event.alerts = admitAlerts(matchScratch, rules: rules, context: context, timestamp: event.timestamp)
+                event.alerts = admitAlerts(
+                    matchScratch,
+                    rules: rules,
+                    context: context,
+                    timestamp: event.timestamp,
+                    flow: flow
+                )
             }
         }
         sink.modbusTransaction(event, requestADU: requestADU, responseADU: responseADU)
     }
 
     private func reportModbus(
-        context: FlowContext,
+        flow: Flow,
         direction: Direction,
         anomaly: Modbus.Anomaly,
         header: Modbus.MBAPHeader?,
@@ -1077,7 +1097,7 @@ public final class SensorEngine {
         packetNumber: UInt64? = nil
     ) {
         let event = AnomalyEvent(
-            flow: context,
+            flow: flow.context,
             direction: direction,
             kind: .applayer,
             appProto: "modbus",
@@ -1090,7 +1110,7 @@ public final class SensorEngine {
             modbusFunctionCode: function
         )
         var withAlerts = event
-        withAlerts.alerts = eventAlerts(event.name, key: context.key, direction: direction, established: true)
+        withAlerts.alerts = eventAlerts(event.name, flow: flow, direction: direction)
         statistics.anomalies[event.name, default: 0] += 1
         sink.anomaly(withAlerts)
     }

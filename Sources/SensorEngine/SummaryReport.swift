@@ -88,16 +88,25 @@ public enum SummaryReport {
                 + "\(statistics.streamOverlapMismatches) overlaps with different data, "
                 + "\(statistics.streamIgnoredControl) out-of-window RST/FIN ignored"
         )
-        if !statistics.alerts.isEmpty {
+        if !statistics.alerts.isEmpty || !statistics.alertsHeldBack.isEmpty {
             let total = statistics.alerts.values.reduce(0, +)
+            var heldBack: [String] = []
+            if statistics.suppressedAlerts > 0 {
+                heldBack.append("\(statistics.suppressedAlerts) by threshold or detection_filter")
+            }
+            if statistics.flowSuppressedAlerts > 0 {
+                heldBack.append("\(statistics.flowSuppressedAlerts) past the per-flow limit")
+            }
             lines.append(
                 "  alerts: \(total)"
-                    + (statistics.suppressedAlerts > 0
-                        ? " (\(statistics.suppressedAlerts) more matches held back by threshold or detection_filter)"
-                        : "")
+                    + (heldBack.isEmpty ? "" : " (more matches held back: " + heldBack.joined(separator: ", ") + ")")
             )
-            for (signature, count) in statistics.alerts.sorted(by: { $0.key < $1.key }) {
-                lines.append("    \(signature): \(count)")
+            let signatures = Set(statistics.alerts.keys).union(statistics.alertsHeldBack.keys).sorted()
+            for signature in signatures {
+                let held = statistics.alertsHeldBack[signature] ?? 0
+                lines.append(
+                    "    \(signature): \(statistics.alerts[signature] ?? 0)" + (held > 0 ? " (+\(held) held back)" : "")
+                )
             }
         }
         if statistics.anomalies.isEmpty {
