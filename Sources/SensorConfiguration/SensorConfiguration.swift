@@ -16,6 +16,10 @@ import Yams
 /// default-rule-path: /usr/share/otsensor/signatures    # the default rule set's folder
 /// rule-files:                   # more rule files (relative to the configuration file's folder)
 ///   - local.rules
+/// classification-file: classification.config   # Suricata's format: classtypes added or redefined
+/// threshold-file: threshold.config             # Suricata's format: threshold, event_filter, suppress
+/// detect:
+///   alerts-per-rule-per-flow: 10               # per-flow suppression; 0 for no limit
 /// ```
 ///
 /// An unknown key, a value of the wrong shape or a bad address is an error at its `file:line`.
@@ -26,6 +30,13 @@ public struct SensorConfiguration: Sendable {
     public var defaultRulePath: String?
     /// Further rule files, as absolute paths.
     public var ruleFiles: [String] = []
+    /// Classtypes: Suricata's standard ones with the `classification-file` laid over them.
+    public var classifications: [String: Detection.Classification] = Detection.Classification.standard
+    /// The `threshold-file`'s lines, in order.
+    public var thresholdFile: [Detection.ThresholdDirective] = []
+    /// How many alerts one rule raises on one flow (`detect: alerts-per-rule-per-flow`); nil keeps the engine's
+    /// default (10).
+    public var alertsPerRulePerFlow: Int?
 
     public init() {}
 
@@ -75,11 +86,61 @@ public struct SensorConfiguration: Sendable {
                     }
                     configuration.ruleFiles.append(absolute(path, in: folder))
                 }
+            case "classification-file", "threshold-file":
+                guard let path = value.string else {
+                    throw ConfigurationError(file: file, line: line(value), message: "\(key) is a file path")
+                }
+                let resolved = absolute(path, in: folder)
+                guard let data = FileManager.default.contents(atPath: resolved) else {
+                    throw ConfigurationError(file: file, line: line(value), message: "cannot read \(key) '\(resolved)'")
+                }
+                let text = String(decoding: data, as: UTF8.self)
+                do {
+                    if key == "classification-file" {
+                        let table = try Detection.parseClassifications(text, file: resolved)
+                        configuration.classifications.merge(table) { _, new in new }
+                    } else {
+                        configuration.thresholdFile = try Detection.parseThresholdFile(text, file: resolved)
+                    }
+                } catch {
+                    throw ConfigurationError(
+                        file: error.location.file,
+                        line: error.location.line,
+                        column: error.location.column,
+                        message: error.message
+                    )
+                }
+            case "detect":
+                guard let settings = value.mapping else {
+                    throw ConfigurationError(
+                        file: file,
+                        line: line(value),
+                        message: "detect holds alerts-per-rule-per-flow"
+                    )
+                }
+                for (settingKey, settingValue) in settings {
+                    guard settingKey.string == "alerts-per-rule-per-flow" else {
+                        throw ConfigurationError(
+                            file: file,
+                            line: line(settingKey),
+                            message: "unknown detect setting '\(settingKey.string ?? "")' (alerts-per-rule-per-flow)"
+                        )
+                    }
+                    guard let text = settingValue.string, let limit = Int(text), (0...1_000_000).contains(limit) else {
+                        throw ConfigurationError(
+                            file: file,
+                            line: line(settingValue),
+                            message: "alerts-per-rule-per-flow is a number from 0 (no limit) to 1000000"
+                        )
+                    }
+                    configuration.alertsPerRulePerFlow = limit
+                }
             default:
                 throw ConfigurationError(
                     file: file,
                     line: line(keyNode),
-                    message: "unknown setting '\(key)' (vars, default-rule-path, rule-files)"
+                    message:
+                        "unknown setting '\(key)' (vars, default-rule-path, rule-files, classification-file, threshold-file, detect)"
                 )
             }
         }
@@ -151,13 +212,19 @@ public struct SensorConfiguration: Sendable {
 public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     public var file: String
     public var line: Int?
+    /// The column, for errors inside a classification or threshold file.
+    public var column: Int?
     public var message: String
 
-    public init(file: String, line: Int?, message: String) {
+    public init(file: String, line: Int?, column: Int? = nil, message: String) {
         self.file = file
         self.line = line
+        self.column = column
         self.message = message
     }
 
-    public var description: String { line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)" }
+    public var description: String {
+        guard let line else { return "\(file): \(message)" }
+        return column.map { "\(file):\(line):\($0): \(message)" } ?? "\(file):\(line): \(message)"
+    }
 }

@@ -70,7 +70,7 @@ public struct EngineStatistics: Sendable {
 
     /// Alerts per signature, keyed `[gid:sid:rev] msg`.
     public var alerts: [String: Int] = [:]
-    /// Rule matches held back by `threshold` or `detection_filter`.
+    /// Rule matches held back by the threshold file's `suppress`, or by `threshold` or `detection_filter`.
     public var suppressedAlerts = 0
     /// Rule matches held back by the per-flow limit (``EngineConfiguration/maxAlertsPerRulePerFlow``).
     public var flowSuppressedAlerts = 0

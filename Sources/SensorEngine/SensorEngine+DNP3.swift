@@ -960,8 +960,8 @@ extension SensorEngine {
         return admitAlerts(matches, rules: rules, context: context, timestamp: currentTimestamp, flow: flow)
     }
 
-    /// The matches that become alerts, counted for the summary: first the rules' `threshold` and
-    /// `detection_filter` (capture time), then the per-flow limit (``EngineConfiguration/maxAlertsPerRulePerFlow``);
+    /// The matches that become alerts, counted for the summary: first the threshold file's `suppress` lines, the
+    /// rules' `threshold` and `detection_filter` (capture time), then the per-flow limit (``EngineConfiguration/maxAlertsPerRulePerFlow``);
     /// what either holds back is counted per rule and, for the flow's limit, on the flow's record. The alerts'
     /// descriptions are built only for a sink that writes records.
     func admitAlerts(
@@ -974,6 +974,10 @@ extension SensorEngine {
         var alerts: [Detection.AlertRule] = []
         let perFlow = configuration.maxAlertsPerRulePerFlow
         for index in matches {
+            if rules.isSuppressed(index, context: context) {
+                countHeldBack(index, rules: rules, byFlowLimit: false)
+                continue
+            }
             if rules.isRateLimited(index) {
                 guard
                     thresholds.shouldAlert(

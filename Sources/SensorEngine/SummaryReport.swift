@@ -92,7 +92,7 @@ public enum SummaryReport {
             let total = statistics.alerts.values.reduce(0, +)
             var heldBack: [String] = []
             if statistics.suppressedAlerts > 0 {
-                heldBack.append("\(statistics.suppressedAlerts) by threshold or detection_filter")
+                heldBack.append("\(statistics.suppressedAlerts) by suppress, threshold or detection_filter")
             }
             if statistics.flowSuppressedAlerts > 0 {
                 heldBack.append("\(statistics.flowSuppressedAlerts) past the per-flow limit")

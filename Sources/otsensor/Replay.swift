@@ -115,6 +115,7 @@ struct Replay: ParsableCommand {
             includeDefaults: !noDefaultRules,
             settings: settings
         )
+        if let limit = settings.alertsPerRulePerFlow { configuration.maxAlertsPerRulePerFlow = limit }
         configuration.modbusPorts = Array(Set([502] + modbusPorts)).sorted()
         configuration.maxFlows = maxFlows
         configuration.dnp3Ports = Array(Set([20000] + dnp3Ports)).sorted()
@@ -322,7 +323,12 @@ enum RuleLoading {
         }
         if failed { throw ExitCode(2) }
         do {
-            return try Detection.RuleSet(rules: rules, variables: settings.variables)
+            return try Detection.RuleSet(
+                rules: rules,
+                variables: settings.variables,
+                classifications: settings.classifications,
+                thresholdFile: settings.thresholdFile
+            )
         } catch {
             StandardError.write("\(error)\n")
             throw ExitCode(2)

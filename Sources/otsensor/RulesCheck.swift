@@ -70,7 +70,12 @@ struct RulesCheck: ParsableCommand {
         }
         // Variables and duplicate sids are checked across all files together.
         do {
-            _ = try Detection.RuleSet(rules: rules, variables: settings.variables)
+            _ = try Detection.RuleSet(
+                rules: rules,
+                variables: settings.variables,
+                classifications: settings.classifications,
+                thresholdFile: settings.thresholdFile
+            )
         } catch {
             print(error)
             errors += 1

@@ -71,6 +71,13 @@ import Testing
             file: "t.rules"
         ).warnings
         #expect(warnings.map(\.description) == ["t.rules:1:1: 'drop' acts as 'alert' on a passive sensor (sid 10)"])
+        // Windows line endings: two rules, the second's error on its own line.
+        let crlf = Detection.parseRules(
+            "alert dnp3 any any -> any any (msg:\"a\"; sid:1;)\r\nalert dnp3 any any -> any any (msg:\"b\"; sid:2; nope;)\r\n",
+            file: "w.rules"
+        )
+        #expect(crlf.rules.map(\.sid) == [1])
+        #expect(crlf.errors.map(\.description) == ["w.rules:2:48: unknown keyword 'nope'"])
         // Suricata takes a sub-function on any function number but compares only diagnostic ones.
         let never = Detection.parseRules(
             #"alert modbus any any -> any any (msg:"x"; modbus: function 43, subfunction 14; sid:11;)"#,

@@ -274,6 +274,30 @@ struct ReplayCommandTests {
         ])
         #expect(check.lines.last == "1 rule in 1 file: 1 dnp3; 0 errors, 0 warnings")
 
+        // The per-flow limit and the threshold file reach the engine: one alert on the flow, then none at all.
+        try "suppress gen_id 1, sig_id 5, track by_src, ip 127.0.0.0/8\n".write(
+            to: folder.appendingPathComponent("threshold.config"),
+            atomically: true,
+            encoding: .utf8
+        )
+        var yaml = try String(contentsOf: config, encoding: .utf8)
+        try (yaml + "\ndetect:\n  alerts-per-rule-per-flow: 1\n").write(to: config, atomically: true, encoding: .utf8)
+        let limited = try otsensor([
+            "replay", "--format", "summary", "--no-default-rules", "--config", config.path, capture,
+        ])
+        #expect(limited.error.contains("  alerts: 1 (more matches held back: 2 past the per-flow limit)"))
+        yaml += "\nthreshold-file: threshold.config\n"
+        try yaml.write(to: config, atomically: true, encoding: .utf8)
+        let suppressed = try otsensor([
+            "replay", "--format", "summary", "--no-default-rules", "--config", config.path, capture,
+        ])
+        #expect(
+            suppressed.error.contains(
+                "  alerts: 0 (more matches held back: 3 by suppress, threshold or detection_filter)"
+            )
+        )
+        #expect(suppressed.error.contains("    [1:5:0] read by a stranger: 0 (+3 held back)"))
+
         try "vars:\n  address-groups:\n    DNP3_MASTERS: \"[10.0.0.999]\"\n".write(
             to: config,
             atomically: true,

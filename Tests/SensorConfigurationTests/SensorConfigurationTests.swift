@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Detection
+import Foundation
 import SensorConfiguration
 import Testing
 
@@ -49,6 +50,65 @@ import Testing
         }
     }
 
+    /// `classification-file` and `threshold-file` in Suricata's formats, read relative to the configuration's
+    /// folder; `detect: alerts-per-rule-per-flow`; an error inside either file points at its line and column.
+    @Test func classificationThresholdFilesAndTheFlowLimit() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otsensor-conf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try """
+        # site classtypes
+        config classification: ot-control,Control command to a field device,1
+        config classification: misc-activity,Routine OT activity,4
+        """.write(to: folder.appendingPathComponent("classification.config"), atomically: true, encoding: .utf8)
+        try """
+        threshold gen_id 1, sig_id 7, type limit, track by_src, count 1, seconds 60
+        suppress gen_id 1, sig_id 8, track by_src, ip 10.1.0.5
+        """.write(to: folder.appendingPathComponent("threshold.config"), atomically: true, encoding: .utf8)
+        let file = folder.appendingPathComponent("otsensor.yaml").path
+        let configuration = try SensorConfiguration.parse(
+            """
+            classification-file: classification.config
+            threshold-file: threshold.config
+            detect:
+              alerts-per-rule-per-flow: 0
+            """,
+            file: file
+        )
+        #expect(configuration.alertsPerRulePerFlow == 0)
+        #expect(configuration.classifications["ot-control"]?.priority == 1)
+        #expect(configuration.classifications["misc-activity"]?.description == "Routine OT activity")
+        #expect(configuration.classifications["attempted-admin"]?.priority == 1)  // the standard ones stay
+        #expect(configuration.thresholdFile.count == 2)
+        let rules = Detection.parseRules(
+            #"alert dnp3 any any -> any any (msg:"x"; dnp3_func:operate; classtype:ot-control; sid:7;)"#,
+            file: "t.rules"
+        )
+        let set = try Detection.RuleSet(
+            rules: rules.rules,
+            classifications: configuration.classifications,
+            thresholdFile: configuration.thresholdFile
+        )
+        #expect(set.alertRule(0).category == "Control command to a field device")
+        #expect(set.alertRule(0).severity == 1)
+        #expect(set.isRateLimited(0))
+        #expect(set.rule(0).threshold == Detection.Threshold(kind: .limit, track: .bySource, count: 1, seconds: 60))
+
+        try "threshold gen_id 1, sig_id 7, type sometimes, track by_src, count 1, seconds 60\n".write(
+            to: folder.appendingPathComponent("threshold.config"),
+            atomically: true,
+            encoding: .utf8
+        )
+        #expect(throws: ConfigurationError.self) {
+            _ = try SensorConfiguration.parse("threshold-file: threshold.config", file: file)
+        }
+        do {
+            _ = try SensorConfiguration.parse("threshold-file: threshold.config", file: file)
+        } catch {
+            #expect(error.description == "\(folder.path)/threshold.config:1:1: type is limit, threshold or both")
+        }
+    }
+
     struct ErrorCase: Sendable, CustomTestStringConvertible {
         let yaml: String
         let error: String
@@ -56,7 +116,23 @@ import Testing
     }
 
     static let errors = [
-        ErrorCase(yaml: "rules: x", error: "c.yaml:1: unknown setting 'rules' (vars, default-rule-path, rule-files)"),
+        ErrorCase(
+            yaml: "rules: x",
+            error:
+                "c.yaml:1: unknown setting 'rules' (vars, default-rule-path, rule-files, classification-file, threshold-file, detect)"
+        ),
+        ErrorCase(
+            yaml: "detect:\n  alerts-per-flow: 3",
+            error: "c.yaml:2: unknown detect setting 'alerts-per-flow' (alerts-per-rule-per-flow)"
+        ),
+        ErrorCase(
+            yaml: "detect:\n  alerts-per-rule-per-flow: -1",
+            error: "c.yaml:2: alerts-per-rule-per-flow is a number from 0 (no limit) to 1000000"
+        ),
+        ErrorCase(
+            yaml: "threshold-file: /nonexistent/threshold.config",
+            error: "c.yaml:1: cannot read threshold-file '/nonexistent/threshold.config'"
+        ),
         ErrorCase(
             yaml: "vars:\n  groups: {}",
             error: "c.yaml:2: unknown vars section 'groups' (address-groups, port-groups)"

@@ -133,13 +133,18 @@ extension Detection {
         /// Whether the rule has a `threshold` or `detection_filter`.
         let rateLimited: Bool
 
+        /// `suppress` lines of the threshold file that name this rule: a nil matcher suppresses every alert.
+        let suppressions: [(track: ThresholdDirective.SuppressTrack?, addresses: AddressMatcher?)]
+
         init(
             rule: Rule,
             source: AddressMatcher,
             sourcePorts: PortMatcher,
             destination: AddressMatcher,
-            destinationPorts: PortMatcher
+            destinationPorts: PortMatcher,
+            suppressions: [(track: ThresholdDirective.SuppressTrack?, addresses: AddressMatcher?)] = []
         ) {
+            self.suppressions = suppressions
             self.rule = rule
             self.source = source
             self.sourcePorts = sourcePorts
@@ -230,24 +235,71 @@ extension Detection {
         ///
         /// - Throws: ``RuleError`` at the rule whose header names an undefined variable, or defines one in terms of
         ///   itself.
-        public init(rules: [Rule], variables: Variables = .defaults) throws(RuleError) {
+        /// - Parameters:
+        ///   - classifications: classtypes by name (``Classification/standard`` with a site's
+        ///     `classification-file` laid over it); a rule naming another classtype is an error.
+        ///   - thresholdFile: `threshold`, `event_filter` and `suppress` lines, applied as Suricata does: a line for
+        ///     the rule's gid and sid replaces its own threshold; a global line (`sig_id 0`) applies to rules
+        ///     without one.
+        public init(
+            rules: [Rule],
+            variables: Variables = .defaults,
+            classifications: [String: Classification] = Classification.standard,
+            thresholdFile: [ThresholdDirective] = []
+        ) throws(RuleError) {
             var dnp3ByObject: [UInt32: [Int]] = [:]
             var modbusByUnit: [UInt32: [Int]] = [:]
             defer {
                 self.dnp3ByObject = KeyedGroups(dnp3ByObject)
                 self.modbusByUnit = KeyedGroups(modbusByUnit)
             }
-            for rule in rules {
+            for original in rules {
+                var rule = original
+                if let classtype = rule.classtype, classifications[classtype] == nil {
+                    throw RuleError("unknown classtype '\(classtype)' (see classification-file)", at: rule.location)
+                }
+                var suppressions: [(track: ThresholdDirective.SuppressTrack?, addresses: AddressMatcher?)] = []
+                var ownThreshold: Threshold?
+                var globalThreshold: (specificity: Int, threshold: Threshold)?
+                for directive in thresholdFile {
+                    switch directive {
+                    case .threshold(let gid, let sid, let threshold, _):
+                        if gid == rule.gid && sid == rule.sid {
+                            ownThreshold = threshold
+                        } else if sid == 0 && (gid == rule.gid || gid == 0) {
+                            let specificity = gid == 0 ? 0 : 1
+                            if specificity >= globalThreshold?.specificity ?? 0 {
+                                globalThreshold = (specificity, threshold)
+                            }
+                        }
+                    case .suppress(let gid, let sid, let track, let addresses, let at):
+                        guard (gid == rule.gid || gid == 0) && (sid == rule.sid || sid == 0) else { continue }
+                        var matcher: AddressMatcher?
+                        if let addresses {
+                            var located = rule
+                            located.location = at
+                            matcher = try Self.resolve(addresses, variables, located, depth: 0)
+                        }
+                        suppressions.append((track, matcher))
+                    }
+                }
+                if let ownThreshold {
+                    rule.threshold = ownThreshold
+                    rule.detectionFilter = nil
+                } else if let globalThreshold, rule.threshold == nil, rule.detectionFilter == nil {
+                    rule.threshold = globalThreshold.threshold
+                }
                 let compiled = CompiledRule(
                     rule: rule,
                     source: try Self.resolve(rule.source, variables, rule, depth: 0),
                     sourcePorts: try Self.resolve(rule.sourcePorts, variables, rule, depth: 0),
                     destination: try Self.resolve(rule.destination, variables, rule, depth: 0),
-                    destinationPorts: try Self.resolve(rule.destinationPorts, variables, rule, depth: 0)
+                    destinationPorts: try Self.resolve(rule.destinationPorts, variables, rule, depth: 0),
+                    suppressions: suppressions
                 )
                 let index = self.rules.count
                 self.rules.append(compiled)
-                alertRules.append(AlertRule(rule))
+                alertRules.append(AlertRule(rule, classifications: classifications))
                 if let event = rule.appLayerEvent {
                     events[event, default: []].append(index)
                 } else if rule.proto == .modbus {
@@ -280,6 +332,20 @@ extension Detection {
 
         /// The rule at `index`.
         public func rule(_ index: Int) -> Rule { rules[index].rule }
+
+        /// Whether a `suppress` line of the threshold file removes this alert of the rule at `index`.
+        public func isSuppressed(_ index: Int, context: PacketContext) -> Bool {
+            for suppression in rules[index].suppressions {
+                guard let addresses = suppression.addresses, let track = suppression.track else { return true }
+                switch track {
+                case .bySource: if addresses.matches(context.source) { return true }
+                case .byDestination: if addresses.matches(context.destination) { return true }
+                case .byEither:
+                    if addresses.matches(context.source) || addresses.matches(context.destination) { return true }
+                }
+            }
+            return false
+        }
 
         /// Whether the rule at `index` has a `threshold` or `detection_filter` (its alerts go through
         /// ``ThresholdState``), read without copying the rule.

@@ -7,30 +7,100 @@ extension Detection {
         public var description: String
         public var priority: Int
 
-        /// Suricata's standard classtypes (its `classification.config`), the ones OT rules use.
-        public static let standard: [String: Classification] = [
-            "not-suspicious": .init(description: "Not Suspicious Traffic", priority: 3),
-            "unknown": .init(description: "Unknown Traffic", priority: 3),
-            "bad-unknown": .init(description: "Potentially Bad Traffic", priority: 2),
-            "attempted-recon": .init(description: "Attempted Information Leak", priority: 2),
-            "successful-recon-limited": .init(description: "Information Leak", priority: 2),
-            "successful-recon-largescale": .init(description: "Large Scale Information Leak", priority: 2),
-            "attempted-dos": .init(description: "Attempted Denial of Service", priority: 2),
-            "successful-dos": .init(description: "Denial of Service", priority: 2),
-            "attempted-user": .init(description: "Attempted User Privilege Gain", priority: 1),
-            "unsuccessful-user": .init(description: "Unsuccessful User Privilege Gain", priority: 1),
-            "successful-user": .init(description: "Successful User Privilege Gain", priority: 1),
-            "attempted-admin": .init(description: "Attempted Administrator Privilege Gain", priority: 1),
-            "successful-admin": .init(description: "Successful Administrator Privilege Gain", priority: 1),
-            "protocol-command-decode": .init(description: "Generic Protocol Command Decode", priority: 3),
-            "policy-violation": .init(description: "Potential Corporate Privacy Violation", priority: 1),
-            "misc-activity": .init(description: "Misc activity", priority: 3),
-            "misc-attack": .init(description: "Misc Attack", priority: 2),
-            "network-scan": .init(description: "Detection of a Network Scan", priority: 3),
-            "denial-of-service": .init(description: "Detection of a Denial of Service Attack", priority: 2),
-            "non-standard-protocol": .init(description: "Detection of a non-standard protocol or event", priority: 2),
-            "protocol-anomaly": .init(description: "Protocol Anomaly", priority: 3),
-        ]
+        /// Suricata's standard classtypes, as its `classification.config` ships them (name, description and
+        /// priority), and `protocol-anomaly`.
+        public static let standard: [String: Classification] = {
+            let table: [(String, String, Int)] = [
+                ("not-suspicious", "Not Suspicious Traffic", 3), ("unknown", "Unknown Traffic", 3),
+                ("bad-unknown", "Potentially Bad Traffic", 2),
+                ("attempted-recon", "Attempted Information Leak", 2),
+                ("successful-recon-limited", "Information Leak", 2),
+                ("successful-recon-largescale", "Large Scale Information Leak", 2),
+                ("attempted-dos", "Attempted Denial of Service", 2), ("successful-dos", "Denial of Service", 2),
+                ("attempted-user", "Attempted User Privilege Gain", 1),
+                ("unsuccessful-user", "Unsuccessful User Privilege Gain", 1),
+                ("successful-user", "Successful User Privilege Gain", 1),
+                ("attempted-admin", "Attempted Administrator Privilege Gain", 1),
+                ("successful-admin", "Successful Administrator Privilege Gain", 1),
+                ("rpc-portmap-decode", "Decode of an RPC Query", 2),
+                ("shellcode-detect", "Executable code was detected", 1),
+                ("string-detect", "A suspicious string was detected", 3),
+                ("suspicious-filename-detect", "A suspicious filename was detected", 2),
+                ("suspicious-login", "An attempted login using a suspicious username was detected", 2),
+                ("system-call-detect", "A system call was detected", 2),
+                ("tcp-connection", "A TCP connection was detected", 4),
+                ("trojan-activity", "A Network Trojan was detected", 1),
+                ("unusual-client-port-connection", "A client was using an unusual port", 2),
+                ("network-scan", "Detection of a Network Scan", 3),
+                ("denial-of-service", "Detection of a Denial of Service Attack", 2),
+                ("non-standard-protocol", "Detection of a non-standard protocol or event", 2),
+                ("protocol-command-decode", "Generic Protocol Command Decode", 3),
+                ("web-application-activity", "access to a potentially vulnerable web application", 2),
+                ("web-application-attack", "Web Application Attack", 1), ("misc-activity", "Misc activity", 3),
+                ("misc-attack", "Misc Attack", 2), ("icmp-event", "Generic ICMP event", 3),
+                ("inappropriate-content", "Inappropriate Content was Detected", 1),
+                ("policy-violation", "Potential Corporate Privacy Violation", 1),
+                ("default-login-attempt", "Attempt to login by a default username and password", 2),
+                ("targeted-activity", "Targeted Malicious Activity was Detected", 1),
+                ("exploit-kit", "Exploit Kit Activity Detected", 1),
+                ("external-ip-check", "Device Retrieving External IP Address Detected", 2),
+                ("domain-c2", "Domain Observed Used for C2 Detected", 1),
+                ("pup-activity", "Possibly Unwanted Program Detected", 2),
+                ("credential-theft", "Successful Credential Theft Detected", 1),
+                ("social-engineering", "Possible Social Engineering Attempted", 2),
+                ("coin-mining", "Crypto Currency Mining Activity Detected", 2),
+                ("command-and-control", "Malware Command and Control Activity Detected", 1),
+                ("protocol-anomaly", "Protocol Anomaly", 3),
+            ]
+            var classifications: [String: Classification] = [:]
+            for (name, description, priority) in table {
+                classifications[name] = Classification(description: description, priority: priority)
+            }
+            return classifications
+        }()
+
+        public init(description: String, priority: Int) {
+            self.description = description
+            self.priority = priority
+        }
+    }
+
+    /// Reads a file in the format of Suricata's `classification.config`: one
+    /// `config classification: name,description,priority` per line, `#` comments and blank lines ignored. The
+    /// entries are returned by name; the caller lays them over ``Classification/standard``.
+    ///
+    /// - Throws: ``RuleError`` at the first malformed line (its line and column).
+    public static func parseClassifications(
+        _ text: String,
+        file: String
+    ) throws(RuleError)
+        -> [String: Classification]
+    {
+        var table: [String: Classification] = [:]
+        // Lines end at LF, CRLF (one Character in Swift) or CR.
+        for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            guard !trimmed.isEmpty, !trimmed.hasPrefix("#") else { continue }
+            let column = line.count - trimmed.count + 1
+            let at = SourceLocation(file: file, line: offset + 1, column: column)
+            let prefix = "config classification:"
+            guard trimmed.hasPrefix(prefix) else {
+                throw RuleError("expected 'config classification: name,description,priority'", at: at)
+            }
+            let fields = trimmed.dropFirst(prefix.count).split(separator: ",", omittingEmptySubsequences: false)
+                .map { String($0).trimmingSpaces }
+            guard fields.count == 3, !fields[0].isEmpty, !fields[1].isEmpty else {
+                throw RuleError("a classification is 'name,description,priority'", at: at)
+            }
+            guard fields[0].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                throw RuleError("'\(fields[0])' is not a classtype name", at: at)
+            }
+            guard let priority = Int(fields[2]), (1...255).contains(priority) else {
+                throw RuleError("priority '\(fields[2])' is not a number from 1 to 255", at: at)
+            }
+            table[fields[0]] = Classification(description: fields[1], priority: priority)
+        }
+        return table
     }
 
     /// What an alert says about the rule that raised it (Suricata's `alert` object).
@@ -45,13 +115,15 @@ extension Detection {
         /// Rule metadata as key -> values (Suricata writes arrays of strings).
         public var metadata: [(key: String, values: [String])]
 
-        public init(_ rule: Rule) {
+        /// What the alerts of `rule` say; category and severity from its classtype in `classifications` (and its
+        /// own `priority`, which wins).
+        public init(_ rule: Rule, classifications: [String: Classification] = Classification.standard) {
             action = rule.action
             gid = rule.gid
             sid = rule.sid
             rev = rule.rev
             signature = rule.message
-            let classification = rule.classtype.flatMap { Classification.standard[$0] }
+            let classification = rule.classtype.flatMap { classifications[$0] }
             category = classification?.description ?? ""
             severity = rule.priority ?? classification?.priority ?? 3
             var grouped: [(key: String, values: [String])] = []

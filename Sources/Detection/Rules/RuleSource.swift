@@ -47,10 +47,10 @@ extension Detection {
         var result: [LogicalLine] = []
         var current = LogicalLine(text: [], locations: [])
         var lineNumber = 0
-        for physical in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Lines end at LF, CRLF (one Character in Swift) or CR.
+        for physical in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
             var characters = Array(physical)
-            if characters.last == "\r" { characters.removeLast() }
             let continues = characters.last == "\\"
             if continues { characters.removeLast() }
             for (index, character) in characters.enumerated() {
