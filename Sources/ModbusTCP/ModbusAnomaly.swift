@@ -73,6 +73,10 @@ extension Modbus {
         /// response, so they were not reported as a transaction.
         public static let unverifiedADUDiscarded = Anomaly(rawValue: "unverified_adu_discarded")
 
+        /// Many exception responses on one connection within a short capture time (the engine's limit): the
+        /// trace a function-code or address scan leaves, or a master misconfigured for its device.
+        public static let exceptionFlood = Anomaly(rawValue: "exception_flood")
+
         public static func < (lhs: Anomaly, rhs: Anomaly) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 }

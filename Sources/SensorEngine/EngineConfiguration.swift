@@ -43,6 +43,11 @@ public struct EngineConfiguration: Sendable {
     /// Capture time a DNP3 request may wait for its response before the flow's end reports it unanswered:
     /// opendnp3's and most masters' default response timeout is 5 s; 10 s leaves room for slow serial gateways.
     public var dnp3ResponseTimeoutMicroseconds: Int64 = 10_000_000
+    /// Exception responses on one Modbus connection within ``modbusExceptionFloodSeconds`` of capture time that
+    /// raise `modbus.exception_flood` (then the count starts again). A healthy master sees an exception now and
+    /// then; 20 in 10 s is a scan probing function codes or addresses, or a master polling what the device lacks.
+    public var modbusExceptionFloodCount = 20
+    public var modbusExceptionFloodSeconds: Int64 = 10
     /// The rules matched against DNP3 messages and application-layer events; nil matches nothing.
     public var rules: Detection.RuleSet?
     /// How many alerts one rule raises on one flow (per-flow suppression): later matches on that flow are counted

@@ -12,6 +12,9 @@ struct ModbusFlowState {
     /// Bit per function code 0..127 already reported as reserved or unassigned.
     var reportedCodes: (UInt64, UInt64) = (0, 0)
     var transactions = 0
+    /// Exception responses in the current window (capture microseconds of its start), for `exception_flood`.
+    var exceptionWindowStart: Int64 = 0
+    var exceptionsInWindow = 0
 
     init(limits: Modbus.Limits, toServerAtStart: Bool, toClientAtStart: Bool) {
         framers = (

@@ -1084,6 +1084,36 @@ public final class SensorEngine {
             }
         }
         sink.modbusTransaction(event, requestADU: requestADU, responseADU: responseADU)
+        if let response = event.response, response.functionCode.isException {
+            countException(flow: flow, response: response, timestamp: event.timestamp)
+        }
+    }
+
+    /// Counts an exception response in the flow's window and reports `exception_flood` when the window holds
+    /// ``EngineConfiguration/modbusExceptionFloodCount`` of them.
+    private func countException(flow: Flow, response: Modbus.Message, timestamp: CaptureTimestamp) {
+        let now = timestamp.totalMicroseconds
+        let span = configuration.modbusExceptionFloodSeconds * 1_000_000
+        if flow.modbus.exceptionsInWindow == 0 || now - flow.modbus.exceptionWindowStart > span {
+            flow.modbus.exceptionWindowStart = now
+            flow.modbus.exceptionsInWindow = 0
+        }
+        flow.modbus.exceptionsInWindow += 1
+        guard flow.modbus.exceptionsInWindow >= configuration.modbusExceptionFloodCount else { return }
+        flow.modbus.exceptionsInWindow = 0
+        let function = response.functionCode.function.rawValue
+        var code = ""
+        if case .exception(let exception) = response.fields { code = " \(exception.rawValue)" }
+        reportModbus(
+            flow: flow,
+            direction: .toClient,
+            anomaly: .exceptionFlood,
+            header: response.header,
+            function: response.functionCode.rawValue,
+            detail:
+                "\(configuration.modbusExceptionFloodCount) exception responses within \(configuration.modbusExceptionFloodSeconds) s on this connection (the last: function \(function), exception\(code)): a function-code or address scan, or a master asking for what the device lacks",
+            timestamp: timestamp
+        )
     }
 
     private func reportModbus(
