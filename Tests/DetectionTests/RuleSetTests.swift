@@ -103,6 +103,24 @@ import Testing
         #expect(try fired(set, Self.read, toServer: true, from: Self.outside) == [1, 4])
     }
 
+    /// Lists with negated items read as Suricata reads them: the plain items minus the negated ones, or everything
+    /// minus the negated ones when there is no plain item.
+    @Test func listsSubtractTheirNegatedItems() throws {
+        let set = try ruleSet(
+            """
+            alert dnp3 [10.0.0.0/8, !10.0.0.1] any -> any any (msg:"net but master"; dnp3_func:read; sid:1;)
+            alert dnp3 [!10.0.0.1, !8.8.8.8] any -> any any (msg:"anyone but two"; dnp3_func:read; sid:2;)
+            alert dnp3 any any -> any [1:30000, !20000] (msg:"ports but 20000"; dnp3_func:read; sid:3;)
+            alert dnp3 any any -> any [!502] (msg:"all ports but 502"; dnp3_func:read; sid:4;)
+            alert dnp3 ![$HOME_NET, 8.8.4.4] any -> any any (msg:"outside both"; dnp3_func:read; sid:5;)
+            """
+        )
+        #expect(try fired(set, Self.read, toServer: true) == [4])  // from 10.0.0.1 to port 20000
+        #expect(try fired(set, Self.read, toServer: true, from: Self.outside) == [4, 5])  // from 8.8.8.8
+        #expect(try fired(set, Self.read, toServer: true, from: IPAddress(ipv4: 0x0A00_0009)) == [1, 2, 4])
+        #expect(try fired(set, Self.read, toServer: true, from: IPAddress(ipv4: 0x0101_0101)) == [2, 4, 5])
+    }
+
     @Test func eventsMatchByName() throws {
         let set = try ruleSet(
             """

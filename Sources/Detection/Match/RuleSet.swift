@@ -51,35 +51,41 @@ extension Detection {
         }()
     }
 
-    /// An address condition with variables resolved.
+    /// An address condition with variables resolved. A list matches as Suricata reads one: an address in any of
+    /// its plain items (or anywhere, when all are negated) and in none of its negated items, so
+    /// `[10.0.0.0/8, !10.0.0.5]` is the network without that host.
     indirect enum AddressMatcher: Sendable {
         case any
         case network(Network)
-        case anyOf([AddressMatcher])
+        case list(including: [AddressMatcher], excluding: [AddressMatcher])
         case not(AddressMatcher)
 
         func matches(_ address: IPAddress) -> Bool {
             switch self {
             case .any: true
             case .network(let network): network.contains(address)
-            case .anyOf(let items): items.contains { $0.matches(address) }
+            case .list(let including, let excluding):
+                (including.isEmpty || including.contains { $0.matches(address) })
+                    && !excluding.contains { $0.matches(address) }
             case .not(let inner): !inner.matches(address)
             }
         }
     }
 
-    /// A port condition with variables resolved.
+    /// A port condition with variables resolved; lists match as address lists do (`[1:1024, !502]`).
     indirect enum PortMatcher: Sendable {
         case any
         case range(UInt16, UInt16)
-        case anyOf([PortMatcher])
+        case list(including: [PortMatcher], excluding: [PortMatcher])
         case not(PortMatcher)
 
         func matches(_ port: UInt16) -> Bool {
             switch self {
             case .any: true
             case .range(let low, let high): port >= low && port <= high
-            case .anyOf(let items): items.contains { $0.matches(port) }
+            case .list(let including, let excluding):
+                (including.isEmpty || including.contains { $0.matches(port) })
+                    && !excluding.contains { $0.matches(port) }
             case .not(let inner): !inner.matches(port)
             }
         }
@@ -367,9 +373,22 @@ extension Detection {
             case .any: return .any
             case .network(let network): return .network(network)
             case .list(let items):
-                var resolved: [AddressMatcher] = []
-                for item in items { resolved.append(try resolve(item, variables, rule, depth: depth + 1)) }
-                return .anyOf(resolved)
+                var including: [AddressMatcher] = []
+                var excluding: [AddressMatcher] = []
+                for item in items {
+                    if case .negated(let inner) = item {
+                        excluding.append(try resolve(inner, variables, rule, depth: depth + 1))
+                        continue
+                    }
+                    let resolved = try resolve(item, variables, rule, depth: depth + 1)
+                    // A plain inner list ($HOME_NET inside a list) joins this one: one level to walk.
+                    if case .list(let inner, let none) = resolved, none.isEmpty {
+                        including += inner
+                    } else {
+                        including.append(resolved)
+                    }
+                }
+                return .list(including: including, excluding: excluding)
             case .negated(let inner): return .not(try resolve(inner, variables, rule, depth: depth + 1))
             case .variable(let name):
                 guard let value = variables.addresses[name] else {
@@ -393,9 +412,16 @@ extension Detection {
             case .port(let port): return .range(port, port)
             case .range(let low, let high): return .range(low, high)
             case .list(let items):
-                var resolved: [PortMatcher] = []
-                for item in items { resolved.append(try resolve(item, variables, rule, depth: depth + 1)) }
-                return .anyOf(resolved)
+                var including: [PortMatcher] = []
+                var excluding: [PortMatcher] = []
+                for item in items {
+                    if case .negated(let inner) = item {
+                        excluding.append(try resolve(inner, variables, rule, depth: depth + 1))
+                    } else {
+                        including.append(try resolve(item, variables, rule, depth: depth + 1))
+                    }
+                }
+                return .list(including: including, excluding: excluding)
             case .negated(let inner): return .not(try resolve(inner, variables, rule, depth: depth + 1))
             case .variable(let name):
                 guard let value = variables.ports[name] else {
