@@ -22,13 +22,7 @@ extension Modbus.Message {
                 return "PUBLIC_ASSIGNED"
             }
         }
-        if code.isException { return "NONE" }
-        switch code.rawValue {
-        case 0: return "NONE"
-        case 41, 42, 90, 91, 125...127: return "RESERVED"
-        case 65...72, 100...110: return "USER_DEFINED"
-        default: return "PUBLIC_UNASSIGNED"
-        }
+        return code.suricataCategoryOfCode ?? "NONE"
     }
 
     /// The MEI type byte of a function 43 message, if present.
@@ -37,6 +31,24 @@ extension Modbus.Message {
         case .readDeviceIdentificationRequest, .readDeviceIdentificationResponse: 14
         case .mei(let meiType, _): meiType
         default: nil
+        }
+    }
+}
+
+extension Modbus.FunctionCode {
+    /// Suricata's category as the code alone decides it, or nil for 8 and 43, whose category follows the
+    /// sub-function or MEI type of the message (``Modbus/Message/suricataCategory``).
+    public var suricataCategoryOfCode: String? {
+        if suricataName != "Unknown" {
+            let function = function.rawValue
+            return function == 8 || function == 43 ? nil : "PUBLIC_ASSIGNED"
+        }
+        if isException { return "NONE" }
+        switch rawValue {
+        case 0: return "NONE"
+        case 41, 42, 90, 91, 125...127: return "RESERVED"
+        case 65...72, 100...110: return "USER_DEFINED"
+        default: return "PUBLIC_UNASSIGNED"
         }
     }
 }

@@ -79,7 +79,9 @@ import Testing
         let units = ["", "unit 1,", "unit 2,", "unit >1,", "unit 0,"]
         let rest = [
             "function 3", "function 16", "function !3", "function public", "access read holding",
-            "access write, address 11", "function 8, subfunction 4",
+            "access write, address 11", "function 8, subfunction 4", "function !assigned", "function reserved",
+            "function user",
+            "access write coils", "access read",
         ]
         var lines: [String] = []
         for unit in units {
@@ -104,6 +106,10 @@ import Testing
         (1, [0x10, 0x00, 0x0A, 0x00, 0x01, 0x02, 0x00, 0x07]),
         (0, [0x08, 0x00, 0x04, 0x00, 0x00]),
         (3, [0x11]),
+        (1, [0x41, 0x00]),
+        (1, [0x2B, 0x0E, 0x01, 0x00]),
+        (1, [0x08, 0x00, 0x63, 0x00, 0x00]),
+        (2, [0x2A, 0x00]),
     ]
 
     static func modbusFired(_ set: Detection.RuleSet, unit: UInt8, pdu: [UInt8]) throws -> [UInt32] {

@@ -51,46 +51,6 @@ extension Detection {
         }()
     }
 
-    /// An address condition with variables resolved. A list matches as Suricata reads one: an address in any of
-    /// its plain items (or anywhere, when all are negated) and in none of its negated items, so
-    /// `[10.0.0.0/8, !10.0.0.5]` is the network without that host.
-    indirect enum AddressMatcher: Sendable {
-        case any
-        case network(Network)
-        case list(including: [AddressMatcher], excluding: [AddressMatcher])
-        case not(AddressMatcher)
-
-        func matches(_ address: IPAddress) -> Bool {
-            switch self {
-            case .any: true
-            case .network(let network): network.contains(address)
-            case .list(let including, let excluding):
-                (including.isEmpty || including.contains { $0.matches(address) })
-                    && !excluding.contains { $0.matches(address) }
-            case .not(let inner): !inner.matches(address)
-            }
-        }
-    }
-
-    /// A port condition with variables resolved; lists match as address lists do (`[1:1024, !502]`).
-    indirect enum PortMatcher: Sendable {
-        case any
-        case range(UInt16, UInt16)
-        case list(including: [PortMatcher], excluding: [PortMatcher])
-        case not(PortMatcher)
-
-        func matches(_ port: UInt16) -> Bool {
-            switch self {
-            case .any: true
-            case .range(let low, let high): port >= low && port <= high
-            case .list(let including, let excluding):
-                (including.isEmpty || including.contains { $0.matches(port) })
-                    && !excluding.contains { $0.matches(port) }
-            case .not(let inner): !inner.matches(port)
-            }
-        }
-    }
-
     /// The packet and flow a message or event was seen in, as rule headers and `flow:` see them.
     public struct PacketContext: Sendable {
         public var source: IPAddress
@@ -123,10 +83,10 @@ extension Detection {
     /// holds; the conditions the packet path reads are kept flat beside the rule.
     final class CompiledRule: Sendable {
         let rule: Rule
-        let source: AddressMatcher
-        let sourcePorts: PortMatcher
-        let destination: AddressMatcher
-        let destinationPorts: PortMatcher
+        let source: AddressSet
+        let sourcePorts: PortSet
+        let destination: AddressSet
+        let destinationPorts: PortSet
         let flow: FlowOptions?
         let bidirectional: Bool
         /// `dnp3_obj` as group << 8 | variation.
@@ -140,15 +100,15 @@ extension Detection {
         let rateLimited: Bool
 
         /// `suppress` lines of the threshold file that name this rule: a nil matcher suppresses every alert.
-        let suppressions: [(track: ThresholdDirective.SuppressTrack?, addresses: AddressMatcher?)]
+        let suppressions: [(track: ThresholdDirective.SuppressTrack?, addresses: AddressSet?)]
 
         init(
             rule: Rule,
-            source: AddressMatcher,
-            sourcePorts: PortMatcher,
-            destination: AddressMatcher,
-            destinationPorts: PortMatcher,
-            suppressions: [(track: ThresholdDirective.SuppressTrack?, addresses: AddressMatcher?)] = []
+            source: AddressSet,
+            sourcePorts: PortSet,
+            destination: AddressSet,
+            destinationPorts: PortSet,
+            suppressions: [(track: ThresholdDirective.SuppressTrack?, addresses: AddressSet?)] = []
         ) {
             self.suppressions = suppressions
             self.rule = rule
@@ -162,12 +122,9 @@ extension Detection {
             indicators = rule.dnp3Indicators
             contents = rule.dnp3Data
             modbus = rule.modbus
-            func isAny(_ matcher: AddressMatcher) -> Bool { if case .any = matcher { true } else { false } }
-            func isAny(_ matcher: PortMatcher) -> Bool { if case .any = matcher { true } else { false } }
             rateLimited = rule.threshold != nil || rule.detectionFilter != nil
             headerIsAny =
-                rule.flow == nil && isAny(source) && isAny(sourcePorts) && isAny(destination)
-                && isAny(destinationPorts)
+                rule.flow == nil && source.isAll && sourcePorts.isAll && destination.isAll && destinationPorts.isAll
         }
 
         func headerMatches(_ context: PacketContext) -> Bool {
@@ -264,7 +221,7 @@ extension Detection {
                 if let classtype = rule.classtype, classifications[classtype] == nil {
                     throw RuleError("unknown classtype '\(classtype)' (see classification-file)", at: rule.location)
                 }
-                var suppressions: [(track: ThresholdDirective.SuppressTrack?, addresses: AddressMatcher?)] = []
+                var suppressions: [(track: ThresholdDirective.SuppressTrack?, addresses: AddressSet?)] = []
                 var ownThreshold: Threshold?
                 var globalThreshold: (specificity: Int, threshold: Threshold)?
                 for directive in thresholdFile {
@@ -280,7 +237,7 @@ extension Detection {
                         }
                     case .suppress(let gid, let sid, let track, let addresses, let at):
                         guard (gid == rule.gid || gid == 0) && (sid == rule.sid || sid == 0) else { continue }
-                        var matcher: AddressMatcher?
+                        var matcher: AddressSet?
                         if let addresses {
                             var located = rule
                             located.location = at
@@ -309,14 +266,14 @@ extension Detection {
                 if let event = rule.appLayerEvent {
                     events[event, default: []].append(index)
                 } else if rule.proto == .modbus {
-                    var function: UInt32 = 128
-                    if let code = rule.modbus?.function, rule.modbus?.functionNegated == false {
-                        function = UInt32(code & 0x7F)
-                    }
+                    // Under each function the rule can match (128: any), and its unit when it names one.
+                    let functions = Self.candidateFunctions(rule.modbus)
                     if case .equal(let unit) = rule.modbus?.unit, unit <= 0xFF {
-                        modbusByUnit[function << 8 | UInt32(unit), default: []].append(index)
-                    } else if function < 128 {
-                        modbusByFunction[Int(function)].append(index)
+                        for function in functions ?? [128] {
+                            modbusByUnit[UInt32(function) << 8 | UInt32(unit), default: []].append(index)
+                        }
+                    } else if let functions {
+                        for function in functions { modbusByFunction[function].append(index) }
                     } else {
                         modbusAnyFunction.append(index)
                     }
@@ -334,6 +291,56 @@ extension Detection {
                     }
                 }
             }
+        }
+
+        /// The function codes (0-127) a `modbus:` keyword can match, or nil for all: its function, the functions
+        /// of its category (8 and 43 always, their category depends on the message), or the functions with its
+        /// access. The full check still runs; this only keeps a transaction from meeting rules that cannot match.
+        static func candidateFunctions(_ keyword: ModbusMatch?) -> [Int]? {
+            guard let keyword else { return nil }
+            if let write = keyword.accessWrite {
+                return (0..<128).filter { code in
+                    let access = Modbus.FunctionCode(UInt8(code)).access
+                    guard access.contains(write ? .write : .read) else { return false }
+                    switch keyword.table {
+                    case nil: return true
+                    case .coils: return access.contains(.coils)
+                    case .discretes: return access.contains(.discretes)
+                    case .input: return access.contains(.input)
+                    case .holding: return access.contains(.holding)
+                    }
+                }
+            }
+            if let category = keyword.category {
+                return (0..<128).filter { code in
+                    guard let of = Modbus.FunctionCode(UInt8(code)).suricataCategoryOfCode else { return true }
+                    return categoryMatches(category, negated: keyword.functionNegated, of)
+                }
+            }
+            if let function = keyword.function {
+                return keyword.functionNegated ? (0..<128).filter { $0 != Int(function) } : [Int(function & 0x7F)]
+            }
+            return nil
+        }
+
+        /// Whether a message of Suricata category `messageCategory` is in the rule's category (negated: in none
+        /// of its categories, and not NONE).
+        static func categoryMatches(
+            _ category: ModbusMatch.Category,
+            negated: Bool,
+            _ messageCategory: String
+        ) -> Bool {
+            let inCategory: Bool
+            switch category {
+            case .assigned: inCategory = messageCategory == "PUBLIC_ASSIGNED"
+            case .unassigned: inCategory = messageCategory == "PUBLIC_UNASSIGNED"
+            case .public:
+                inCategory = messageCategory == "PUBLIC_ASSIGNED" || messageCategory == "PUBLIC_UNASSIGNED"
+            case .user: inCategory = messageCategory == "USER_DEFINED"
+            case .reserved: inCategory = messageCategory == "RESERVED"
+            case .all: inCategory = messageCategory != "NONE"
+            }
+            return negated ? (messageCategory != "NONE" && !inCategory) : inCategory
         }
 
         /// The rule at `index`.
@@ -366,30 +373,26 @@ extension Detection {
             _ rule: Rule,
             depth: Int
         )
-            throws(RuleError) -> AddressMatcher
+            throws(RuleError) -> AddressSet
         {
             guard depth < 16 else { throw RuleError("address variables nest too deep (a cycle?)", at: rule.location) }
             switch spec {
-            case .any: return .any
-            case .network(let network): return .network(network)
+            case .any: return .all
+            case .network(let network): return AddressSet(network)
             case .list(let items):
-                var including: [AddressMatcher] = []
-                var excluding: [AddressMatcher] = []
+                // Suricata's reading: the plain items (everything when there are none) minus the negated ones.
+                var including: AddressSet?
+                var excluding = AddressSet.empty
                 for item in items {
                     if case .negated(let inner) = item {
-                        excluding.append(try resolve(inner, variables, rule, depth: depth + 1))
-                        continue
-                    }
-                    let resolved = try resolve(item, variables, rule, depth: depth + 1)
-                    // A plain inner list ($HOME_NET inside a list) joins this one: one level to walk.
-                    if case .list(let inner, let none) = resolved, none.isEmpty {
-                        including += inner
+                        excluding = excluding.union(try resolve(inner, variables, rule, depth: depth + 1))
                     } else {
-                        including.append(resolved)
+                        let resolved = try resolve(item, variables, rule, depth: depth + 1)
+                        including = including.map { $0.union(resolved) } ?? resolved
                     }
                 }
-                return .list(including: including, excluding: excluding)
-            case .negated(let inner): return .not(try resolve(inner, variables, rule, depth: depth + 1))
+                return (including ?? .all).subtracting(excluding)
+            case .negated(let inner): return try resolve(inner, variables, rule, depth: depth + 1).complement
             case .variable(let name):
                 guard let value = variables.addresses[name] else {
                     throw RuleError("address variable $\(name) is not defined", at: rule.location)
@@ -404,25 +407,26 @@ extension Detection {
             _ rule: Rule,
             depth: Int
         )
-            throws(RuleError) -> PortMatcher
+            throws(RuleError) -> PortSet
         {
             guard depth < 16 else { throw RuleError("port variables nest too deep (a cycle?)", at: rule.location) }
             switch spec {
-            case .any: return .any
-            case .port(let port): return .range(port, port)
-            case .range(let low, let high): return .range(low, high)
+            case .any: return .all
+            case .port(let port): return PortSet([port...port])
+            case .range(let low, let high): return PortSet([min(low, high)...max(low, high)])
             case .list(let items):
-                var including: [PortMatcher] = []
-                var excluding: [PortMatcher] = []
+                var including: PortSet?
+                var excluding = PortSet.empty
                 for item in items {
                     if case .negated(let inner) = item {
-                        excluding.append(try resolve(inner, variables, rule, depth: depth + 1))
+                        excluding = excluding.union(try resolve(inner, variables, rule, depth: depth + 1))
                     } else {
-                        including.append(try resolve(item, variables, rule, depth: depth + 1))
+                        let resolved = try resolve(item, variables, rule, depth: depth + 1)
+                        including = including.map { $0.union(resolved) } ?? resolved
                     }
                 }
-                return .list(including: including, excluding: excluding)
-            case .negated(let inner): return .not(try resolve(inner, variables, rule, depth: depth + 1))
+                return (including ?? .all).subtracting(excluding)
+            case .negated(let inner): return try resolve(inner, variables, rule, depth: depth + 1).complement
             case .variable(let name):
                 guard let value = variables.ports[name] else {
                     throw RuleError("port variable $\(name) is not defined", at: rule.location)
@@ -586,19 +590,8 @@ extension Detection {
                 return value.contains(UInt64(written))
             }
             if let category = keyword.category {
-                let messageCategory = message.suricataCategory
-                let inCategory: Bool
-                switch category {
-                case .assigned: inCategory = messageCategory == "PUBLIC_ASSIGNED"
-                case .unassigned: inCategory = messageCategory == "PUBLIC_UNASSIGNED"
-                case .public:
-                    inCategory = messageCategory == "PUBLIC_ASSIGNED" || messageCategory == "PUBLIC_UNASSIGNED"
-                case .user: inCategory = messageCategory == "USER_DEFINED"
-                case .reserved: inCategory = messageCategory == "RESERVED"
-                case .all: inCategory = messageCategory != "NONE"
-                }
                 // A negated category is the other categories; NONE belongs to none of them.
-                return keyword.functionNegated ? (messageCategory != "NONE" && !inCategory) : inCategory
+                return categoryMatches(category, negated: keyword.functionNegated, message.suricataCategory)
             }
             if let function = keyword.function {
                 let equal = message.functionCode.function.rawValue == function
