@@ -107,7 +107,10 @@ public final class EVEWriter: EngineEventSink {
         )
         writeModbusObject(event, requestADU: requestADU, responseADU: responseADU)
         endRecord()
-        let direction: Direction = event.response != nil ? .toClient : .toServer
+        // `modbus:` rules inspect the request, so their alerts are logged in the request's direction, client to
+        // server, as Suricata logs the alerts of to_server rules (flow direction), even when the transaction
+        // completed on the response's packet.
+        let direction = Direction.toServer
         for rule in event.alerts {
             alertHeader(
                 rule,

@@ -136,20 +136,11 @@ struct AttackCaptureTests {
         #expect(umas.int("modbus.request.function_raw") == 90)
         #expect(umas.int("modbus.response.exception.raw") == 1)
 
-        // Who is blamed. The unanswered broadcast's alerts, written when the connection closed, name the attacker
-        // as their source; the others are written at the response's packet, in its direction, so their src_ip is
-        // the PLC. The rules say `!$MODBUS_CLIENTS any -> $MODBUS_SERVERS`, DNP3 alerts over TCP are written in
-        // the request's direction, and Suricata inspects `modbus:` on to-server packets only: the source should
-        // be the attacker (reported as a suspected engine bug with this capture).
+        // Who is blamed: every alert names the attacker as its source and runs to_server, answered or not (the
+        // rules inspect the request; Suricata logs the alerts of to_server rules in that direction).
         #expect(run.alerts.filter { $0.value(at: "modbus.response") == nil }.count == 2)
-        #expect(
-            run.alerts.filter { $0.value(at: "modbus.response") == nil }.allSatisfy {
-                $0.string("src_ip") == Self.attacker
-            }
-        )
-        withKnownIssue("Modbus alerts on answered requests are written in the response's direction (src_ip = PLC)") {
-            #expect(run.alerts.allSatisfy { $0.string("src_ip") == Self.attacker })
-        }
+        #expect(run.alerts.allSatisfy { $0.string("src_ip") == Self.attacker })
+        #expect(run.alerts.allSatisfy { $0.string("direction") == "to_server" && $0.int("dest_port") == 502 })
     }
 
     /// With the default variables the roles mean $HOME_NET (the private ranges), which holds neither 127.0.0.1 nor
