@@ -70,6 +70,8 @@ final class Flow {
     /// Payload after the close was reported for this flow.
     @safe @exclusivity(unchecked) var dataAfterCloseReported = false
     @safe @exclusivity(unchecked) var gaps = 0
+    /// In the engine's list of flows with Modbus requests waiting (swept once a capture second).
+    @safe @exclusivity(unchecked) var awaitingExpirySweep = false
     /// Matches per rule index on this flow, for the per-flow alert limit (at most one entry per rule loaded).
     @safe @exclusivity(unchecked) var alertTally: [Int: Int] = [:]
     /// An alert was raised on the flow (the flow record's `alerted`).

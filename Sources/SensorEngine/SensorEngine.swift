@@ -49,6 +49,9 @@ public final class SensorEngine {
     /// Requests waiting for responses, summed over all flows (bounded by
     /// ``EngineConfiguration/maxPendingRequestsTotal``).
     @safe @exclusivity(unchecked) private var pendingRequestsTotal = 0
+    /// Flows with Modbus requests waiting for responses, each once (``Flow/awaitingExpirySweep``): the
+    /// once-a-second sweep gives up those past their timeout. At most one entry per live flow.
+    @safe @exclusivity(unchecked) private var flowsAwaitingResponses: [Flow] = []
 
     public init(configuration: EngineConfiguration = EngineConfiguration(), sink: any EngineEventSink) {
         let configuration = configuration.bounded
@@ -85,6 +88,7 @@ public final class SensorEngine {
         if timestamp > now { now = timestamp }
         if now.seconds >= nextExpiryCheck {
             expireIdleFlows()
+            if !flowsAwaitingResponses.isEmpty { sweepUnansweredRequests() }
             nextExpiryCheck = now.seconds + 1
         }
 
@@ -329,6 +333,7 @@ public final class SensorEngine {
 
     private func endFlow(slot: Int, reason: FlowEndEvent.Reason) {
         guard let flow = flows[slot] else { return }
+        flow.awaitingExpirySweep = false  // the sweep drops it
         if flow.isReassembled && !flow.streamsFinished {
             closeModbus(flow: flow, timestamp: flow.lastTimestamp, packetNumber: nil, cause: .flowEnded(reason))
         }
@@ -707,16 +712,7 @@ public final class SensorEngine {
                     timestamp: timestamp
                 )
             }
-            while let expired = flow.modbus.tracker.popExpired(now: timestamp) {
-                pendingRequestsTotal -= 1
-                finishUnanswered(
-                    flow: flow,
-                    request: expired,
-                    timestamp: timestamp,
-                    reason:
-                        "no response within \(configuration.modbus.responseTimeoutMicroseconds / 1_000_000) s of capture time"
-                )
-            }
+            expireUnanswered(flow: flow, now: timestamp)
             if pendingRequestsTotal >= configuration.maxPendingRequestsTotal {
                 // All flows together hold the most requests allowed: this flow gives up its oldest to make room,
                 // or, holding none, this request is reported at once without waiting for its response.
@@ -757,6 +753,10 @@ public final class SensorEngine {
                 provisional: provisional
             )
             pendingRequestsTotal += result.evicted ? 0 : 1
+            if !flow.awaitingExpirySweep {
+                flow.awaitingExpirySweep = true
+                flowsAwaitingResponses.append(flow)
+            }
             if result.flooded {
                 reportModbus(
                     flow: flow,
@@ -863,6 +863,36 @@ public final class SensorEngine {
             requestADU: Span(),
             responseADU: adu
         )
+    }
+
+    /// Gives up the flow's requests older than the response timeout (capture time), each reported unanswered.
+    private func expireUnanswered(flow: Flow, now timestamp: CaptureTimestamp) {
+        while let expired = flow.modbus.tracker.popExpired(now: timestamp) {
+            pendingRequestsTotal -= 1
+            finishUnanswered(
+                flow: flow,
+                request: expired,
+                timestamp: timestamp,
+                reason:
+                    "no response within \(configuration.modbus.responseTimeoutMicroseconds / 1_000_000) s of capture time"
+            )
+        }
+    }
+
+    /// Once a capture second: requests past their response timeout on flows that sent nothing since (a device
+    /// put in listen-only mode never answers, and its master may fall silent) are reported now, not when the flow
+    /// ends. Only flows with requests waiting are visited.
+    private func sweepUnansweredRequests() {
+        var waiting: [Flow] = []
+        for flow in flowsAwaitingResponses where flow.awaitingExpirySweep {
+            expireUnanswered(flow: flow, now: now)
+            if flow.modbus.tracker.pending.isEmpty {
+                flow.awaitingExpirySweep = false
+            } else {
+                waiting.append(flow)
+            }
+        }
+        flowsAwaitingResponses = waiting
     }
 
     /// Reports a request that got no response: as a request-only transaction with an `unanswered_request`

@@ -68,3 +68,41 @@ import Testing
         }
     }
 }
+
+/// A request the device never answers (a PLC put in listen-only mode) is reported once its response timeout has
+/// passed on capture time, even when its connection falls silent: the engine sweeps waiting requests once a
+/// capture second, so the report does not wait for the flow's end.
+@Suite struct UnansweredRequestTests {
+    @Test func silentFlowsRequestIsReportedAtItsTimeout() throws {
+        // Flow A: force listen-only mode (8/4), never answered, then nothing. Flow B: a read every 250 ms for 16 s.
+        let silent = Wire.tcp([(true, MB.adu(1, "08 0004 0000"))], serverPort: 502)
+        let polls = Array(repeating: (request: "03 0000 0001", response: Optional("03 02 0007")), count: 32)
+        let busy = Wire.tcp(MB.session(polls), client: [10, 0, 0, 3], serverPort: 502)
+        var configuration = EngineConfiguration()
+        configuration.rules = try Detection.RuleSet(
+            rules: Detection.parseRules(
+                #"alert modbus any any -> any any (msg:"listen only"; modbus: function 8, subfunction 4; sid:4;)"#,
+                file: "t.rules"
+            ).rules
+        )
+        let url = PcapFileWriter.temporaryURL("silent.pcap")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try PcapFileWriter.write(silent + busy, interval: 250_000, to: url)
+        let result = try ReplayHarness.replay(url, configuration: configuration)
+
+        let lines = result.lines
+        let unanswered = try #require(lines.firstIndex { $0.contains(#""event":"unanswered_request""#) })
+        let alert = try #require(lines.firstIndex { $0.contains(#""event_type":"alert""#) })
+        let busyRecords = lines.indices.filter {
+            lines[$0].contains(#""event_type":"modbus""#) && lines[$0].contains(#""src_ip":"10.0.0.3""#)
+        }
+        #expect(busyRecords.count == 32)
+        // The request went out at 0.75 s; its timeout is 10 s, so the sweep at capture second 11 reports it. Flow
+        // B's poll k is answered at 2.5 + 0.5k s: polls 0-16 are written before, poll 17 (answered at 11.0 s, the
+        // packet that runs the sweep) and later ones after, up to 18 s.
+        #expect(lines[unanswered].contains("no response within 10 s of capture time"))
+        #expect(unanswered > busyRecords[16] && unanswered < busyRecords[17])
+        #expect(alert > busyRecords[16] && alert < busyRecords[17])
+        #expect(result.records(ofType: "alert").first?.int("modbus.request.diagnostic.raw") == 4)
+    }
+}

@@ -3,19 +3,21 @@ public import Foundation
 
 /// Writes classic pcap files (little-endian, v2.4, microsecond timestamps) for tests that need a capture on disk.
 public enum PcapFileWriter {
-    /// Writes `frames` with link type `linkType` and timestamps `start + index` milliseconds.
+    /// Writes `frames` with link type `linkType` and timestamps `start + index × interval` (microseconds,
+    /// default one millisecond).
     public static func write(
         _ frames: [[UInt8]],
         linkType: UInt32 = 1,
         snapshotLength: UInt32 = 65535,
         originalLengths: [Int]? = nil,
+        interval: Int = 1000,
         to url: URL
     ) throws {
         var data = [UInt8]()
         data += le32(0xA1B2_C3D4) + le16(2) + le16(4) + le32(0) + le32(0) + le32(snapshotLength) + le32(linkType)
         for (index, frame) in frames.enumerated() {
-            let micros = UInt32(index * 1000)
-            data += le32(1_704_067_200 + micros / 1_000_000) + le32(micros % 1_000_000)
+            let micros = UInt64(index * interval)
+            data += le32(1_704_067_200 + UInt32(micros / 1_000_000)) + le32(UInt32(micros % 1_000_000))
             data += le32(UInt32(frame.count)) + le32(UInt32(originalLengths?[index] ?? frame.count))
             data += frame
         }
