@@ -5,7 +5,9 @@
 #   - generates the 1,000,000-packet workload (../shared/bench/gen_ot_pcap.py --protocol P --seed 1), plus its
 #     100,000- and 10-packet runs;
 #   - times `otsensor replay --format summary` against the bare libpcap read loop (../shared/bench/pcap_floor),
-#     paired A/B runs by ../shared/bench/abbench.py: the median ratio, packets/s and peak RSS;
+#     paired A/B runs by ../shared/bench/abbench.py: the median ratio, packets/s and peak RSS; with no rules,
+#     with the shipped set (Signatures/, the default) and with 1,000 generated rules
+#     (Tests/Generators/bench_rules.py), each against the floor, then 1,000 rules against none directly;
 #   - counts heap allocations and retain/release calls per packet in steady state with callgrind
 #     (100k-packet run minus 10-packet run, / 99,990) through ../shared/bench/cg_calls.py;
 #   - optionally (BENCH_TSHARK=1) times tshark's field extraction on the same file for the ratio to tshark.
@@ -32,9 +34,16 @@ while True:
     c=int.from_bytes(h[8:12],'little'); n+=c; f.seek(c,1)
 print(n)" "$D/$P-1000000.pcap")
 
-    echo "== $P: otsensor replay --format summary vs the libpcap floor (1M packets, $RUNS pairs)"
+    python3 Tests/Generators/bench_rules.py 1000 > "$D/bench1000.rules"
+    for RULES in "--no-default-rules" "" "--no-default-rules --rules $D/bench1000.rules"; do
+        echo "== $P: otsensor replay --format summary ${RULES:-(the shipped set)} vs the libpcap floor (1M packets, $RUNS pairs)"
+        python3 "$BENCH/abbench.py" -n "$RUNS" --packets 1000000 --bytes "$BYTES" \
+            "$AGENT replay --format summary --no-progress $RULES $D/$P-1000000.pcap" "$D/pcap_floor $D/$P-1000000.pcap"
+    done
+    echo "== $P: 1,000 generated rules vs no rules"
     python3 "$BENCH/abbench.py" -n "$RUNS" --packets 1000000 --bytes "$BYTES" \
-        "$AGENT replay --format summary --no-progress $D/$P-1000000.pcap" "$D/pcap_floor $D/$P-1000000.pcap"
+        "$AGENT replay --format summary --no-progress --no-default-rules --rules $D/bench1000.rules $D/$P-1000000.pcap" \
+        "$AGENT replay --format summary --no-progress --no-default-rules $D/$P-1000000.pcap"
 
     echo "== $P: otsensor replay --format eve (to /dev/null) vs the floor"
     python3 "$BENCH/abbench.py" -n 3 --packets 1000000 --bytes "$BYTES" \

@@ -72,8 +72,8 @@ final class Flow {
     @safe @exclusivity(unchecked) var gaps = 0
     /// In the engine's list of flows with Modbus requests waiting (swept once a capture second).
     @safe @exclusivity(unchecked) var awaitingExpirySweep = false
-    /// Matches per rule index on this flow, for the per-flow alert limit (at most one entry per rule loaded).
-    @safe @exclusivity(unchecked) var alertTally: [Int: Int] = [:]
+    /// Matches per rule on this flow, for the per-flow alert limit (at most one entry per rule loaded).
+    @safe @exclusivity(unchecked) var alertTally = RuleTally()
     /// An alert was raised on the flow (the flow record's `alerted`).
     @safe @exclusivity(unchecked) var alerted = false
     /// Matches past the per-flow limit, not written.
@@ -102,5 +102,32 @@ final class Flow {
         self.dnp3 = DNP3FlowState()
         self.streams = (StreamReassembler(limits: reassembly), StreamReassembler(limits: reassembly))
         self.modbus = ModbusFlowState(limits: modbusLimits, toServerAtStart: true, toClientAtStart: true)
+    }
+}
+
+/// Matches per rule index, as two parallel arrays sorted by index: a lookup is a binary search over a few entries
+/// (the rules that fired on one flow), cheaper than hashing on every match; an insertion happens once per rule and
+/// flow.
+struct RuleTally {
+    private var indices: [Int32] = []
+    private var counts: [UInt32] = []
+
+    /// Counts one more match of the rule at `index` and returns the matches before it.
+    mutating func increment(_ index: Int) -> Int {
+        let key = Int32(truncatingIfNeeded: index)
+        var low = 0
+        var high = indices.count
+        while low < high {
+            let middle = (low + high) / 2
+            if indices[middle] < key { low = middle + 1 } else { high = middle }
+        }
+        if low < indices.count && indices[low] == key {
+            let before = counts[low]
+            if before < UInt32.max { counts[low] = before + 1 }
+            return Int(before)
+        }
+        indices.insert(key, at: low)
+        counts.insert(1, at: low)
+        return 0
     }
 }

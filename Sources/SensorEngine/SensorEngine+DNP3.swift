@@ -993,9 +993,7 @@ extension SensorEngine {
                 }
             }
             if perFlow > 0 {
-                let seen = flow.alertTally[index, default: 0]
-                flow.alertTally[index] = seen + 1
-                guard seen < perFlow else {
+                guard flow.alertTally.increment(index) < perFlow else {
                     flow.alertsSuppressed += 1
                     countHeldBack(index, rules: rules, byFlowLimit: true)
                     continue

@@ -174,6 +174,13 @@ extension Detection {
         var rules: [CompiledRule] = []
         /// What each rule's alerts say (Suricata's `alert` object), computed once.
         var alertRules: [AlertRule] = []
+        /// Per rule: whether it has `suppress` lines, and whether it has a `threshold` or `detection_filter`;
+        /// flat, so that admitting a match reads no rule object.
+        var hasSuppressions: [Bool] = []
+        var rateLimited: [Bool] = []
+        /// Per rule: a DNP3 rule its group already proves (an open header, no `dnp3_ind` or `dnp3_data`, at most
+        /// the one object it is grouped under): found in its group, it matches without a look at the rule.
+        var dnp3ProvenByGroup: [Bool] = []
         /// DNP3 message rules without `dnp3_obj` by function code (256 lists), and those that name no function.
         var dnp3ByFunction: [[Int]] = Array(repeating: [], count: 256)
         var dnp3AnyFunction: [Int] = []
@@ -263,6 +270,12 @@ extension Detection {
                 let index = self.rules.count
                 self.rules.append(compiled)
                 alertRules.append(AlertRule(rule, classifications: classifications))
+                hasSuppressions.append(!suppressions.isEmpty)
+                dnp3ProvenByGroup.append(
+                    rule.proto == .dnp3 && rule.appLayerEvent == nil && compiled.headerIsAny
+                        && compiled.indicators.isEmpty && compiled.contents.isEmpty && compiled.objectKeys.count <= 1
+                )
+                rateLimited.append(compiled.rateLimited)
                 if let event = rule.appLayerEvent {
                     events[event, default: []].append(index)
                 } else if rule.proto == .modbus {
@@ -348,6 +361,7 @@ extension Detection {
 
         /// Whether a `suppress` line of the threshold file removes this alert of the rule at `index`.
         public func isSuppressed(_ index: Int, context: PacketContext) -> Bool {
+            guard hasSuppressions[index] else { return false }
             for suppression in rules[index].suppressions {
                 guard let addresses = suppression.addresses, let track = suppression.track else { return true }
                 switch track {
@@ -362,7 +376,7 @@ extension Detection {
 
         /// Whether the rule at `index` has a `threshold` or `detection_filter` (its alerts go through
         /// ``ThresholdState``), read without copying the rule.
-        public func isRateLimited(_ index: Int) -> Bool { rules[index].rateLimited }
+        public func isRateLimited(_ index: Int) -> Bool { rateLimited[index] }
 
         /// What an alert of the rule at `index` says.
         public func alertRule(_ index: Int) -> AlertRule { alertRules[index] }
@@ -467,12 +481,16 @@ extension Detection {
             var parsed = objectsRead
             if objectsRead { objects.sort() }
             for index in dnp3ByFunction[function] {
-                if Self.dnp3Matches(rules[index], application, view, bytes, context, &objects, &parsed) {
+                if dnp3ProvenByGroup[index]
+                    || Self.dnp3Matches(rules[index], application, view, bytes, context, &objects, &parsed)
+                {
                     matches.append(index)
                 }
             }
             for index in dnp3AnyFunction {
-                if Self.dnp3Matches(rules[index], application, view, bytes, context, &objects, &parsed) {
+                if dnp3ProvenByGroup[index]
+                    || Self.dnp3Matches(rules[index], application, view, bytes, context, &objects, &parsed)
+                {
                     matches.append(index)
                 }
             }
@@ -491,7 +509,9 @@ extension Detection {
                         let key = UInt32(slot == 0 ? function : 256) << 16 | UInt32(key)
                         for position in dnp3ByObject.positions(key) {
                             let index = dnp3ByObject.indices[position]
-                            if Self.dnp3Matches(rules[index], application, view, bytes, context, &objects, &parsed) {
+                            if dnp3ProvenByGroup[index]
+                                || Self.dnp3Matches(rules[index], application, view, bytes, context, &objects, &parsed)
+                            {
                                 matches.append(index)
                             }
                         }
