@@ -187,6 +187,8 @@ extension Detection {
         /// DNP3 rules with `dnp3_obj`, by function (256 for rules naming none) and their first object, as
         /// `function << 16 | group << 8 | variation`: a message looks up each object header it carries.
         var dnp3ByObject = KeyedGroups()
+        /// A bit per object (group << 8 | variation) some rule in `dnp3ByObject` is grouped under.
+        var dnp3GroupedObjects: [UInt64] = Array(repeating: 0, count: 1024)
         /// Whether any rule of a function (256: naming none) sits in `dnp3ByObject`.
         var dnp3FunctionHasObjectRules: [Bool] = Array(repeating: false, count: 257)
         /// Modbus transaction rules by function code (rules naming one function), and the others; those that name
@@ -296,6 +298,7 @@ extension Detection {
                         if let object = compiled.objectKeys.first {
                             dnp3ByObject[UInt32(function) << 16 | UInt32(object), default: []].append(index)
                             dnp3FunctionHasObjectRules[function] = true
+                            dnp3GroupedObjects[Int(object >> 6)] |= 1 << UInt64(object & 63)
                         } else if function == 256 {
                             dnp3AnyFunction.append(index)
                         } else {
@@ -479,7 +482,6 @@ extension Detection {
             // The fragment's object headers as group << 8 | variation, sorted: the caller's when it read them
             // (`objectsRead`), else read here once, for all the rules that ask (`dnp3_obj`), into its buffer.
             var parsed = objectsRead
-            if objectsRead { objects.sort() }
             for index in dnp3ByFunction[function] {
                 if dnp3ProvenByGroup[index]
                     || Self.dnp3Matches(rules[index], application, view, bytes, context, &objects, &parsed)
@@ -497,13 +499,15 @@ extension Detection {
             let byFunction = dnp3FunctionHasObjectRules[function]
             let byAny = dnp3FunctionHasObjectRules[256]
             if byFunction || byAny {
-                Self.readObjects(application, view, bytes, &objects, &parsed)
+                if parsed { objects.sort() } else { Self.readObjects(application, view, bytes, &objects, &parsed) }
                 // Each distinct object header once: a rule sits under its first object only, so none is tried twice.
                 var previous: UInt16?
                 for position in objects.indices {
                     let key = objects[position]
                     guard key != previous else { continue }
                     previous = key
+                    // Most objects of a fragment are in no rule: one bit says so without a lookup.
+                    guard dnp3GroupedObjects[Int(key >> 6)] & (1 << UInt64(key & 63)) != 0 else { continue }
                     for slot in 0..<2 {
                         guard slot == 0 ? byFunction : byAny else { continue }
                         let key = UInt32(slot == 0 ? function : 256) << 16 | UInt32(key)
