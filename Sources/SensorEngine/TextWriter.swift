@@ -81,7 +81,7 @@ public final class TextWriter: EngineEventSink {
                 rule,
                 timestamp: event.timestamp,
                 key: event.flow.key,
-                direction: event.response != nil ? .toClient : .toServer
+                direction: .toServer  // the request's direction, as in EVE
             )
         }
     }
