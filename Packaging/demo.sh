@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# The README's first command: set up, build a release otsensor, and replay the captures the project ships (a real
-# pymodbus client and server, and a real DNP3 master and outstation (dnp3py), recorded on loopback), printing one
-# line per transaction or message and the closing summary.
+# The README's first command: set up, build a release otsensor, and replay the captures the project ships, all
+# recorded on loopback between real peers (pymodbus client and server; DNP3 masters and outstations from dnp3py and
+# py1815): first normal plant traffic (one line per transaction or message, no alert), then an attacker's Modbus
+# session and a rogue DNP3 master against the same kind of devices, with each site's roles in its otsensor.yaml, so
+# the shipped rules raise their alerts (`!!` lines). Each replay ends with its summary on standard error.
+# Options (`--format eve`, ...) go to every replay.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
 Packaging/setup-debian.sh
 swift build -c release --product otsensor >&2
-exec .build/release/otsensor replay --format text "$@" Tests/SensorTestSupport/Captures/modbus/plant-session.pcap \
-    Tests/SensorTestSupport/Captures/dnp3/plant-dnp3.pcap
+CAPTURES=Tests/SensorTestSupport/Captures
+echo "== normal plant traffic: Modbus/TCP and DNP3" >&2
+.build/release/otsensor replay --format text "$@" $CAPTURES/modbus/plant-session.pcap $CAPTURES/dnp3/plant-dnp3.pcap
+echo "== an attacker at 127.0.0.2 on the Modbus PLC (roles: $CAPTURES/modbus/attack-site.yaml)" >&2
+.build/release/otsensor replay --format text --config $CAPTURES/modbus/attack-site.yaml "$@" \
+    $CAPTURES/modbus/attack-session.pcap
+echo "== a rogue DNP3 master at 127.0.0.2 on the outstation (roles: $CAPTURES/dnp3/attack-site.yaml)" >&2
+.build/release/otsensor replay --format text --config $CAPTURES/dnp3/attack-site.yaml "$@" \
+    $CAPTURES/dnp3/attack-dnp3.pcap
