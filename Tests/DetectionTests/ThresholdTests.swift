@@ -59,18 +59,40 @@ import Testing
         #expect(alerts(filter, count: 6, every: 61).isEmpty)
     }
 
+    /// A spray of addresses four times the limit: the table never exceeds it, each prune keeps the newest half
+    /// (so pruning is amortized, not a scan per packet), and what was forgotten is counted.
     @Test func stateIsBoundedUnderAnAddressSpray() throws {
         let limit = try rule("threshold: type limit, track by_src, count 1, seconds 3600;")
+        let keys = 4 * Detection.ThresholdState.maxEntries
         var state = Detection.ThresholdState()
-        for index in 0..<(Detection.ThresholdState.maxEntries + 10) {
+        for index in 0..<keys {
             _ = state.shouldAlert(
                 rule: 0,
                 limit,
                 source: IPAddress(ipv4: UInt32(index)),
                 destination: Self.b,
-                microseconds: 0
+                microseconds: Int64(index)
             )
         }
-        #expect(state.evicted == Detection.ThresholdState.maxEntries)
+        // Prunes at 1, 1.5, 2, 2.5, 3 and 3.5 times the limit, each forgetting half of it.
+        #expect(state.evicted == 3 * Detection.ThresholdState.maxEntries)
+        // The newest source is still tracked (its second match is held back); the first was forgotten.
+        let time = Int64(keys)
+        let newest = state.shouldAlert(
+            rule: 0,
+            limit,
+            source: IPAddress(ipv4: UInt32(keys - 1)),
+            destination: Self.b,
+            microseconds: time
+        )
+        let first = state.shouldAlert(
+            rule: 0,
+            limit,
+            source: IPAddress(ipv4: 0),
+            destination: Self.b,
+            microseconds: time
+        )
+        #expect(!newest)
+        #expect(first)
     }
 }

@@ -9,8 +9,9 @@ extension Detection {
     /// - `detection_filter`: alerts only after `count` matches within `seconds`, then on every match.
     ///
     /// The tracked key is the source, the destination, both, or the rule alone. State is bounded: at most
-    /// ``maxEntries`` keys; when full, expired windows are dropped, and if none has expired all are (counted in
-    /// ``evicted``: an attacker spraying addresses resets thresholds rather than growing memory or CPU).
+    /// ``maxEntries`` keys; when full, expired windows are dropped, then the oldest until half the limit is left
+    /// (counted in ``evicted``: an attacker spraying addresses loses old thresholds rather than growing memory or
+    /// CPU).
     /// Matches held back are counted in ``suppressed``.
     public struct ThresholdState: Sendable {
         struct Key: Hashable {
@@ -93,11 +94,16 @@ extension Detection {
             return alert
         }
 
-        /// Drops expired windows; if none had expired, all of them.
+        /// Drops expired windows, then, if more than half the limit is left, the oldest until half is: the next
+        /// prune is at least `maxEntries / 2` new keys away, so a spray of addresses costs amortized O(log n) per
+        /// match, never a scan of the table per packet.
         private mutating func prune(_ now: Int64) {
             let before = windows.count
             windows = windows.filter { now - $0.value.start < $0.value.span && now >= $0.value.start }
-            if windows.count >= Self.maxEntries { windows.removeAll() }
+            if windows.count > Self.maxEntries / 2 {
+                let newest = windows.sorted { $0.value.start > $1.value.start }.prefix(Self.maxEntries / 2)
+                windows = Dictionary(uniqueKeysWithValues: newest.map { ($0.key, $0.value) })
+            }
             evicted += before - windows.count
         }
     }
