@@ -74,6 +74,8 @@ public struct EngineStatistics: Sendable {
     public var suppressedAlerts = 0
     /// Rule matches held back by the per-flow limit (``EngineConfiguration/maxAlertsPerRulePerFlow``).
     public var flowSuppressedAlerts = 0
+    /// Alerts written although their flow already tracked ``RuleTally/maxRules`` other rules (not limited there).
+    public var alertTallyFull = 0
     /// Matches held back (by either) per signature, keyed as `alerts`.
     public var alertsHeldBack: [String: Int] = [:]
 

@@ -109,11 +109,16 @@ final class Flow {
 /// (the rules that fired on one flow), cheaper than hashing on every match; an insertion happens once per rule and
 /// flow.
 struct RuleTally {
+    /// Rules tracked per flow: 256 entries are 2 KB; with 100,000 flows at most 200 MB even if every flow fired
+    /// 256 different rules. A rule past it on a full flow is not limited there (its alerts are written; counted as
+    /// `alertTallyFull`).
+    static let maxRules = 256
     private var indices: [Int32] = []
     private var counts: [UInt32] = []
 
-    /// Counts one more match of the rule at `index` and returns the matches before it.
-    mutating func increment(_ index: Int) -> Int {
+    /// Counts one more match of the rule at `index` and returns the matches before it, or nil when the rule is not
+    /// tracked and the tally is full.
+    mutating func increment(_ index: Int) -> Int? {
         let key = Int32(truncatingIfNeeded: index)
         var low = 0
         var high = indices.count
@@ -126,6 +131,7 @@ struct RuleTally {
             if before < UInt32.max { counts[low] = before + 1 }
             return Int(before)
         }
+        guard indices.count < Self.maxRules else { return nil }
         indices.insert(key, at: low)
         counts.insert(1, at: low)
         return 0

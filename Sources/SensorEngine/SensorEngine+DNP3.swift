@@ -993,10 +993,14 @@ extension SensorEngine {
                 }
             }
             if perFlow > 0 {
-                guard flow.alertTally.increment(index) < perFlow else {
-                    flow.alertsSuppressed += 1
-                    countHeldBack(index, rules: rules, byFlowLimit: true)
-                    continue
+                if let before = flow.alertTally.increment(index) {
+                    guard before < perFlow else {
+                        flow.alertsSuppressed += 1
+                        countHeldBack(index, rules: rules, byFlowLimit: true)
+                        continue
+                    }
+                } else {
+                    statistics.alertTallyFull += 1
                 }
             }
             flow.alerted = true

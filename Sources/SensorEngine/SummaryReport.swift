@@ -101,6 +101,11 @@ public enum SummaryReport {
                 "  alerts: \(total)"
                     + (heldBack.isEmpty ? "" : " (more matches held back: " + heldBack.joined(separator: ", ") + ")")
             )
+            if statistics.alertTallyFull > 0 {
+                lines.append(
+                    "  alerts not limited per flow (their flow already tracked 256 other rules): \(statistics.alertTallyFull)"
+                )
+            }
             let signatures = Set(statistics.alerts.keys).union(statistics.alertsHeldBack.keys).sorted()
             for signature in signatures {
                 let held = statistics.alertsHeldBack[signature] ?? 0

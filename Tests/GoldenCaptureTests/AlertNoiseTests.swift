@@ -58,6 +58,27 @@ import Testing
         #expect(summary.contains("    [1:7:1] coil write: 20 (+30 held back)\n"))
     }
 
+    /// A flow tracks at most 256 rules for the limit; matches of further rules are written, and counted.
+    @Test func theTallyPerFlowIsBounded() throws {
+        let rules = (1...300).map {
+            #"alert modbus any any -> any any (msg:"write \#($0)"; modbus: access write coils; sid:\#($0);)"#
+        }
+        var configuration = EngineConfiguration()
+        configuration.rules = try Detection.RuleSet(
+            rules: Detection.parseRules(rules.joined(separator: "\n"), file: "t.rules").rules
+        )
+        configuration.maxAlertsPerRulePerFlow = 1
+        let writes = Array(repeating: (request: "05 0010 FF00", response: Optional("05 0010 FF00")), count: 2)
+        let url = PcapFileWriter.temporaryURL("tally.pcap")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try PcapFileWriter.write(Wire.tcp(MB.session(writes), serverPort: 502), to: url)
+        let result = try ReplayHarness.replay(url, configuration: configuration)
+        // First write: 300 alerts (256 rules tracked, 44 not). Second: the 256 held back, the 44 written again.
+        #expect(result.records(ofType: "alert").count == 344)
+        #expect(result.statistics.flowSuppressedAlerts == 256)
+        #expect(result.statistics.alertTallyFull == 88)
+    }
+
     @Test func zeroMeansNoLimit() throws {
         let result = try Self.replay(limit: 0)
         #expect(result.records(ofType: "alert").count == 50)
