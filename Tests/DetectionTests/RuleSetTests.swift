@@ -121,6 +121,40 @@ import Testing
         #expect(try fired(set, Self.read, toServer: true, from: IPAddress(ipv4: 0x0101_0101)) == [2, 4, 5])
     }
 
+    /// A variable that refers back to itself is an error naming the chain; variables shared many times over are
+    /// resolved once each (40 levels of `[$Vn+1, $Vn+1]` would be 2^40 expansions otherwise).
+    @Test func variableCyclesAndSharing() throws {
+        var variables = Detection.Variables.defaults
+        variables.addresses["A"] = .list([.variable("B"), .network(.init(address: Self.master, prefixLength: 32))])
+        variables.addresses["B"] = .negated(.variable("A"))
+        let cyclic = Detection.parseRules(#"alert dnp3 $A any -> any any (msg:"c"; sid:1;)"#, file: "t.rules")
+        #expect(throws: Detection.RuleError.self) {
+            _ = try Detection.RuleSet(rules: cyclic.rules, variables: variables)
+        }
+        do {
+            _ = try Detection.RuleSet(rules: cyclic.rules, variables: variables)
+        } catch {
+            #expect(error.description == "t.rules:1:1: address variable $A refers to itself ($A -> $B -> $A)")
+        }
+        for level in 0..<40 {
+            variables.addresses["V\(level)"] = .list([.variable("V\(level + 1)"), .variable("V\(level + 1)")])
+        }
+        variables.addresses["V40"] = .network(.init(address: Self.master, prefixLength: 32))
+        let shared = try ruleSet(
+            #"alert dnp3 $V0 any -> any any (msg:"s"; dnp3_func:read; sid:2;)"#,
+            variables: variables
+        )
+        #expect(try fired(shared, Self.read, toServer: true) == [2])
+        #expect(try fired(shared, Self.read, toServer: true, from: Self.outside).isEmpty)
+        // Nesting inside one field is bounded in the parser.
+        let deep = Detection.parseRules(
+            "alert dnp3 " + String(repeating: "[", count: 20) + "10.0.0.1" + String(repeating: "]", count: 20)
+                + #" any -> any any (msg:"d"; sid:3;)"#,
+            file: "t.rules"
+        )
+        #expect(deep.errors.map(\.description) == ["t.rules:1:29: lists and negations nest deeper than 16"])
+    }
+
     @Test func eventsMatchByName() throws {
         let set = try ruleSet(
             """

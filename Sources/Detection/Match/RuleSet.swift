@@ -225,6 +225,7 @@ extension Detection {
                 self.dnp3ByObject = KeyedGroups(dnp3ByObject)
                 self.modbusByUnit = KeyedGroups(modbusByUnit)
             }
+            var resolver = HeaderResolver(variables: variables)
             for original in rules {
                 var rule = original
                 if let classtype = rule.classtype, classifications[classtype] == nil {
@@ -250,7 +251,7 @@ extension Detection {
                         if let addresses {
                             var located = rule
                             located.location = at
-                            matcher = try Self.resolve(addresses, variables, located, depth: 0)
+                            matcher = try resolver.address(addresses, located)
                         }
                         suppressions.append((track, matcher))
                     }
@@ -263,10 +264,10 @@ extension Detection {
                 }
                 let compiled = CompiledRule(
                     rule: rule,
-                    source: try Self.resolve(rule.source, variables, rule, depth: 0),
-                    sourcePorts: try Self.resolve(rule.sourcePorts, variables, rule, depth: 0),
-                    destination: try Self.resolve(rule.destination, variables, rule, depth: 0),
-                    destinationPorts: try Self.resolve(rule.destinationPorts, variables, rule, depth: 0),
+                    source: try resolver.address(rule.source, rule),
+                    sourcePorts: try resolver.ports(rule.sourcePorts, rule),
+                    destination: try resolver.address(rule.destination, rule),
+                    destinationPorts: try resolver.ports(rule.destinationPorts, rule),
                     suppressions: suppressions
                 )
                 let index = self.rules.count
@@ -383,74 +384,6 @@ extension Detection {
 
         /// What an alert of the rule at `index` says.
         public func alertRule(_ index: Int) -> AlertRule { alertRules[index] }
-
-        private static func resolve(
-            _ spec: AddressSpec,
-            _ variables: Variables,
-            _ rule: Rule,
-            depth: Int
-        )
-            throws(RuleError) -> AddressSet
-        {
-            guard depth < 16 else { throw RuleError("address variables nest too deep (a cycle?)", at: rule.location) }
-            switch spec {
-            case .any: return .all
-            case .network(let network): return AddressSet(network)
-            case .list(let items):
-                // Suricata's reading: the plain items (everything when there are none) minus the negated ones.
-                var including: AddressSet?
-                var excluding = AddressSet.empty
-                for item in items {
-                    if case .negated(let inner) = item {
-                        excluding = excluding.union(try resolve(inner, variables, rule, depth: depth + 1))
-                    } else {
-                        let resolved = try resolve(item, variables, rule, depth: depth + 1)
-                        including = including.map { $0.union(resolved) } ?? resolved
-                    }
-                }
-                return (including ?? .all).subtracting(excluding)
-            case .negated(let inner): return try resolve(inner, variables, rule, depth: depth + 1).complement
-            case .variable(let name):
-                guard let value = variables.addresses[name] else {
-                    throw RuleError("address variable $\(name) is not defined", at: rule.location)
-                }
-                return try resolve(value, variables, rule, depth: depth + 1)
-            }
-        }
-
-        private static func resolve(
-            _ spec: PortSpec,
-            _ variables: Variables,
-            _ rule: Rule,
-            depth: Int
-        )
-            throws(RuleError) -> PortSet
-        {
-            guard depth < 16 else { throw RuleError("port variables nest too deep (a cycle?)", at: rule.location) }
-            switch spec {
-            case .any: return .all
-            case .port(let port): return PortSet([port...port])
-            case .range(let low, let high): return PortSet([min(low, high)...max(low, high)])
-            case .list(let items):
-                var including: PortSet?
-                var excluding = PortSet.empty
-                for item in items {
-                    if case .negated(let inner) = item {
-                        excluding = excluding.union(try resolve(inner, variables, rule, depth: depth + 1))
-                    } else {
-                        let resolved = try resolve(item, variables, rule, depth: depth + 1)
-                        including = including.map { $0.union(resolved) } ?? resolved
-                    }
-                }
-                return (including ?? .all).subtracting(excluding)
-            case .negated(let inner): return try resolve(inner, variables, rule, depth: depth + 1).complement
-            case .variable(let name):
-                guard let value = variables.ports[name] else {
-                    throw RuleError("port variable $\(name) is not defined", at: rule.location)
-                }
-                return try resolve(value, variables, rule, depth: depth + 1)
-            }
-        }
 
         // MARK: - Matching
 
@@ -747,6 +680,90 @@ extension Detection {
                 }
             }
             return true
+        }
+    }
+}
+
+extension Detection {
+    /// Resolves rule headers into interval sets: variables expanded once each (cached, so a variable used by every
+    /// rule, or many times inside another, costs one resolution), a variable that refers back to itself is an
+    /// error naming the chain.
+    struct HeaderResolver {
+        let variables: Variables
+        private var addressCache: [String: AddressSet] = [:]
+        private var portCache: [String: PortSet] = [:]
+        private var path: [String] = []
+
+        init(variables: Variables) { self.variables = variables }
+
+        mutating func address(_ spec: AddressSpec, _ rule: Rule) throws(RuleError) -> AddressSet {
+            switch spec {
+            case .any: return .all
+            case .network(let network): return AddressSet(network)
+            case .list(let items):
+                // Suricata's reading: the plain items (everything when there are none) minus the negated ones.
+                var including: AddressSet?
+                var excluding = AddressSet.empty
+                for item in items {
+                    if case .negated(let inner) = item {
+                        excluding = excluding.union(try address(inner, rule))
+                    } else {
+                        let resolved = try address(item, rule)
+                        including = including.map { $0.union(resolved) } ?? resolved
+                    }
+                }
+                return (including ?? .all).subtracting(excluding)
+            case .negated(let inner): return try address(inner, rule).complement
+            case .variable(let name):
+                if let cached = addressCache[name] { return cached }
+                guard let value = variables.addresses[name] else {
+                    throw RuleError("address variable $\(name) is not defined", at: rule.location)
+                }
+                guard !path.contains(name) else {
+                    let chain = (path.drop { $0 != name } + [name]).map { "$" + $0 }.joined(separator: " -> ")
+                    throw RuleError("address variable $\(name) refers to itself (\(chain))", at: rule.location)
+                }
+                path.append(name)
+                defer { path.removeLast() }
+                let resolved = try address(value, rule)
+                addressCache[name] = resolved
+                return resolved
+            }
+        }
+
+        mutating func ports(_ spec: PortSpec, _ rule: Rule) throws(RuleError) -> PortSet {
+            switch spec {
+            case .any: return .all
+            case .port(let port): return PortSet([port...port])
+            case .range(let low, let high): return PortSet([min(low, high)...max(low, high)])
+            case .list(let items):
+                var including: PortSet?
+                var excluding = PortSet.empty
+                for item in items {
+                    if case .negated(let inner) = item {
+                        excluding = excluding.union(try ports(inner, rule))
+                    } else {
+                        let resolved = try ports(item, rule)
+                        including = including.map { $0.union(resolved) } ?? resolved
+                    }
+                }
+                return (including ?? .all).subtracting(excluding)
+            case .negated(let inner): return try ports(inner, rule).complement
+            case .variable(let name):
+                if let cached = portCache[name] { return cached }
+                guard let value = variables.ports[name] else {
+                    throw RuleError("port variable $\(name) is not defined", at: rule.location)
+                }
+                guard !path.contains(name) else {
+                    let chain = (path.drop { $0 != name } + [name]).map { "$" + $0 }.joined(separator: " -> ")
+                    throw RuleError("port variable $\(name) refers to itself (\(chain))", at: rule.location)
+                }
+                path.append(name)
+                defer { path.removeLast() }
+                let resolved = try ports(value, rule)
+                portCache[name] = resolved
+                return resolved
+            }
         }
     }
 }

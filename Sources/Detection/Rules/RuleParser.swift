@@ -154,9 +154,24 @@ struct RuleLineParser {
         return rule
     }
 
-    func address(_ word: String, at position: Int) throws(Detection.RuleError) -> Detection.AddressSpec {
+    /// Lists and negations inside one address or port field: real headers use two or three; a limit keeps a
+    /// hostile file from exhausting the stack.
+    static let maxNesting = 16
+
+    func address(
+        _ word: String,
+        at position: Int,
+        nesting: Int = 0
+    ) throws(Detection.RuleError)
+        -> Detection.AddressSpec
+    {
+        guard nesting <= Self.maxNesting else {
+            throw error("lists and negations nest deeper than \(Self.maxNesting)", at: position)
+        }
         if word == "any" { return .any }
-        if word.hasPrefix("!") { return .negated(try address(String(word.dropFirst()), at: position + 1)) }
+        if word.hasPrefix("!") {
+            return .negated(try address(String(word.dropFirst()), at: position + 1, nesting: nesting + 1))
+        }
         if word.hasPrefix("$") {
             let name = String(word.dropFirst())
             guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
@@ -171,7 +186,7 @@ struct RuleLineParser {
             for part in splitList(String(word.dropFirst().dropLast())) {
                 let trimmed = part.trimmingSpaces
                 guard !trimmed.isEmpty else { throw error("an empty item in an address list", at: offset) }
-                items.append(try address(trimmed, at: offset + part.leadingSpaces))
+                items.append(try address(trimmed, at: offset + part.leadingSpaces, nesting: nesting + 1))
                 offset += part.count + 1
             }
             return .list(items)
@@ -185,9 +200,14 @@ struct RuleLineParser {
         return .network(network)
     }
 
-    func ports(_ word: String, at position: Int) throws(Detection.RuleError) -> Detection.PortSpec {
+    func ports(_ word: String, at position: Int, nesting: Int = 0) throws(Detection.RuleError) -> Detection.PortSpec {
+        guard nesting <= Self.maxNesting else {
+            throw error("lists and negations nest deeper than \(Self.maxNesting)", at: position)
+        }
         if word == "any" { return .any }
-        if word.hasPrefix("!") { return .negated(try ports(String(word.dropFirst()), at: position + 1)) }
+        if word.hasPrefix("!") {
+            return .negated(try ports(String(word.dropFirst()), at: position + 1, nesting: nesting + 1))
+        }
         if word.hasPrefix("$") { return .variable(String(word.dropFirst())) }
         if word.hasPrefix("[") {
             guard word.hasSuffix("]") else { throw error("a port list must end with ']'", at: position) }
@@ -196,7 +216,7 @@ struct RuleLineParser {
             for part in splitList(String(word.dropFirst().dropLast())) {
                 let trimmed = part.trimmingSpaces
                 guard !trimmed.isEmpty else { throw error("an empty item in a port list", at: offset) }
-                items.append(try ports(trimmed, at: offset + part.leadingSpaces))
+                items.append(try ports(trimmed, at: offset + part.leadingSpaces, nesting: nesting + 1))
                 offset += part.count + 1
             }
             return .list(items)
