@@ -13,8 +13,8 @@ import FuzzSupport
 func fuzzOne(_ input: [UInt8]) {
     let text = String(decoding: input, as: UTF8.self)
     let result = Detection.parseRules(text, file: "fuzz.rules")
-    var lines = 1
-    for character in text where character == "\n" { lines += 1 }
+    // Lines end at LF, CRLF or CR, as the parser counts them.
+    let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).count
     precondition(result.rules.count + result.errors.count <= lines, "more rules and errors than lines")
     for rule in result.rules {
         precondition(rule.sid > 0, "a rule without a sid was accepted")
