@@ -91,6 +91,19 @@ import Testing
         )
     }
 
+    /// Functions by name: Suricata's EVE spelling or the specification's name in snake case, either case.
+    @Test func modbusFunctionsByName() throws {
+        for (word, code) in [
+            ("RdHoldRegs", 3), ("rdholdregs", 3), ("read_holding_registers", 3), ("MEI", 43),
+            ("read_write_multiple_registers", 23), ("WrMultCoils", 15), ("diagnostics", 8),
+        ] as [(String, UInt8)] {
+            let parsed = try rule(#"alert modbus any any -> any any (msg:"x"; modbus: function \#(word); sid:1;)"#)
+            #expect(parsed.modbus?.function == code, "\(word)")
+        }
+        let negated = try rule(#"alert modbus any any -> any any (msg:"x"; modbus: function !WrSingleCoil; sid:1;)"#)
+        #expect(negated.modbus?.function == 5 && negated.modbus?.functionNegated == true)
+    }
+
     @Test func modbusKeyword() throws {
         let full = try rule(
             #"alert modbus any any -> any any (msg:"x"; modbus: unit >9, access read coils, address 0<>2; sid:5;)"#
@@ -227,7 +240,7 @@ import Testing
         ErrorCase(
             rule: "alert modbus any any -> any any (modbus: function 200; sid:1;)",
             error:
-                "t.rules:1:42: '200' is not a function code (0-127) or category (assigned, unassigned, public, user, reserved, all)"
+                "t.rules:1:42: '200' is not a function code (0-127), a function name (RdHoldRegs, read_holding_registers) or a category (assigned, unassigned, public, user, reserved, all)"
         ),
         ErrorCase(
             rule: "alert modbus any any -> any any (modbus: access read coils, address 5<>2; sid:1;)",

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import ModbusTCP
 import NetworkLayers
 
 extension Detection {
@@ -152,6 +153,21 @@ struct RuleLineParser {
         try parseOptions(into: &rule)
         guard rule.sid != 0 else { throw error("the rule has no sid", at: actionAt) }
         return rule
+    }
+
+    /// The public function a name stands for: Suricata's EVE spelling or the specification's name in snake case,
+    /// either case.
+    static func modbusFunction(named word: String) -> UInt8? {
+        let wanted = word.lowercased()
+        for code in UInt8(1)...UInt8(127) {
+            let function = Modbus.FunctionCode(code)
+            if function.suricataName != "Unknown" && function.suricataName.lowercased() == wanted { return code }
+            if let name = function.specificationName {
+                let snake = String(name.lowercased().map { $0 == " " || $0 == "/" ? "_" : $0 })
+                if snake == wanted { return code }
+            }
+        }
+        return nil
     }
 
     /// Lists and negations inside one address or port field: real headers use two or three; a limit keeps a
@@ -651,9 +667,13 @@ struct RuleLineParser {
                     match.category = category
                 } else if let code = UInt8(word), code < 128 {
                     match.function = code
+                } else if let code = Self.modbusFunction(named: word) {
+                    // Ours: a function by name, as EVE writes it (`RdHoldRegs`) or as the specification names it
+                    // (`read_holding_registers`); Suricata takes numbers and categories only.
+                    match.function = code
                 } else {
                     throw error(
-                        "'\(word)' is not a function code (0-127) or category (assigned, unassigned, public, user, reserved, all)",
+                        "'\(word)' is not a function code (0-127), a function name (RdHoldRegs, read_holding_registers) or a category (assigned, unassigned, public, user, reserved, all)",
                         at: position
                     )
                 }
