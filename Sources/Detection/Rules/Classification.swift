@@ -126,14 +126,17 @@ extension Detection {
             let classification = rule.classtype.flatMap { classifications[$0] }
             category = classification?.description ?? ""
             severity = rule.priority ?? classification?.priority ?? 3
+            // Values grouped by key, keys in order of first appearance (a position index keeps this linear).
             var grouped: [(key: String, values: [String])] = []
+            var position: [String: Int] = [:]
             for item in rule.metadata {
                 let parts = item.split(separator: " ", maxSplits: 1)
                 let key = String(parts.first ?? "")
                 let value = parts.count > 1 ? String(parts[1]).trimmingSpaces : ""
-                if let index = grouped.firstIndex(where: { $0.key == key }) {
+                if let index = position[key] {
                     grouped[index].values.append(value)
                 } else {
+                    position[key] = grouped.count
                     grouped.append((key, [value]))
                 }
             }
