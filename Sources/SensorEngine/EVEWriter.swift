@@ -121,7 +121,7 @@ public final class EVEWriter: EngineEventSink {
                 evidence: [event.requestPacketNumber ?? 0, event.response != nil ? event.packetNumber : 0]
             )
             writeModbusObject(event, requestADU: requestADU, responseADU: responseADU)
-            alertTrailer(appProto: "modbus", direction: direction, flow: event.flow)
+            alertTrailer(appProto: "modbus", direction: direction, flow: event.flow, counters: event.flowCounters)
         }
     }
 
@@ -379,7 +379,7 @@ public final class EVEWriter: EngineEventSink {
             writeDNP3Message(event, fragment: fragment)
             json.endObject()
             json.endObject()
-            alertTrailer(appProto: "dnp3", direction: event.direction, flow: event.flow)
+            alertTrailer(appProto: "dnp3", direction: event.direction, flow: event.flow, counters: event.flowCounters)
         }
     }
 
@@ -494,9 +494,23 @@ public final class EVEWriter: EngineEventSink {
 
     /// The keys after the app-layer object: `app_proto`, `direction`, and `packet_info` with the capture's link
     /// type (Suricata writes it with packet logging on; we always do, it costs a few octets).
-    private func alertTrailer(appProto: String?, direction: Direction, flow: FlowContext) {
+    private func alertTrailer(appProto: String?, direction: Direction, flow: FlowContext, counters: FlowCounters?) {
         if let appProto { json.member("app_proto", appProto) }
         json.member("direction", direction == .toServer ? "to_server" : "to_client")
+        // Suricata's `flow` object: the counters so far, and the addresses in flow orientation (client first).
+        if let counters {
+            json.beginObject("flow")
+            json.member("pkts_toserver", counters.packetsToServer)
+            json.member("pkts_toclient", counters.packetsToClient)
+            json.member("bytes_toserver", counters.bytesToServer)
+            json.member("bytes_toclient", counters.bytesToClient)
+            json.member("start", timestamp: counters.start)
+            json.member("src_ip", flow.key.clientAddress.description)
+            json.member("dest_ip", flow.key.serverAddress.description)
+            json.member("src_port", Int(flow.key.clientPort))
+            json.member("dest_port", Int(flow.key.serverPort))
+            json.endObject()
+        }
         json.beginObject("packet_info")
         json.member("linktype", flow.linkType.rawValue)
         json.member("linktype_name", flow.linkType.name)
@@ -639,7 +653,12 @@ public final class EVEWriter: EngineEventSink {
                 direction: event.direction,
                 evidence: [event.packetNumber]
             )
-            alertTrailer(appProto: event.appProto, direction: event.direction, flow: event.flow)
+            alertTrailer(
+                appProto: event.appProto,
+                direction: event.direction,
+                flow: event.flow,
+                counters: event.flowCounters
+            )
         }
     }
 

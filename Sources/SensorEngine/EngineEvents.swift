@@ -18,6 +18,16 @@ public struct FlowContext: Sendable {
     public var linkType: LinkType = .ethernet
 }
 
+/// A flow's counters when an alert was raised: Suricata's `flow` object in alert records.
+public struct FlowCounters: Sendable {
+    public var packetsToServer: Int
+    public var packetsToClient: Int
+    public var bytesToServer: Int
+    public var bytesToClient: Int
+    /// The flow's first packet.
+    public var start: CaptureTimestamp
+}
+
 /// One Modbus transaction, completed (both halves) or not (a request never answered, a response with no request).
 public struct ModbusTransactionEvent: Sendable {
     public var flow: FlowContext
@@ -34,6 +44,8 @@ public struct ModbusTransactionEvent: Sendable {
     public var requestPacketNumber: UInt64? = nil
     /// The rules this transaction fired, in rule order.
     public var alerts: [Detection.AlertRule] = []
+    /// The flow's counters when the alerts were raised (only with alerts).
+    public var flowCounters: FlowCounters? = nil
     /// Response time (capture time, microseconds), when both halves were seen.
     public var latencyMicroseconds: Int64? {
         guard let requestTimestamp, let responseTimestamp else { return nil }
@@ -72,6 +84,8 @@ public struct AnomalyEvent: Sendable {
     public var dnp3FunctionCode: UInt8? = nil
     /// The rules this event fired (`app-layer-event:`), in rule order.
     public var alerts: [Detection.AlertRule] = []
+    /// The flow's counters when the alerts were raised (only with alerts).
+    public var flowCounters: FlowCounters? = nil
 
     /// The full name (`modbus.invalid_length`), as in rules and in the summary.
     public var name: String {
@@ -159,6 +173,8 @@ public struct DNP3MessageEvent: Sendable {
     public var answers: DNP3RequestReference?
     /// The rules this message fired, in rule order.
     public var alerts: [Detection.AlertRule] = []
+    /// The flow's counters when the alerts were raised (only with alerts).
+    public var flowCounters: FlowCounters? = nil
     /// The message's record was written already: only its alerts are due (written at the next packet in the
     /// message's direction, when Suricata's detection sees the transaction).
     public var alertsOnly = false

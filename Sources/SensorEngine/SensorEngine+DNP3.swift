@@ -590,6 +590,7 @@ extension SensorEngine {
             answers: answers
         )
         event.alerts = alerts
+        if !alerts.isEmpty { event.flowCounters = flowCounters(flow) }
         event.firstPacketNumber = firstPacketNumber ?? currentPacketNumber
         let stream = direction == .toServer ? flow.streams.0 : flow.streams.1
         // Held for the acknowledgment only when the other side is in the capture at all: a capture of one
@@ -1010,6 +1011,17 @@ extension SensorEngine {
         return alerts
     }
 
+    /// The flow's packets and bytes so far, for the `flow` object of its alerts.
+    func flowCounters(_ flow: Flow) -> FlowCounters {
+        FlowCounters(
+            packetsToServer: flow.packets.0,
+            packetsToClient: flow.packets.1,
+            bytesToServer: flow.bytes.0,
+            bytesToClient: flow.bytes.1,
+            start: flow.firstTimestamp
+        )
+    }
+
     /// Counts a match held back by a threshold or the per-flow limit, per rule, for the summary.
     func countHeldBack(_ index: Int, rules: Detection.RuleSet, byFlowLimit: Bool) {
         if heldBackCounts.count != rules.count { heldBackCounts = Array(repeating: 0, count: rules.count) }
@@ -1110,6 +1122,7 @@ extension SensorEngine {
         anomaly.dnp3Destination = destination
         anomaly.dnp3FunctionCode = functionCode
         anomaly.alerts = eventAlerts(anomaly.name, flow: flow, direction: direction)
+        if !anomaly.alerts.isEmpty { anomaly.flowCounters = flowCounters(flow) }
         statistics.anomalies[anomaly.name, default: 0] += 1
         // At most so many records per name and flow: a hostile stream cannot turn each frame into a record.
         let reported = flow.dnp3.anomalyReports[event, default: 0]

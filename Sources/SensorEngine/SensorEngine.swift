@@ -1111,6 +1111,7 @@ public final class SensorEngine {
                     timestamp: event.timestamp,
                     flow: flow
                 )
+                if !event.alerts.isEmpty { event.flowCounters = flowCounters(flow) }
             }
         }
         sink.modbusTransaction(event, requestADU: requestADU, responseADU: responseADU)
@@ -1171,6 +1172,7 @@ public final class SensorEngine {
         )
         var withAlerts = event
         withAlerts.alerts = eventAlerts(event.name, flow: flow, direction: direction)
+        if !withAlerts.alerts.isEmpty { withAlerts.flowCounters = flowCounters(flow) }
         statistics.anomalies[event.name, default: 0] += 1
         sink.anomaly(withAlerts)
     }

@@ -128,6 +128,13 @@ struct AttackCaptureTests {
         #expect(broadcast.int("modbus.request.function_raw") == 6)
         #expect(broadcast.int("modbus.request.write.address") == 4)
         #expect(broadcast.value(at: "modbus.response") == nil)
+        // Suricata's `flow` object: the attacker's connection so far (tshark: frames 13, 15, 16 to the server, 74 +
+        // 66 + 77 octets; 14, 17, 18 back, 74 + 66 + 115), from its SYN at frame 13.
+        let identification = try #require(run.alerts(sid: 4_100_010).first)
+        #expect(identification.int("flow.pkts_toserver") == 3 && identification.int("flow.pkts_toclient") == 3)
+        #expect(identification.int("flow.bytes_toserver") == 217 && identification.int("flow.bytes_toclient") == 255)
+        #expect(identification.string("flow.start")?.hasSuffix(":48.747924+0000") == true)
+        #expect(identification.string("flow.src_ip") == Self.attacker && identification.int("flow.dest_port") == 502)
         let listenOnly = try #require(run.alerts(sid: 4_100_001).first)
         #expect(listenOnly.int("modbus.request.diagnostic.raw") == 4)
         #expect(listenOnly.value(at: "alert.metadata.mitre_attack_ics") as? [String] == ["T0813", "T0804", "T0814"])
