@@ -266,12 +266,28 @@ final class ProgressBar {
 
 /// Finding, reading and compiling rule files for the commands that match rules.
 enum RuleLoading {
-    /// The default rule set's folder: the configuration's `default-rule-path`, else `OTSENSOR_SIGNATURES`, else
-    /// the installed `share/otsensor/signatures` beside the binary's `bin`, else the source tree's `Signatures/`
-    /// (the binary built in `.build/<triple>/<configuration>/`), else `/usr/share/otsensor/signatures`.
-    static func defaultFolder(_ settings: SensorConfiguration = SensorConfiguration()) -> String? {
-        if let configured = settings.defaultRulePath { return configured }
-        if let configured = ProcessInfo.processInfo.environment["OTSENSOR_SIGNATURES"] { return configured }
+    /// The default rule set's folder: the configuration's `default-rule-path`, else `OTSENSOR_SIGNATURES` (both
+    /// named on purpose: a wrong one is an error), else the first that exists of the installed
+    /// `share/otsensor/signatures` beside the binary's `bin`, the source tree's `Signatures/` (the binary built in
+    /// `.build/<triple>/<configuration>/`), and `/usr/share/otsensor/signatures`.
+    ///
+    /// - Throws: `ExitCode(2)`, with a line on standard error, when a named folder is not a folder.
+    static func defaultFolder(_ settings: SensorConfiguration = SensorConfiguration()) throws -> String? {
+        var named: (path: String, by: String)?
+        if let configured = settings.defaultRulePath {
+            named = (configured, "default-rule-path")
+        } else if let configured = ProcessInfo.processInfo.environment["OTSENSOR_SIGNATURES"] {
+            named = (configured, "OTSENSOR_SIGNATURES")
+        }
+        if let named {
+            guard isFolder(named.path) else {
+                StandardError.write(
+                    "otsensor: the default rule folder '\(Terminal.safe(named.path))' (\(named.by)) is not a folder\n"
+                )
+                throw ExitCode(2)
+            }
+            return named.path
+        }
         // The running binary itself (/proc/self/exe), not argv[0], which names no folder when found on PATH.
         let executable = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]))
             .resolvingSymlinksInPath()
@@ -281,7 +297,51 @@ enum RuleLoading {
             folder.appendingPathComponent("../../../Signatures").standardizedFileURL.path,
             "/usr/share/otsensor/signatures",
         ]
-        return candidates.first { FileManager.default.fileExists(atPath: $0) }
+        return candidates.first(where: isFolder)
+    }
+
+    static func isFolder(_ path: String) -> Bool {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let attributes = try? FileManager.default.attributesOfItem(atPath: resolved)
+        return attributes?[.type] as? FileAttributeType == .typeDirectory
+    }
+
+    /// Files as given, folders as their `.rules` files; a path that does not exist stops the command (status 2).
+    static func expand(_ paths: [String]) throws -> [String] {
+        var files: [String] = []
+        for path in paths {
+            guard FileManager.default.fileExists(atPath: path) else {
+                StandardError.write("otsensor: cannot read '\(Terminal.safe(path))': no such file or folder\n")
+                throw ExitCode(2)
+            }
+            files += isFolder(path) ? ruleFiles(in: path) : [path]
+        }
+        return files
+    }
+
+    /// A rule file's text. Rule files are UTF-8 (bytes go in `|hex|`): other bytes stop the command at their line,
+    /// rather than turning silently into U+FFFD.
+    static func text(of path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            StandardError.write("otsensor: cannot read rule file '\(Terminal.safe(path))'\n")
+            throw ExitCode(2)
+        }
+        if let text = String(validating: data, as: UTF8.self) { return text }
+        var line = 1
+        var valid = 0
+        // The longest valid prefix ends where the first bad byte is.
+        var low = 0
+        var high = data.count
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if String(validating: data.prefix(middle), as: UTF8.self) != nil { low = middle } else { high = middle - 1 }
+        }
+        valid = low
+        for byte in data.prefix(valid) where byte == 0x0A { line += 1 }
+        StandardError.write(
+            "\(Terminal.safe(path)):\(line): not UTF-8 text (byte 0x\(String(data[data.startIndex + valid], radix: 16))); write bytes as |hex| in content\n"
+        )
+        throw ExitCode(2)
     }
 
     /// The configuration file's settings, or the defaults with none; a bad file is printed and exits with 2.
@@ -305,19 +365,25 @@ enum RuleLoading {
     /// `file:line:column: message` and exit status 2 when any rule is wrong.
     static func load(files: [String], includeDefaults: Bool, settings: SensorConfiguration) throws -> Detection.RuleSet?
     {
-        var paths = settings.ruleFiles + files
-        if includeDefaults, let folder = defaultFolder(settings) { paths = ruleFiles(in: folder) + paths }
+        var paths = try expand(settings.ruleFiles + files)
+        if includeDefaults, let folder = try defaultFolder(settings) {
+            let defaults = ruleFiles(in: folder)
+            if defaults.isEmpty {
+                StandardError.write(
+                    "otsensor: warning: no .rules files in the default rule folder '\(Terminal.safe(folder))'\n"
+                )
+            }
+            paths = defaults + paths
+        }
         guard !paths.isEmpty else { return nil }
         var rules: [Detection.Rule] = []
         var failed = false
         for path in paths {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                StandardError.write("otsensor: cannot read rule file '\(path)'\n")
-                throw ExitCode(2)
+            let result = Detection.parseRules(try text(of: path), file: path)
+            for error in result.errors { StandardError.write(Terminal.safe("\(error)") + "\n") }
+            for warning in result.warnings {
+                StandardError.write(Terminal.safe("\(warning.location): warning: \(warning.message)") + "\n")
             }
-            let result = Detection.parseRules(String(decoding: data, as: UTF8.self), file: path)
-            for error in result.errors { StandardError.write("\(error)\n") }
-            for warning in result.warnings { StandardError.write("\(warning.location): warning: \(warning.message)\n") }
             failed = failed || !result.errors.isEmpty
             rules += result.rules
         }

@@ -35,56 +35,64 @@ struct RulesCheck: ParsableCommand {
 
     func run() throws {
         let settings = try RuleLoading.settings(configFile)
-        var files: [String] = []
         var targets = paths
         if targets.isEmpty {
-            targets = settings.ruleFiles
-            guard let folder = RuleLoading.defaultFolder(settings) else {
+            guard let folder = try RuleLoading.defaultFolder(settings) else {
                 StandardError.write("otsensor: no default rule folder found; name one\n")
                 throw ExitCode(2)
             }
-            targets = [folder] + targets
+            targets = [folder] + settings.ruleFiles
         }
-        for path in targets {
-            guard FileManager.default.fileExists(atPath: path) else {
-                StandardError.write("otsensor: cannot read '\(path)': no such file or folder\n")
-                throw ExitCode(2)
-            }
-            let isFolder = (try? FileManager.default.contentsOfDirectory(atPath: path)) != nil
-            files += isFolder ? RuleLoading.ruleFiles(in: path) : [path]
-        }
+        let files = try RuleLoading.expand(targets)
         var rules: [Detection.Rule] = []
         var errors = 0
         var warnings = 0
         for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                StandardError.write("otsensor: cannot read '\(file)'\n")
-                throw ExitCode(2)
-            }
-            let result = Detection.parseRules(String(decoding: data, as: UTF8.self), file: file)
-            for error in result.errors { print(error) }
-            for warning in result.warnings { print("\(warning.location): warning: \(warning.message)") }
+            let result = Detection.parseRules(try RuleLoading.text(of: file), file: file)
+            for error in result.errors { print(Terminal.safe("\(error)")) }
+            for warning in result.warnings { print(Terminal.safe("\(warning.location): warning: \(warning.message)")) }
             errors += result.errors.count
             warnings += result.warnings.count
             rules += result.rules
         }
-        // Variables and duplicate sids are checked across all files together.
-        do {
-            _ = try Detection.RuleSet(
-                rules: rules,
-                variables: settings.variables,
-                classifications: settings.classifications,
-                thresholdFile: settings.thresholdFile
-            )
-        } catch {
-            print(error)
-            errors += 1
+        // Each rule compiled on its own first, so that every undefined variable and unknown classtype is named;
+        // then the whole set (duplicate sids below).
+        var compileFailed = false
+        for rule in rules {
+            do {
+                _ = try Detection.RuleSet(
+                    rules: [rule],
+                    variables: settings.variables,
+                    classifications: settings.classifications,
+                    thresholdFile: settings.thresholdFile
+                )
+            } catch {
+                print(Terminal.safe("\(error)"))
+                errors += 1
+                compileFailed = true
+            }
+        }
+        if !compileFailed {
+            do {
+                _ = try Detection.RuleSet(
+                    rules: rules,
+                    variables: settings.variables,
+                    classifications: settings.classifications,
+                    thresholdFile: settings.thresholdFile
+                )
+            } catch {
+                print(Terminal.safe("\(error)"))
+                errors += 1
+            }
         }
         var seen: [String: Detection.SourceLocation] = [:]
         for rule in rules {
             let id = "\(rule.gid):\(rule.sid)"
             if let first = seen[id] {
-                print("\(rule.location): duplicate sid \(rule.sid) (gid \(rule.gid)), first at \(first)")
+                print(
+                    Terminal.safe("\(rule.location)")
+                        + ": duplicate sid \(rule.sid) (gid \(rule.gid)), first at \(first)"
+                )
                 errors += 1
             } else {
                 seen[id] = rule.location

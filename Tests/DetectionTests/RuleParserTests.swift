@@ -55,10 +55,10 @@ import Testing
 
     @Test func generalOptions() throws {
         let parsed = try rule(
-            #"drop tcp any any -> any 502 (msg:"a \"quoted\"\; msg"; sid:9; rev:3; gid:2; classtype:attempted-admin; priority:1; reference:url,example.org; metadata: mitre_technique_id T0836, created_at 2026; flow:established,to_server; sid:10;)"#
+            #"drop tcp any any -> any 502 (msg:"a \"quoted\"\; msg"; sid:9; rev:3; gid:2; classtype:attempted-admin; priority:1; reference:url,example.org; metadata: mitre_technique_id T0836, created_at 2026; flow:established,to_server;)"#
         )
         #expect(parsed.message == #"a "quoted"; msg"#)
-        #expect(parsed.sid == 10)  // the last one wins, as in Suricata
+        #expect(parsed.sid == 9)
         #expect(parsed.rev == 3)
         #expect(parsed.gid == 2)
         #expect(parsed.classtype == "attempted-admin")
@@ -67,7 +67,7 @@ import Testing
         #expect(parsed.metadata == ["mitre_technique_id T0836", "created_at 2026"])
         #expect(parsed.flow?.established == true && parsed.flow?.toServer == true)
         let warnings = Detection.parseRules(
-            #"drop tcp any any -> any 502 (msg:"x"; sid:10;)"#,
+            #"drop modbus any any -> any 502 (msg:"x"; sid:10;)"#,
             file: "t.rules"
         ).warnings
         #expect(warnings.map(\.description) == ["t.rules:1:1: 'drop' acts as 'alert' on a passive sensor (sid 10)"])
@@ -244,7 +244,7 @@ import Testing
         ),
         ErrorCase(
             rule: "alert modbus any any -> any any (modbus: access read coils, address 5<>2; sid:1;)",
-            error: "t.rules:1:42: '5<>2' is not a range N<>M with N below M"
+            error: "t.rules:1:42: '5<>2' leaves no value strictly between its ends"
         ),
         ErrorCase(
             rule: "alert modbus any any -> any any (dnp3_func:read; sid:1;)",
@@ -286,10 +286,108 @@ import Testing
             rule: "\n\n  alert dnp3 any any -> any any (sid:1; \\\n   bogus;)",
             error: "t.rules:4:4: unknown keyword 'bogus'"
         ),
+        // Options a rule takes once (a second one would silently replace the first).
+        ErrorCase(
+            rule: #"alert dnp3 any any -> any any (msg:"a"; sid:1; sid:2;)"#,
+            error: "t.rules:1:48: 'sid' is given twice"
+        ),
+        ErrorCase(
+            rule: #"alert modbus any any -> any any (modbus: function 16; modbus: unit 1; sid:1;)"#,
+            error: "t.rules:1:55: 'modbus' is given twice"
+        ),
+        ErrorCase(
+            rule: #"alert modbus any any -> any any (modbus: unit 1, unit 2; sid:1;)"#,
+            error: "t.rules:1:42: 'unit' is given twice"
+        ),
+        // Numbers in digits and in range; ranges that leave a value.
+        ErrorCase(
+            rule: #"alert dnp3 any any -> any any (sid:+7;)"#,
+            error: "t.rules:1:36: 'sid' needs a number in range, not '+7'"
+        ),
+        ErrorCase(
+            rule: #"alert modbus any any -> any any (modbus: unit 300; sid:1;)"#,
+            error: "t.rules:1:42: '300': 300 is above 255"
+        ),
+        ErrorCase(
+            rule: #"alert modbus any any -> any any (modbus: access read, address 70000; sid:1;)"#,
+            error: "t.rules:1:42: '70000': 70000 is above 65536"
+        ),
+        ErrorCase(
+            rule: #"alert modbus any any -> any any (modbus: unit 5<>6; sid:1;)"#,
+            error: "t.rules:1:42: '5<>6' leaves no value strictly between its ends"
+        ),
+        ErrorCase(
+            rule:
+                #"alert dnp3 any any -> any any (threshold: type limit, track by_src, count 1, seconds 9223372036855; sid:1;)"#,
+            error: "t.rules:1:43: 'seconds' needs a number in range, not '9223372036855'"
+        ),
+        // Content modifiers: bounded, once each, absolute and relative kept apart.
+        ErrorCase(
+            rule: #"alert dnp3 any any -> any any (dnp3_data; content:"ab"; depth:1; sid:1;)"#,
+            error: "t.rules:1:63: 'depth' must be from 2 to 65535, not 1"
+        ),
+        ErrorCase(
+            rule: #"alert dnp3 any any -> any any (dnp3_data; content:"ab"; offset:9223372036854775000; sid:1;)"#,
+            error: "t.rules:1:64: 'offset' must be from 0 to 65535, not 9223372036854775000"
+        ),
+        ErrorCase(
+            rule: #"alert dnp3 any any -> any any (dnp3_data; content:"ab"; offset:1; offset:2; sid:1;)"#,
+            error: "t.rules:1:67: 'offset' is given twice for one content"
+        ),
+        ErrorCase(
+            rule: #"alert dnp3 any any -> any any (dnp3_data; content:"ab"; offset:1; distance:2; sid:1;)"#,
+            error: "t.rules:1:67: offset and depth (absolute) do not mix with distance and within (relative)"
+        ),
+        // Lists without empty items; options that cannot hold together.
+        ErrorCase(
+            rule: #"alert dnp3 any any -> any any (dnp3_func:read,; sid:1;)"#,
+            error: "t.rules:1:42: an empty function in dnp3_func"
+        ),
+        ErrorCase(
+            rule: #"alert dnp3 any any -> any any (flow:established,not_established; sid:1;)"#,
+            error: "t.rules:1:37: flow cannot be both established and not_established"
+        ),
+        ErrorCase(rule: #"alert dnp3 !any any -> any any (sid:1;)"#, error: "t.rules:1:12: '!any' matches no address"),
+        ErrorCase(
+            rule: #"alert modbus any any -> any any (app-layer-event:dnp3.flooded; sid:1;)"#,
+            error: "t.rules:1:50: a modbus rule cannot match the dnp3 event 'dnp3.flooded'"
+        ),
     ]
 
     @Test(arguments: errors) func errorsNameTheirPlace(_ fixture: ErrorCase) {
         #expect(error(fixture.rule) == fixture.error)
+    }
+
+    /// Rules accepted with a caveat say so: a packet-level rule never matches here, an unknown event neither.
+    @Test func warningsForRulesThatNeverMatch() {
+        let result = Detection.parseRules(
+            """
+            alert tcp any any -> any 502 (msg:"packet"; sid:1;)
+            alert tcp any any -> any 502 (msg:"app"; modbus: function 8; sid:2;)
+            alert dnp3 any any -> any any (msg:"typo"; app-layer-event:dnp3.flodded; sid:3;)
+            alert modbus any any -> any any (msg:"suricata's"; app-layer-event:modbus.invalid_unit_identifier; sid:4;)
+            """,
+            file: "t.rules"
+        )
+        #expect(result.rules.map(\.sid) == [1, 2, 3, 4])
+        #expect(
+            result.warnings.map(\.description) == [
+                "t.rules:1:1: a tcp rule without a modbus, dnp3 or app-layer-event keyword never matches: this sensor inspects Modbus and DNP3 messages (sid 1)",
+                "t.rules:3:1: unknown event 'dnp3.flodded'; this rule never matches (sid 3)",
+            ]
+        )
+    }
+
+    /// The file's text: a byte-order mark, a comment ending in a backslash, and a backslash followed by spaces.
+    @Test func fileLayoutAsSuricataReadsIt() {
+        let result = Detection.parseRules(
+            "\u{FEFF}# a comment \\\n"
+                + #"alert dnp3 any any -> any any (msg:"one"; \  "# + "\n" + #"  dnp3_func:read; sid:1;)"#,
+            file: "t.rules"
+        )
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        #expect(result.rules.map(\.sid) == [1])
+        #expect(result.rules.first?.dnp3Functions == [1])
     }
 
     /// One bad rule costs only itself; comments and blank lines are skipped.

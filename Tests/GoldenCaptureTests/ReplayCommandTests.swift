@@ -24,10 +24,11 @@ struct ReplayCommandTests {
         var lines: [String] { output.split(separator: "\n").map(String.init) }
     }
 
-    func otsensor(_ arguments: [String], input: Data? = nil) throws -> Run {
+    func otsensor(_ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> Run {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output
@@ -242,6 +243,59 @@ struct ReplayCommandTests {
         #expect(check.lines.count == 1)
         #expect(check.lines.last?.contains(" rules in \(files.count) files: ") == true)
         #expect(check.lines.last?.hasSuffix("; 0 errors, 0 warnings") == true)
+    }
+
+    /// What loading refuses or says aloud: a named default folder that is not one, a rule file that is not UTF-8,
+    /// every undefined variable (not only the first); folders in `--rules` expand to their `.rules` files.
+    @Test func ruleLoadingSaysWhatIsWrong() throws {
+        let capture = SharedData.projectCapture("dnp3/plant-dnp3.pcap").path
+        let missing = try otsensor(
+            ["replay", "--format", "summary", capture],
+            environment: ["OTSENSOR_SIGNATURES": "/nonexistent/signatures"]
+        )
+        #expect(missing.status == 2)
+        #expect(
+            missing.error
+                == "otsensor: the default rule folder '/nonexistent/signatures' (OTSENSOR_SIGNATURES) is not a folder\n"
+        )
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "otsensor-rules-\(UUID().uuidString)"
+        )
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let latin1 = folder.appendingPathComponent("latin1.rules")
+        try Data(
+            #"# ok\#nalert dnp3 any any -> any any (msg:"caf\#u{E9}"; sid:1;)"#.utf8.map { $0 == 0xC3 ? 0xE9 : $0 }
+                .filter { $0 != 0xA9 }
+        )
+        .write(to: latin1)
+        let notUTF8 = try otsensor(["rules", "check", latin1.path])
+        #expect(notUTF8.status == 2)
+        #expect(notUTF8.error == "\(latin1.path):2: not UTF-8 text (byte 0xe9); write bytes as |hex| in content\n")
+        try FileManager.default.removeItem(at: latin1)
+        try """
+        alert dnp3 $NOPE any -> any any (msg:"a"; dnp3_func:read; sid:1;)
+        alert dnp3 any any -> $NEITHER any (msg:"b"; dnp3_func:read; sid:2;)
+        """.write(to: folder.appendingPathComponent("vars.rules"), atomically: true, encoding: .utf8)
+        let check = try otsensor(["rules", "check", folder.path])
+        #expect(check.status == 1)
+        #expect(
+            check.lines == [
+                "\(folder.path)/vars.rules:1:1: address variable $NOPE is not defined",
+                "\(folder.path)/vars.rules:2:1: address variable $NEITHER is not defined",
+                "2 rules in 1 file: 2 dnp3; 2 errors, 0 warnings",
+            ]
+        )
+        try #"alert dnp3 any any -> any any (msg:"read"; dnp3_func:read; sid:1;)"#.write(
+            to: folder.appendingPathComponent("vars.rules"),
+            atomically: true,
+            encoding: .utf8
+        )
+        let replay = try otsensor([
+            "replay", "--format", "summary", "--no-default-rules", "--rules", folder.path, capture,
+        ])
+        #expect(replay.status == 0)
+        #expect(replay.error.contains("    [1:1:0] read: 3"))
     }
 
     /// `--config`: variables from otsensor.yaml reach the rules; rule files named there are loaded; a bad file

@@ -275,13 +275,13 @@ extension Detection {
                 alertRules.append(AlertRule(rule, classifications: classifications))
                 hasSuppressions.append(!suppressions.isEmpty)
                 dnp3ProvenByGroup.append(
-                    rule.proto == .dnp3 && rule.appLayerEvent == nil && compiled.headerIsAny
+                    (rule.proto == .dnp3 || rule.hasDNP3Keyword) && rule.appLayerEvent == nil && compiled.headerIsAny
                         && compiled.indicators.isEmpty && compiled.contents.isEmpty && compiled.objectKeys.count <= 1
                 )
                 rateLimited.append(compiled.rateLimited)
                 if let event = rule.appLayerEvent {
                     events[event, default: []].append(index)
-                } else if rule.proto == .modbus {
+                } else if rule.proto == .modbus || rule.modbus != nil {
                     // Under each function the rule can match (128: any), and its unit when it names one.
                     let functions = Self.candidateFunctions(rule.modbus)
                     if case .equal(let unit) = rule.modbus?.unit, unit <= 0xFF {
@@ -293,7 +293,7 @@ extension Detection {
                     } else {
                         modbusAnyFunction.append(index)
                     }
-                } else if rule.proto == .dnp3 {
+                } else if rule.proto == .dnp3 || rule.hasDNP3Keyword {
                     let functions = rule.dnp3Functions.isEmpty ? [256] : Set(rule.dnp3Functions).map(Int.init)
                     for function in functions {
                         if let object = compiled.objectKeys.first {

@@ -187,6 +187,11 @@ extension Detection {
         /// Where the rule starts.
         public var location: SourceLocation
 
+        /// A `dnp3_*` keyword makes a `tcp` or `udp` rule a DNP3 rule, as the keyword implies its protocol.
+        public var hasDNP3Keyword: Bool {
+            !dnp3Functions.isEmpty || !dnp3Objects.isEmpty || !dnp3Indicators.isEmpty || !dnp3Data.isEmpty
+        }
+
         public init(
             action: Action,
             proto: RuleProtocol,

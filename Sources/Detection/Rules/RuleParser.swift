@@ -30,6 +30,27 @@ extension Detection {
                         )
                     )
                 }
+                if let event = rule.appLayerEvent, !Detection.raisedEvents.contains(event),
+                    !Detection.suricataOnlyEvents.contains(event)
+                {
+                    // Suricata skips a rule naming an event it does not know and loads the rest; so do we, aloud.
+                    result.warnings.append(
+                        RuleError(
+                            "unknown event '\(event)'; this rule never matches (sid \(rule.sid))",
+                            at: rule.location
+                        )
+                    )
+                }
+                if [.tcp, .udp, .ip].contains(rule.proto) && rule.modbus == nil && !rule.hasDNP3Keyword
+                    && rule.appLayerEvent == nil
+                {
+                    result.warnings.append(
+                        RuleError(
+                            "a \(rule.proto.rawValue) rule without a modbus, dnp3 or app-layer-event keyword never matches: this sensor inspects Modbus and DNP3 messages (sid \(rule.sid))",
+                            at: rule.location
+                        )
+                    )
+                }
                 if let modbus = rule.modbus, modbus.subfunction != nil, modbus.function != 8 {
                     // Suricata accepts it and compares only diagnostic sub-functions, so the rule never matches.
                     result.warnings.append(
@@ -185,6 +206,7 @@ struct RuleLineParser {
             throw error("lists and negations nest deeper than \(Self.maxNesting)", at: position)
         }
         if word == "any" { return .any }
+        if word == "!any" { throw error("'!any' matches no address", at: position) }
         if word.hasPrefix("!") {
             return .negated(try address(String(word.dropFirst()), at: position + 1, nesting: nesting + 1))
         }
@@ -221,6 +243,7 @@ struct RuleLineParser {
             throw error("lists and negations nest deeper than \(Self.maxNesting)", at: position)
         }
         if word == "any" { return .any }
+        if word == "!any" { throw error("'!any' matches no port", at: position) }
         if word.hasPrefix("!") {
             return .negated(try ports(String(word.dropFirst()), at: position + 1, nesting: nesting + 1))
         }
@@ -336,8 +359,16 @@ struct RuleLineParser {
 
     /// `name[:value];` pairs up to the closing parenthesis; `;` and `"` inside quoted values, and `\;` `\"` `\\`
     /// escapes, as Suricata allows.
+    /// Options a rule takes once (Suricata refuses a second `sid`, `rev`, `msg`, `threshold`; a second `modbus:` or
+    /// `app-layer-event` would silently replace the first here, so it is refused too).
+    static let singleOptions: Set<String> = [
+        "msg", "sid", "rev", "gid", "classtype", "priority", "flow", "modbus", "app-layer-event", "threshold",
+        "detection_filter",
+    ]
+
     private mutating func parseOptions(into rule: inout Rule) throws(Detection.RuleError) {
         var sticky: String?  // the sticky buffer contents apply to (`dnp3_data`)
+        var seen: Set<String> = []
         while true {
             skipSpaces()
             guard index < text.count else { throw error("the options are not closed with ')'", at: index) }
@@ -379,6 +410,9 @@ struct RuleLineParser {
                 throw error("option '\(name)' must end with ';'", at: index)
             }
             index += 1
+            if Self.singleOptions.contains(name) {
+                guard seen.insert(name).inserted else { throw error("'\(name)' is given twice", at: nameStart) }
+            }
             try apply(name: name, value: value, at: nameStart, valueAt: valueStart, sticky: &sticky, to: &rule)
         }
     }
@@ -390,7 +424,13 @@ struct RuleLineParser {
         as: T.Type = T.self
     ) throws(Detection.RuleError) -> T {
         guard let text, !text.isEmpty else { throw error("'\(option)' needs a number", at: position) }
-        let parsed = text.lowercased().hasPrefix("0x") ? T(text.dropFirst(2), radix: 16) : T(text)
+        // Digits only: Swift's parser would take a sign ("+7", "-0").
+        let isHex = text.lowercased().hasPrefix("0x")
+        let digits = isHex ? text.dropFirst(2) : Substring(text)
+        guard !digits.isEmpty, digits.allSatisfy({ isHex ? $0.isHexDigit : $0.isASCII && $0.isNumber }) else {
+            throw error("'\(option)' needs a number in range, not '\(text)'", at: position)
+        }
+        let parsed = isHex ? T(digits, radix: 16) : T(digits)
         guard let parsed else { throw error("'\(option)' needs a number in range, not '\(text)'", at: position) }
         return parsed
     }
@@ -435,15 +475,16 @@ struct RuleLineParser {
             guard reference.contains(",") else { throw error("a reference is 'type,id'", at: valueAt) }
             rule.references.append(reference)
         case "metadata":
-            for item in try requireValue().split(separator: ",") {
+            for item in try requireValue().split(separator: ",", omittingEmptySubsequences: false) {
                 let pair = item.trimmingSpaces
                 guard !pair.isEmpty else { throw error("an empty metadata item", at: valueAt) }
                 rule.metadata.append(pair)
             }
         case "flow":
             var flow = rule.flow ?? Detection.FlowOptions()
-            for item in try requireValue().split(separator: ",") {
+            for item in try requireValue().split(separator: ",", omittingEmptySubsequences: false) {
                 switch item.trimmingSpaces {
+                case "": throw error("an empty flow option", at: valueAt)
                 case "to_server", "from_client": flow.toServer = true
                 case "to_client", "from_server": flow.toClient = true
                 case "established": flow.established = true
@@ -455,6 +496,9 @@ struct RuleLineParser {
             guard !(flow.toServer && flow.toClient) else {
                 throw error("flow cannot be both to_server and to_client", at: valueAt)
             }
+            guard !(flow.established && flow.notEstablished) else {
+                throw error("flow cannot be both established and not_established", at: valueAt)
+            }
             rule.flow = flow
         case "modbus":
             guard rule.proto == .modbus || rule.proto == .tcp else {
@@ -463,14 +507,16 @@ struct RuleLineParser {
             rule.modbus = try modbusMatch(try requireValue(), at: valueAt)
         case "dnp3_func", "dnp3.func":
             try requireDNP3(rule, name, at: position)
-            for item in try requireValue().split(separator: ",") {
+            for item in try requireValue().split(separator: ",", omittingEmptySubsequences: false) {
+                guard !item.trimmingSpaces.isEmpty else { throw error("an empty function in \(name)", at: valueAt) }
                 rule.dnp3Functions.append(try dnp3Function(item.trimmingSpaces, at: valueAt))
             }
         case "dnp3_ind", "dnp3.ind":
             try requireDNP3(rule, name, at: position)
             var conditions: [Detection.IndicatorCondition] = []
-            for item in try requireValue().split(separator: ",") {
+            for item in try requireValue().split(separator: ",", omittingEmptySubsequences: false) {
                 var word = item.trimmingSpaces
+                guard !word.isEmpty else { throw error("an empty indication in \(name)", at: valueAt) }
                 let negated = word.hasPrefix("!")
                 if negated { word.removeFirst() }
                 if let mask = Self.indicatorNames[word] {
@@ -484,7 +530,7 @@ struct RuleLineParser {
             rule.dnp3Indicators.append(conditions)
         case "dnp3_obj", "dnp3.obj":
             try requireDNP3(rule, name, at: position)
-            let parts = try requireValue().split(separator: ",")
+            let parts = try requireValue().split(separator: ",", omittingEmptySubsequences: false)
             guard parts.count == 2 else { throw error("dnp3_obj is 'group,variation'", at: valueAt) }
             let group: UInt8 = try number(parts[0].trimmingSpaces, name, at: valueAt)
             let variation: UInt8 = try number(parts[1].trimmingSpaces, name, at: valueAt)
@@ -509,22 +555,57 @@ struct RuleLineParser {
         case "nocase", "offset", "depth", "distance", "within":
             guard !rule.dnp3Data.isEmpty else { throw error("'\(name)' must follow a content", at: position) }
             let last = rule.dnp3Data.count - 1
+            var content = rule.dnp3Data[last]
+            let length = content.bytes.count
+            // Bounds as Suricata's (65,535 is larger than any fragment); each modifier once per content; absolute
+            // (offset, depth) and relative (distance, within) do not mix on one content.
+            func bounded(_ low: Int, _ high: Int) throws(Detection.RuleError) -> Int {
+                let text = value ?? ""
+                let negative = text.hasPrefix("-")
+                let magnitude: Int = try number(negative ? String(text.dropFirst()) : text, name, at: valueAt)
+                let result = negative ? -magnitude : magnitude
+                guard result >= low && result <= high else {
+                    throw error("'\(name)' must be from \(low) to \(high), not \(result)", at: valueAt)
+                }
+                return result
+            }
+            func once(_ present: Bool) throws(Detection.RuleError) {
+                guard !present else { throw error("'\(name)' is given twice for one content", at: position) }
+            }
             switch name {
             case "nocase":
                 try noValue()
-                rule.dnp3Data[last].nocase = true
-            case "offset": rule.dnp3Data[last].offset = try number(value, name, at: valueAt)
-            case "depth": rule.dnp3Data[last].depth = try number(value, name, at: valueAt)
-            case "distance": rule.dnp3Data[last].distance = try number(value, name, at: valueAt)
-            default: rule.dnp3Data[last].within = try number(value, name, at: valueAt)
+                try once(content.nocase)
+                content.nocase = true
+            case "offset":
+                try once(content.offset != nil)
+                content.offset = try bounded(0, 65_535)
+            case "depth":
+                try once(content.depth != nil)
+                content.depth = try bounded(max(length, 1), 65_535)
+            case "distance":
+                try once(content.distance != nil)
+                content.distance = try bounded(-65_535, 65_535)
+            default:
+                try once(content.within != nil)
+                content.within = try bounded(max(length, 1), 65_535)
             }
+            if (content.offset != nil || content.depth != nil) && (content.distance != nil || content.within != nil) {
+                throw error("offset and depth (absolute) do not mix with distance and within (relative)", at: position)
+            }
+            rule.dnp3Data[last] = content
         case "app-layer-event":
             let event = try requireValue()
             let parts = event.split(separator: ".")
             guard parts.count == 2, ["modbus", "dnp3"].contains(String(parts[0])) else {
                 throw error("app-layer-event is 'modbus.<event>' or 'dnp3.<event>', not '\(event)'", at: valueAt)
             }
-            rule.appLayerEvent = event.lowercased()
+            let name = event.lowercased()
+            let proto = String(parts[0])
+            guard rule.proto.rawValue == proto || [.tcp, .udp, .ip].contains(rule.proto) else {
+                throw error("a \(rule.proto.rawValue) rule cannot match the \(proto) event '\(event)'", at: valueAt)
+            }
+            rule.appLayerEvent = name
         case "threshold":
             rule.threshold = try threshold(try requireValue(), detectionFilter: false, at: valueAt)
         case "detection_filter":
@@ -606,7 +687,7 @@ struct RuleLineParser {
         var track: Detection.Threshold.Track?
         var count: Int?
         var seconds: Int?
-        for item in text.split(separator: ",") {
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
             let words = item.split(separator: " ").map(String.init)
             guard words.count == 2 else { throw error("'\(item.trimmingSpaces)' is not 'name value'", at: position) }
             switch words[0] {
@@ -620,8 +701,12 @@ struct RuleLineParser {
                     throw error("track is by_src, by_dst, by_rule or by_both", at: position)
                 }
                 track = parsed
-            case "count": count = try number(words[1], "count", at: position)
-            case "seconds": seconds = try number(words[1], "seconds", at: position)
+            case "count":
+                let parsed: UInt32 = try number(words[1], "count", at: position)
+                count = Int(parsed)
+            case "seconds":
+                let parsed: UInt32 = try number(words[1], "seconds", at: position)
+                seconds = Int(parsed)
             default:
                 throw error(
                     "unknown \(detectionFilter ? "detection_filter" : "threshold") field '\(words[0])'",
@@ -651,7 +736,8 @@ struct RuleLineParser {
             switch keyword {
             case "unit":
                 guard words.count == 2 else { throw error("'unit' takes one value", at: position) }
-                match.unit = try range(words[1], at: position)
+                guard match.unit == nil else { throw error("'unit' is given twice", at: position) }
+                match.unit = try range(words[1], upTo: 255, at: position)
             case "function":
                 guard words.count == 2 else { throw error("'function' takes one value", at: position) }
                 guard !hasFunctionOrAccess else {
@@ -711,13 +797,16 @@ struct RuleLineParser {
                 // As in Suricata, the table is optional: `access write, address 11` is any write that covers it.
                 guard match.accessWrite != nil else { throw error("address follows an access", at: position) }
                 guard words.count == 2 else { throw error("'address' takes one value", at: position) }
-                match.address = try range(words[1], at: position)
+                guard match.address == nil else { throw error("'address' is given twice", at: position) }
+                // 1-based: PDU addresses 0-65535 are rule addresses 1-65536.
+                match.address = try range(words[1], upTo: 65_536, at: position)
             case "value":
                 guard match.accessWrite == true, match.address != nil else {
                     throw error("value applies only to write access with an address", at: position)
                 }
                 guard words.count == 2 else { throw error("'value' takes one value", at: position) }
-                match.value = try range(words[1], at: position)
+                guard match.value == nil else { throw error("'value' is given twice", at: position) }
+                match.value = try range(words[1], upTo: 65_535, at: position)
             default:
                 throw error("unknown modbus option '\(keyword)'", at: position)
             }
@@ -728,17 +817,41 @@ struct RuleLineParser {
         return match
     }
 
-    private func range(_ word: String, at position: Int) throws(Detection.RuleError) -> Detection.NumberRange {
-        if word.hasPrefix(">"), let value = UInt64(word.dropFirst()) { return .greater(value) }
-        if word.hasPrefix("<"), let value = UInt64(word.dropFirst()) { return .less(value) }
+    /// `N`, `N<>M` (exclusive: some value must lie strictly between), `>N` or `<N`, every number at most `limit`
+    /// and written in digits (Suricata's `parse_range`).
+    private func range(
+        _ word: String,
+        upTo limit: UInt64,
+        at position: Int
+    ) throws(Detection.RuleError)
+        -> Detection.NumberRange
+    {
+        func value(_ text: Substring) throws(Detection.RuleError) -> UInt64 {
+            guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }), let value = UInt64(text) else {
+                throw error("'\(word)' is not a number, N<>M, >N or <N", at: position)
+            }
+            guard value <= limit else { throw error("'\(word)': \(value) is above \(limit)", at: position) }
+            return value
+        }
+        if word.hasPrefix(">") {
+            let low = try value(word.dropFirst())
+            guard low < limit else { throw error("'\(word)' leaves no value (at most \(limit))", at: position) }
+            return .greater(low)
+        }
+        if word.hasPrefix("<") {
+            let high = try value(word.dropFirst())
+            guard high > 0 else { throw error("'\(word)' leaves no value", at: position) }
+            return .less(high)
+        }
         if let between = word.firstRange(of: "<>") {
-            guard let low = UInt64(word[..<between.lowerBound]), let high = UInt64(word[between.upperBound...]),
-                low < high
-            else { throw error("'\(word)' is not a range N<>M with N below M", at: position) }
+            let low = try value(word[..<between.lowerBound])
+            let high = try value(word[between.upperBound...])
+            guard high > low + 1 else {
+                throw error("'\(word)' leaves no value strictly between its ends", at: position)
+            }
             return .between(low, high)
         }
-        guard let value = UInt64(word) else { throw error("'\(word)' is not a number, N<>M, >N or <N", at: position) }
-        return .equal(value)
+        return .equal(try value(Substring(word)))
     }
 
     // MARK: - Names
@@ -776,4 +889,26 @@ extension StringProtocol {
 
     /// The number of leading spaces and tabs.
     var leadingSpaces: Int { prefix { $0 == " " || $0 == "\t" }.count }
+}
+
+extension Detection {
+    /// The application-layer events the decoders raise (`app-layer-event:` names), Suricata's and ours.
+    public static let raisedEvents: Set<String> = [
+        "modbus.invalid_protocol_id", "modbus.invalid_length", "modbus.invalid_value", "modbus.invalid_function_code",
+        "modbus.invalid_exception_code", "modbus.value_mismatch", "modbus.unsolicited_response", "modbus.flooded",
+        "modbus.invalid_coil_value", "modbus.reserved_function_code", "modbus.unassigned_function_code",
+        "modbus.truncated_adu_at_eof", "modbus.unanswered_request", "modbus.protocol_mismatch_on_modbus_port",
+        "modbus.unverified_adu_discarded", "modbus.exception_flood",
+        "dnp3.flooded", "dnp3.len_too_small", "dnp3.bad_link_crc", "dnp3.bad_transport_crc", "dnp3.unknown_object",
+        "dnp3.malformed", "dnp3.too_many_points", "dnp3.too_many_objects", "dnp3.too_long_reassembly",
+        "dnp3.no_start_bytes", "dnp3.truncated_link_frame", "dnp3.app_header_too_short",
+        "dnp3.dir_bit_inconsistent_with_flow_side", "dnp3.protocol_mismatch_on_dnp3_port",
+        "dnp3.too_many_reassemblies", "dnp3.transport_unexpected_segment", "dnp3.transport_out_of_sequence",
+        "dnp3.transport_incomplete_fragment_discarded", "dnp3.transport_duplicate_segment",
+        "dnp3.range_stop_lt_start", "dnp3.variation_zero_in_response", "dnp3.unanswered_request",
+    ]
+
+    /// Events Suricata names that no decoder here raises: a rule on one loads quietly (Suricata's own event rules
+    /// keep their sids) and never matches.
+    public static let suricataOnlyEvents: Set<String> = ["modbus.invalid_unit_identifier"]
 }

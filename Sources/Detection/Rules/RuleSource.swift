@@ -51,6 +51,16 @@ extension Detection {
         for physical in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
             var characters = Array(physical)
+            // A byte-order mark at the start of the file is not text.
+            if lineNumber == 1 && characters.first == "\u{FEFF}" { characters.removeFirst() }
+            // A comment or a blank line outside a rule is skipped whole, even when it ends in a backslash (as
+            // Suricata's loader checks comments before continuations).
+            if current.text.isEmpty {
+                let first = characters.first { $0 != " " && $0 != "\t" }
+                if first == nil || first == "#" { continue }
+            }
+            // A backslash continues the line even with spaces after it (Suricata trims them first).
+            while let last = characters.last, last == " " || last == "\t" { characters.removeLast() }
             let continues = characters.last == "\\"
             if continues { characters.removeLast() }
             for (index, character) in characters.enumerated() {
