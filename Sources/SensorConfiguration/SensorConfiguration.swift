@@ -55,7 +55,15 @@ public struct SensorConfiguration: Sendable {
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            throw ConfigurationError(file: file, line: nil, message: "not YAML: \(error)")
+            // Yams's message spans lines and may quote the whole document: one line, at most 300 characters.
+            var message = "\(error)".split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .joined(separator: " ")
+            if message.count > 300 { message = String(message.prefix(300)) + "..." }
+            var line: Int?
+            if let yamlError = error as? YamlError, case .scanner(_, _, let mark, _) = yamlError { line = mark.line }
+            if let yamlError = error as? YamlError, case .parser(_, _, let mark, _) = yamlError { line = mark.line }
+            if let yamlError = error as? YamlError, case .composer(_, _, let mark, _) = yamlError { line = mark.line }
+            throw ConfigurationError(file: file, line: line, message: "not YAML: \(message)")
         }
         guard let root else { return configuration }
         guard let top = root.mapping else {
@@ -67,6 +75,7 @@ public struct SensorConfiguration: Sendable {
             switch key {
             case "vars":
                 try parseVariables(value, into: &configuration, file: file)
+                try checkCycles(configuration.variables, file: file, lines: variableLines(value))
             case "default-rule-path":
                 guard let path = value.string else {
                     throw ConfigurationError(
@@ -178,7 +187,11 @@ public struct SensorConfiguration: Sendable {
                     )
                 }
                 guard let text = valueNode.string else {
-                    throw ConfigurationError(file: file, line: line(valueNode), message: "$\(name) needs a value")
+                    throw ConfigurationError(
+                        file: file,
+                        line: line(valueNode),
+                        message: "$\(name) is a string, with lists in quotes: \"[10.0.0.1, 10.0.0.2]\""
+                    )
                 }
                 do {
                     if kind == "address-groups" {
@@ -202,6 +215,76 @@ public struct SensorConfiguration: Sendable {
     }
 
     private static func line(_ node: Node) -> Int? { node.mark?.line }
+
+    /// The line of each variable defined under `vars`.
+    private static func variableLines(_ node: Node) -> [String: Int] {
+        var lines: [String: Int] = [:]
+        for (_, group) in node.mapping ?? [:] {
+            for (name, _) in group.mapping ?? [:] {
+                if let text = name.string, let at = line(name) { lines[text] = at }
+            }
+        }
+        return lines
+    }
+
+    /// A variable that refers to an undefined one, or back to itself directly or through others, is an error at its
+    /// line, even when no rule uses it.
+    private static func checkCycles(
+        _ variables: Detection.Variables,
+        file: String,
+        lines: [String: Int]
+    ) throws(ConfigurationError) {
+        func references(_ spec: Detection.AddressSpec) -> [String] {
+            switch spec {
+            case .variable(let name): [name]
+            case .list(let items): items.flatMap(references)
+            case .negated(let inner): references(inner)
+            case .any, .network: []
+            }
+        }
+        func references(_ spec: Detection.PortSpec) -> [String] {
+            switch spec {
+            case .variable(let name): [name]
+            case .list(let items): items.flatMap(references)
+            case .negated(let inner): references(inner)
+            case .any, .port, .range: []
+            }
+        }
+        let graphs: [[String: [String]]] = [
+            variables.addresses.mapValues(references), variables.ports.mapValues(references),
+        ]
+        for graph in graphs {
+            for name in graph.keys.sorted() {
+                for reference in graph[name] ?? [] where graph[reference] == nil {
+                    throw ConfigurationError(
+                        file: file,
+                        line: lines[name],
+                        message: "$\(name) refers to $\(reference), which is not defined"
+                    )
+                }
+            }
+            var done: Set<String> = []
+            for start in graph.keys.sorted() {
+                var path: [String] = []
+                func visit(_ name: String) -> [String]? {
+                    if let index = path.firstIndex(of: name) { return Array(path[index...]) + [name] }
+                    guard !done.contains(name), let next = graph[name] else { return nil }
+                    path.append(name)
+                    defer { path.removeLast() }
+                    for reference in next { if let cycle = visit(reference) { return cycle } }
+                    done.insert(name)
+                    return nil
+                }
+                if let cycle = visit(start) {
+                    throw ConfigurationError(
+                        file: file,
+                        line: lines[cycle[0]],
+                        message: "$\(cycle[0]) refers to itself (\(cycle.map { "$" + $0 }.joined(separator: " -> ")))"
+                    )
+                }
+            }
+        }
+    }
 
     private static func absolute(_ path: String, in folder: URL) -> String {
         path.hasPrefix("/") ? path : folder.appendingPathComponent(path).standardizedFileURL.path

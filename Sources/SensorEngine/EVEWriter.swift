@@ -466,7 +466,7 @@ public final class EVEWriter: EngineEventSink {
             appProto: nil
         )
         json.beginObject("alert")
-        json.member("action", rule.action == .pass ? "pass" : "allowed")
+        json.member("action", "allowed")  // a passive sensor blocks nothing; pass rules raise no alert
         json.member("gid", Int(rule.gid))
         json.member("signature_id", Int(rule.sid))
         json.member("rev", Int(rule.rev))

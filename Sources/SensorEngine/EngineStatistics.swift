@@ -68,12 +68,16 @@ public struct EngineStatistics: Sendable {
     /// Bad link headers, short headers and skipped runs after the first of their run (not reported one by one).
     public var dnp3SuppressedDamageReports = 0
 
+    /// Rules the engine matched with.
+    public var rulesLoaded = 0
     /// Alerts per signature, keyed `[gid:sid:rev] msg`.
     public var alerts: [String: Int] = [:]
     /// Rule matches held back by the threshold file's `suppress`, or by `threshold` or `detection_filter`.
     public var suppressedAlerts = 0
     /// Rule matches held back by the per-flow limit (``EngineConfiguration/maxAlertsPerRulePerFlow``).
     public var flowSuppressedAlerts = 0
+    /// Rule matches on messages a `pass` rule let through (the pass rule's own matches included).
+    public var passedAlerts = 0
     /// Alerts written although their flow already tracked ``RuleTally/maxRules`` other rules (not limited there).
     public var alertTallyFull = 0
     /// Matches held back (by either) per signature, keyed as `alerts`.

@@ -972,6 +972,16 @@ extension SensorEngine {
         timestamp: CaptureTimestamp,
         flow: Flow
     ) -> [Detection.AlertRule] {
+        // A matching pass rule lets the message through: no alert from any rule (Suricata's action order puts pass
+        // first), every match counted as held back.
+        if rules.hasPassRules && matches.contains(where: rules.isPass) {
+            for index in matches {
+                if heldBackCounts.count != rules.count { heldBackCounts = Array(repeating: 0, count: rules.count) }
+                heldBackCounts[index] += 1
+                statistics.passedAlerts += 1
+            }
+            return []
+        }
         var alerts: [Detection.AlertRule] = []
         let perFlow = configuration.maxAlertsPerRulePerFlow
         for index in matches {

@@ -58,6 +58,7 @@ public final class SensorEngine {
         self.configuration = configuration
         self.sink = sink
         self.table = FlowTable(maxSlots: configuration.maxFlows)
+        statistics.rulesLoaded = configuration.rules?.count ?? 0
     }
 
     /// The number of flows in the table.

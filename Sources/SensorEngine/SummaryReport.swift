@@ -88,11 +88,19 @@ public enum SummaryReport {
                 + "\(statistics.streamOverlapMismatches) overlaps with different data, "
                 + "\(statistics.streamIgnoredControl) out-of-window RST/FIN ignored"
         )
+        // How many rules ran, so that a run without rules never looks like a clean capture.
+        lines.append(
+            statistics.rulesLoaded == 0
+                ? "  rules: none loaded" : "  rules: \(plural(statistics.rulesLoaded, "rule")) loaded"
+        )
         if !statistics.alerts.isEmpty || !statistics.alertsHeldBack.isEmpty {
             let total = statistics.alerts.values.reduce(0, +)
             var heldBack: [String] = []
             if statistics.suppressedAlerts > 0 {
                 heldBack.append("\(statistics.suppressedAlerts) by suppress, threshold or detection_filter")
+            }
+            if statistics.passedAlerts > 0 {
+                heldBack.append("\(statistics.passedAlerts) on messages pass rules let through")
             }
             if statistics.flowSuppressedAlerts > 0 {
                 heldBack.append("\(statistics.flowSuppressedAlerts) past the per-flow limit")
@@ -110,7 +118,8 @@ public enum SummaryReport {
             for signature in signatures {
                 let held = statistics.alertsHeldBack[signature] ?? 0
                 lines.append(
-                    "    \(signature): \(statistics.alerts[signature] ?? 0)" + (held > 0 ? " (+\(held) held back)" : "")
+                    "    \(TextWriter.visible(signature)): \(statistics.alerts[signature] ?? 0)"
+                        + (held > 0 ? " (+\(held) held back)" : "")
                 )
             }
         }

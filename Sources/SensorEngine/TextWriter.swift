@@ -160,6 +160,22 @@ public final class TextWriter: EngineEventSink {
         }
     }
 
+    /// A rule's text for a terminal: control characters shown as `\u{..}`, never sent raw.
+    static func visible(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
+            return text
+        }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+                result += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
     /// The bytes as text, with `?` for anything not printable ASCII.
     private static func printable(_ adu: borrowing Span<UInt8>, _ range: Range<Int>) -> String {
         var value = ""
@@ -190,7 +206,7 @@ public final class TextWriter: EngineEventSink {
     private func alert(_ rule: Detection.AlertRule, timestamp: CaptureTimestamp, key: FlowKey, direction: Direction) {
         let category = rule.category.isEmpty ? "" : "\(rule.category), "
         emit(
-            "\(Self.time(timestamp)) \(Self.endpoints(key, direction)) !! [\(rule.gid):\(rule.sid):\(rule.rev)] \(rule.signature) (\(category)severity \(rule.severity))"
+            "\(Self.time(timestamp)) \(Self.endpoints(key, direction)) !! [\(rule.gid):\(rule.sid):\(rule.rev)] \(Self.visible(rule.signature)) (\(Self.visible(category))severity \(rule.severity))"
         )
     }
 

@@ -366,7 +366,13 @@ enum RuleLoading {
     static func load(files: [String], includeDefaults: Bool, settings: SensorConfiguration) throws -> Detection.RuleSet?
     {
         var paths = try expand(settings.ruleFiles + files)
-        if includeDefaults, let folder = try defaultFolder(settings) {
+        let defaults = includeDefaults ? try defaultFolder(settings) : nil
+        if includeDefaults && defaults == nil {
+            StandardError.write(
+                "otsensor: warning: no default rule folder found (share/otsensor/signatures beside the binary, the source tree's Signatures/, /usr/share/otsensor/signatures): running without the shipped rules; name the folder with OTSENSOR_SIGNATURES or default-rule-path, or say --no-default-rules\n"
+            )
+        }
+        if let folder = defaults {
             let defaults = ruleFiles(in: folder)
             if defaults.isEmpty {
                 StandardError.write(

@@ -366,14 +366,16 @@ import Testing
             alert tcp any any -> any 502 (msg:"app"; modbus: function 8; sid:2;)
             alert dnp3 any any -> any any (msg:"typo"; app-layer-event:dnp3.flodded; sid:3;)
             alert modbus any any -> any any (msg:"suricata's"; app-layer-event:modbus.invalid_unit_identifier; sid:4;)
+            alert modbus any any -> any any (msg:"answers"; flow:to_client; modbus: function 3; sid:5;)
             """,
             file: "t.rules"
         )
-        #expect(result.rules.map(\.sid) == [1, 2, 3, 4])
+        #expect(result.rules.map(\.sid) == [1, 2, 3, 4, 5])
         #expect(
             result.warnings.map(\.description) == [
                 "t.rules:1:1: a tcp rule without a modbus, dnp3 or app-layer-event keyword never matches: this sensor inspects Modbus and DNP3 messages (sid 1)",
                 "t.rules:3:1: unknown event 'dnp3.flodded'; this rule never matches (sid 3)",
+                "t.rules:5:1: modbus: inspects requests, which run to_server; with flow:to_client this rule never matches (sid 5)",
             ]
         )
     }

@@ -79,6 +79,29 @@ import Testing
         #expect(result.statistics.alertTallyFull == 88)
     }
 
+    /// A matching `pass` rule lets the message through: no alert from any rule, the pass rule's included, and
+    /// every match counted; messages it does not match alert as before.
+    @Test func passRulesLetMessagesThrough() throws {
+        var configuration = EngineConfiguration()
+        configuration.rules = try Detection.RuleSet(
+            rules: Detection.parseRules(
+                """
+                alert modbus any any -> any any (msg:"coil write"; modbus: access write coils; sid:7;)
+                pass modbus 10.0.0.3 any -> any any (msg:"the engineering station"; modbus: access write; sid:8;)
+                """,
+                file: "t.rules"
+            ).rules
+        )
+        let url = PcapFileWriter.temporaryURL("pass.pcap")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try PcapFileWriter.write(Self.frames(), to: url)
+        let result = try ReplayHarness.replay(url, configuration: configuration)
+        let alerts = result.records(ofType: "alert")
+        #expect(alerts.count == 10)  // 10.0.0.1's writes, to the per-flow limit
+        #expect(alerts.allSatisfy { $0.string("src_ip") == "10.0.0.1" && $0.int("alert.signature_id") == 7 })
+        #expect(result.statistics.passedAlerts == 50)  // 10.0.0.3's 25 writes, two matches each
+    }
+
     @Test func zeroMeansNoLimit() throws {
         let result = try Self.replay(limit: 0)
         #expect(result.records(ofType: "alert").count == 50)

@@ -298,6 +298,32 @@ struct ReplayCommandTests {
         #expect(replay.error.contains("    [1:1:0] read: 3"))
     }
 
+    /// A binary with no rule folder in reach (installed alone) says so, and its summary says no rule ran.
+    @Test func aBinaryWithoutItsRulesSaysSo() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "otsensor-alone-\(UUID().uuidString)"
+        )
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let alone = folder.appendingPathComponent("otsensor")
+        try FileManager.default.copyItem(at: Self.executable, to: alone)
+        let process = Process()
+        process.executableURL = alone
+        process.arguments = ["replay", "--format", "summary", SharedData.projectCapture("dnp3/plant-dnp3.pcap").path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["OTSENSOR_SIGNATURES"] = nil
+        process.environment = environment
+        let error = Pipe()
+        process.standardError = error
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text.hasPrefix("otsensor: warning: no default rule folder found"))
+        #expect(text.contains("\n  rules: none loaded\n"))
+    }
+
     /// `--config`: variables from otsensor.yaml reach the rules; rule files named there are loaded; a bad file
     /// stops the run at its line.
     @Test func configurationVariablesAndRuleFilesReachTheRules() throws {

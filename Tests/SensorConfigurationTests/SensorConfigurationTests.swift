@@ -147,6 +147,23 @@ import Testing
             error: "c.yaml:3: $P: '99999' is not a port (0-65535), a range, a list or any"
         ),
         ErrorCase(yaml: "rule-files: local.rules", error: "c.yaml:1: rule-files is a list of paths"),
+        ErrorCase(
+            yaml: "vars:\n  address-groups:\n    A: \"[$B, 10.0.0.1]\"\n    B: \"!$A\"",
+            error: "c.yaml:3: $A refers to itself ($A -> $B -> $A)"
+        ),
+        ErrorCase(
+            yaml: "vars:\n  address-groups:\n    MODBUS_CLIENTS: \"[$HMIS]\"",
+            error: "c.yaml:3: $MODBUS_CLIENTS refers to $HMIS, which is not defined"
+        ),
+        ErrorCase(
+            yaml: "vars:\n  address-groups:\n    HOME_NET: [10.0.0.1]",
+            error: "c.yaml:3: $HOME_NET is a string, with lists in quotes: \"[10.0.0.1, 10.0.0.2]\""
+        ),
+        ErrorCase(
+            yaml: "vars:\n  address-groups:\n    A: 1\n    A: 2",
+            error:
+                "c.yaml: not YAML: Parser: expected all keys to be unique but found the following duplicated key(s): 'A'. Context: vars: address-groups: A: 1 A: 2 in line 3, column 5"
+        ),
         ErrorCase(yaml: "- a\n- b", error: "c.yaml:1: the file must be a mapping of settings"),
     ]
 

@@ -178,6 +178,9 @@ extension Detection {
         /// flat, so that admitting a match reads no rule object.
         var hasSuppressions: [Bool] = []
         var rateLimited: [Bool] = []
+        var passRules: [Bool] = []
+        /// Whether any rule is a `pass` rule.
+        public private(set) var hasPassRules = false
         /// Per rule: a DNP3 rule its group already proves (an open header, no `dnp3_ind` or `dnp3_data`, at most
         /// the one object it is grouped under): found in its group, it matches without a look at the rule.
         var dnp3ProvenByGroup: [Bool] = []
@@ -274,6 +277,8 @@ extension Detection {
                 self.rules.append(compiled)
                 alertRules.append(AlertRule(rule, classifications: classifications))
                 hasSuppressions.append(!suppressions.isEmpty)
+                passRules.append(rule.action == .pass)
+                hasPassRules = hasPassRules || rule.action == .pass
                 dnp3ProvenByGroup.append(
                     (rule.proto == .dnp3 || rule.hasDNP3Keyword) && rule.appLayerEvent == nil && compiled.headerIsAny
                         && compiled.indicators.isEmpty && compiled.contents.isEmpty && compiled.objectKeys.count <= 1
@@ -362,6 +367,10 @@ extension Detection {
 
         /// The rule at `index`.
         public func rule(_ index: Int) -> Rule { rules[index].rule }
+
+        /// Whether the rule at `index` is a `pass` rule: when it matches, the message raises no alert at all (pass
+        /// comes first in Suricata's action order), and is not logged itself.
+        public func isPass(_ index: Int) -> Bool { passRules[index] }
 
         /// Whether a `suppress` line of the threshold file removes this alert of the rule at `index`.
         public func isSuppressed(_ index: Int, context: PacketContext) -> Bool {

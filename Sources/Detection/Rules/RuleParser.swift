@@ -51,6 +51,14 @@ extension Detection {
                         )
                     )
                 }
+                if rule.modbus != nil && rule.flow?.toClient == true {
+                    result.warnings.append(
+                        RuleError(
+                            "modbus: inspects requests, which run to_server; with flow:to_client this rule never matches (sid \(rule.sid))",
+                            at: rule.location
+                        )
+                    )
+                }
                 if let modbus = rule.modbus, modbus.subfunction != nil, modbus.function != 8 {
                     // Suricata accepts it and compares only diagnostic sub-functions, so the rule never matches.
                     result.warnings.append(
