@@ -55,13 +55,22 @@ struct Replay: ParsableCommand {
     @Option(help: "The most flows tracked at once; the least recently active is ended past it.")
     var maxFlows: Int = 100_000
 
-    @Option(name: .customLong("rules"), help: "Also load the rules in this file (repeatable).")
+    @Option(
+        name: .customLong("rules"),
+        help: "Also load the rules in this file, or the .rules files of this folder (repeatable)."
+    )
     var ruleFiles: [String] = []
 
-    @Option(name: .customLong("config"), help: "The configuration file (otsensor.yaml): variables and rule files.")
+    @Option(
+        name: .customLong("config"),
+        help: "The configuration file (otsensor.yaml): variables, rule files, classification and thresholds."
+    )
     var configFile: String?
 
-    @Flag(name: .customLong("no-default-rules"), help: "Do not load the default rule set (the project's Signatures/).")
+    @Flag(
+        name: .customLong("no-default-rules"),
+        help: "Do not load the default rule set (Signatures/, installed as share/otsensor/signatures)."
+    )
     var noDefaultRules = false
 
     @Flag(help: "Never show the progress bar.")

@@ -20,17 +20,21 @@ struct RulesCheck: ParsableCommand {
         commandName: "check",
         abstract: "Check rule files: every problem as file:line:column: message, and the rules per protocol.",
         discussion: """
-            PATH is a rule file or a folder of .rules files; with none, the default set is checked (the folder \
-            OTSENSOR_SIGNATURES names, the installed /usr/share/otsensor/signatures, or the source tree's \
-            Signatures/). Exit status: 0 when every rule is good (warnings allowed), 1 when any is not, 2 when a \
-            path cannot be read.
+            PATH is a rule file or a folder of .rules files; with none, the default set and the configuration's \
+            rule-files are checked (the default folder: the configuration's default-rule-path, else \
+            OTSENSOR_SIGNATURES, else share/otsensor/signatures beside the binary's folder, the source tree's \
+            Signatures/, or /usr/share/otsensor/signatures). Exit status: 0 when every rule is good (warnings \
+            allowed), 1 when any is not, 2 when a path or the configuration cannot be read.
             """
     )
 
     @Argument(help: "Rule files or folders of .rules files.")
     var paths: [String] = []
 
-    @Option(name: .customLong("config"), help: "The configuration file (otsensor.yaml): variables and rule files.")
+    @Option(
+        name: .customLong("config"),
+        help: "The configuration file (otsensor.yaml): variables, rule files, classification and thresholds."
+    )
     var configFile: String?
 
     func run() throws {
