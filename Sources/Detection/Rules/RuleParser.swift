@@ -18,9 +18,9 @@ extension Detection {
     /// option is an error, never ignored.
     public static func parseRules(_ text: String, file: String) -> RuleParseResult {
         var result = RuleParseResult()
-        for line in logicalLines(of: text, file: file) {
+        forEachLogicalLine(of: text, file: file) { line in
             var parser = RuleLineParser(line: line)
-            do {
+            do throws(RuleError) {
                 let rule = try parser.parse()
                 if rule.action == .drop || rule.action == .reject {
                     result.warnings.append(
@@ -94,8 +94,10 @@ extension Detection {
     private static func groupLine(_ text: String, file: String, line: Int) -> LogicalLine {
         let characters = Array(text.trimmingSpaces)
         return LogicalLine(
+            file: file,
             text: characters,
-            locations: characters.indices.map { SourceLocation(file: file, line: line, column: $0 + 1) }
+            lines: Array(repeating: Int32(truncatingIfNeeded: line), count: characters.count),
+            columns: characters.indices.map { Int32(truncatingIfNeeded: $0 + 1) }
         )
     }
 }
