@@ -41,22 +41,30 @@ let package = Package(
             dependencies: ["WireFormat", "NetworkLayers", "ModbusTCP", "DNP3"],
             swiftSettings: strictSettings
         ),
+        // Baseline learning and detection: the model of normal traffic, its JSON file, and the judge.
+        .target(
+            name: "Baseline",
+            dependencies: ["WireFormat", "NetworkLayers", "ModbusTCP", "DNP3", "Detection"],
+            swiftSettings: strictSettings
+        ),
         // Composition: flow table, protocol dispatch, pairing, EVE/text output, summary.
         .target(
             name: "SensorEngine",
-            dependencies: ["WireFormat", "NetworkLayers", "TCPReassembly", "ModbusTCP", "DNP3", "Detection"],
+            dependencies: [
+                "WireFormat", "NetworkLayers", "TCPReassembly", "ModbusTCP", "DNP3", "Detection", "Baseline",
+            ],
             swiftSettings: strictSettings
         ),
         // otsensor.yaml: variables, rule files (Yams; Foundation is fine off the packet path).
         .target(
             name: "SensorConfiguration",
-            dependencies: ["Detection", "NetworkLayers", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Detection", "NetworkLayers", "Baseline", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "otsensor",
             dependencies: [
-                "SensorEngine", "PacketCapture", "WireFormat", "DNP3", "Detection", "SensorConfiguration",
+                "SensorEngine", "PacketCapture", "WireFormat", "DNP3", "Detection", "SensorConfiguration", "Baseline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -97,6 +105,7 @@ let package = Package(
             name: "SensorTestSupport",
             dependencies: [
                 "WireFormat", "NetworkLayers", "ModbusTCP", "DNP3", "TCPReassembly", "SensorEngine", "PacketCapture",
+                "Baseline",
             ],
             path: "Tests/SensorTestSupport",
             exclude: ["Captures"],
@@ -108,6 +117,10 @@ let package = Package(
         .testTarget(name: "ModbusTCPTests", dependencies: ["ModbusTCP", "WireFormat", "SensorTestSupport"]),
         .testTarget(name: "DNP3Tests", dependencies: ["DNP3", "WireFormat", "SensorTestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "NetworkLayers", "DNP3", "ModbusTCP"]),
+        .testTarget(
+            name: "BaselineTests",
+            dependencies: ["Baseline", "NetworkLayers", "WireFormat", "ModbusTCP", "DNP3"]
+        ),
         .testTarget(name: "SensorConfigurationTests", dependencies: ["SensorConfiguration", "Detection"]),
         .testTarget(
             name: "SensorEngineTests",
@@ -115,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GoldenCaptureTests",
-            dependencies: ["SensorEngine", "PacketCapture", "SensorTestSupport"],
+            dependencies: ["SensorEngine", "PacketCapture", "SensorTestSupport", "Baseline"],
             exclude: ["Expected"]
         ),
     ]

@@ -76,3 +76,60 @@ extension IPAddress: CustomStringConvertible {
         return text
     }
 }
+
+// MARK: - Parsing
+
+extension IPAddress {
+    /// The address written as `192.0.2.1` or `2001:db8::1`, or nil when the text is neither.
+    public init?(parsing text: Substring) {
+        if let v4 = Self.parseIPv4(text) {
+            self.init(ipv4: v4)
+        } else if let (high, low) = Self.parseIPv6(text) {
+            self.init(ipv6High: high, low: low)
+        } else {
+            return nil
+        }
+    }
+
+    /// The value of dotted-quad text (`192.0.2.1`, RFC 791 notation), or nil.
+    public static func parseIPv4(_ text: Substring) -> UInt32? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var value: UInt32 = 0
+        for part in parts {
+            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCII), let octet = UInt8(part) else {
+                return nil
+            }
+            value = value << 8 | UInt32(octet)
+        }
+        return value
+    }
+
+    /// The two halves of IPv6 text (RFC 4291 §2.2, with `::`; no embedded IPv4), or nil.
+    public static func parseIPv6(_ text: Substring) -> (UInt64, UInt64)? {
+        guard text.contains(":") else { return nil }
+        let halves = text.split(separator: "::", omittingEmptySubsequences: false)
+        guard halves.count <= 2 else { return nil }
+        func groups(_ part: Substring) -> [UInt16]? {
+            if part.isEmpty { return [] }
+            var result: [UInt16] = []
+            for group in part.split(separator: ":", omittingEmptySubsequences: false) {
+                guard !group.isEmpty, group.count <= 4, let value = UInt16(group, radix: 16) else { return nil }
+                result.append(value)
+            }
+            return result
+        }
+        guard let head = groups(halves[0]) else { return nil }
+        let tail = halves.count == 2 ? groups(halves[1]) : []
+        guard let tail else { return nil }
+        let missing = 8 - head.count - tail.count
+        guard halves.count == 2 ? missing >= 1 : missing == 0 else { return nil }
+        let all = head + [UInt16](repeating: 0, count: max(missing, 0)) + tail
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for (position, group) in all.enumerated() {
+            if position < 4 { high = high << 16 | UInt64(group) } else { low = low << 16 | UInt64(group) }
+        }
+        return (high, low)
+    }
+}

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+public import Baseline
 public import Detection
 import Foundation
 import Yams
@@ -20,6 +21,18 @@ import Yams
 /// threshold-file: threshold.config             # Suricata's format: threshold, event_filter, suppress
 /// detect:
 ///   alerts-per-rule-per-flow: 10               # per-flow suppression; 0 for no limit
+/// baseline:                     # learning and judging against a model (the defaults shown)
+///   period-tolerance: 1.5       # jitter factor: sooner than shortest/1.5, or silent past longest*1.5
+///   min-poll-intervals: 5       # intervals a poll needs in learning before its timing is judged
+///   max-poll-jitter: 0.25       # polls steadier than this (jitter / period) are timed
+///   rate-window: 10             # seconds; requests per pair are counted per window
+///   rate-factor: 3              # a window over 3x the learned busiest (and 10 more) is a spike
+///   rate-min-excess: 10
+///   scan-window: 30             # seconds deviations are held to be judged together
+///   scan-units: 5               # distinct new units (DNP3 addresses) that make a scan
+///   scan-functions: 5
+///   scan-addresses: 10
+///   learn-read-values: false    # also learn read values per address
 /// ```
 ///
 /// An unknown key, a value of the wrong shape or a bad address is an error at its `file:line`.
@@ -37,6 +50,8 @@ public struct SensorConfiguration: Sendable {
     /// How many alerts one rule raises on one flow (`detect: alerts-per-rule-per-flow`); nil keeps the engine's
     /// default (10).
     public var alertsPerRulePerFlow: Int?
+    /// Learning and judging against a baseline model (`baseline:`).
+    public var baseline = Baseline.Settings()
 
     public init() {}
 
@@ -144,16 +159,77 @@ public struct SensorConfiguration: Sendable {
                     }
                     configuration.alertsPerRulePerFlow = limit
                 }
+            case "baseline":
+                try parseBaseline(value, into: &configuration.baseline, file: file)
             default:
                 throw ConfigurationError(
                     file: file,
                     line: line(keyNode),
                     message:
-                        "unknown setting '\(key)' (vars, default-rule-path, rule-files, classification-file, threshold-file, detect)"
+                        "unknown setting '\(key)' (vars, default-rule-path, rule-files, classification-file, threshold-file, detect, baseline)"
                 )
             }
         }
         return configuration
+    }
+
+    /// The `baseline:` mapping: each key sets one ``Baseline/Settings`` value; the result must pass its checks.
+    private static func parseBaseline(
+        _ node: Node,
+        into settings: inout Baseline.Settings,
+        file: String
+    ) throws(ConfigurationError) {
+        guard let mapping = node.mapping else {
+            throw ConfigurationError(
+                file: file,
+                line: line(node),
+                message: "baseline holds settings (period-tolerance, ...)"
+            )
+        }
+        let names = [
+            "period-tolerance", "min-poll-intervals", "max-poll-jitter", "rate-window", "rate-factor",
+            "rate-min-excess", "scan-window", "scan-units", "scan-functions", "scan-addresses", "learn-read-values",
+        ]
+        for (keyNode, value) in mapping {
+            let key = keyNode.string ?? ""
+            let text = value.string ?? ""
+            func bad(_ what: String) -> ConfigurationError {
+                ConfigurationError(file: file, line: line(value), message: "baseline \(key) is \(what)")
+            }
+            switch key {
+            case "period-tolerance", "max-poll-jitter", "rate-factor":
+                guard value.scalar != nil, let number = Double(text), number.isFinite else { throw bad("a number") }
+                switch key {
+                case "period-tolerance": settings.periodTolerance = number
+                case "max-poll-jitter": settings.maximumPollJitter = number
+                default: settings.rateFactor = number
+                }
+            case "min-poll-intervals", "rate-window", "rate-min-excess", "scan-window", "scan-units", "scan-functions",
+                "scan-addresses":
+                guard value.scalar != nil, let number = Int(text) else { throw bad("a whole number") }
+                switch key {
+                case "min-poll-intervals": settings.minimumPollIntervals = number
+                case "rate-window": settings.rateWindowSeconds = Int64(number)
+                case "rate-min-excess": settings.rateMinimumExcess = number
+                case "scan-window": settings.scanWindowSeconds = Int64(number)
+                case "scan-units": settings.scanUnits = number
+                case "scan-functions": settings.scanFunctions = number
+                default: settings.scanAddresses = number
+                }
+            case "learn-read-values":
+                guard value.scalar != nil, let flag = Bool(text) else { throw bad("true or false") }
+                settings.learnReadValues = flag
+            default:
+                throw ConfigurationError(
+                    file: file,
+                    line: line(keyNode),
+                    message: "unknown baseline setting '\(key)' (\(names.joined(separator: ", ")))"
+                )
+            }
+            if let problem = settings.problems.first {
+                throw ConfigurationError(file: file, line: line(value), message: "baseline \(problem)")
+            }
+        }
     }
 
     private static func parseVariables(

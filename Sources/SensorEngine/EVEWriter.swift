@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+public import Baseline
 import DNP3
 import Detection
 import ModbusTCP
@@ -610,6 +611,26 @@ public final class EVEWriter: EngineEventSink {
     }
 
     // MARK: - Anomalies and flows
+
+    /// A baseline alert: the `alert` object of its deviation, and ours, `baseline`: the anomaly's name, the
+    /// explanation (which learned item broke, and how), and where that item is (or would be) in the model file.
+    public func baselineAlert(_ alert: Baseline.Alert, counters: FlowCounters?) {
+        let direction: Direction = alert.toServer ? .toServer : .toClient
+        alertHeader(
+            alert.rule,
+            timestamp: alert.timestamp,
+            flow: alert.flow,
+            packetNumber: alert.packetNumber,
+            direction: direction,
+            evidence: alert.evidence
+        )
+        json.beginObject("baseline")
+        json.member("anomaly", alert.deviation.name)
+        json.member("explanation", alert.explanation)
+        json.member("learned", alert.learned)
+        json.endObject()
+        alertTrailer(appProto: alert.protocolKind.rawValue, direction: direction, flow: alert.flow, counters: counters)
+    }
 
     public func anomaly(_ event: AnomalyEvent) {
         header(

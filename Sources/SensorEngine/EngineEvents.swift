@@ -1,22 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
+public import Baseline
 public import DNP3
 public import Detection
 public import ModbusTCP
 public import NetworkLayers
 public import WireFormat
-
-/// The flow fields every record carries.
-public struct FlowContext: Sendable {
-    /// Suricata-style flow identifier: the same in every record of the flow, below 2^51 so that JSON readers keep
-    /// it exact.
-    public var flowID: UInt64
-    public var key: FlowKey
-    /// VLAN identifiers of the flow's first packet, outermost first (count in `vlanCount`).
-    public var vlanIdentifiers: (UInt16, UInt16, UInt16)
-    public var vlanCount: Int
-    /// The capture's link type for the flow's first packet (alerts name it in `packet_info`).
-    public var linkType: LinkType = .ethernet
-}
 
 /// A flow's counters when an alert was raised: Suricata's `flow` object in alert records.
 public struct FlowCounters: Sendable {
@@ -209,11 +197,15 @@ public protocol EngineEventSink: AnyObject {
     var writesRecordsAtAcknowledgment: Bool { get }
     /// Whether the sink writes alerts; when false the engine only counts them.
     var receivesAlerts: Bool { get }
+    /// An alert raised against the baseline model; `counters` are the flow's when it is still open.
+    func baselineAlert(_ alert: Baseline.Alert, counters: FlowCounters?)
 }
 
 extension EngineEventSink {
     /// Sinks that do not report DNP3 ignore its messages.
     public func dnp3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>) {}
+    /// Sinks that do not report alerts ignore the baseline's.
+    public func baselineAlert(_ alert: Baseline.Alert, counters: FlowCounters?) {}
     public var receivesDNP3Messages: Bool { true }
     public var writesRecordsAtAcknowledgment: Bool { false }
     public var receivesAlerts: Bool { true }

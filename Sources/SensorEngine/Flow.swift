@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import Baseline
 import ModbusTCP
 import NetworkLayers
 import TCPReassembly
@@ -78,6 +79,12 @@ final class Flow {
     @safe @exclusivity(unchecked) var alerted = false
     /// Matches past the per-flow limit, not written.
     @safe @exclusivity(unchecked) var alertsSuppressed = 0
+    /// The flow's place in the baseline model, resolved at its first record.
+    @safe @exclusivity(unchecked) var baselineLink = Baseline.FlowLink()
+    /// The client's and the server's MAC address, from the first frame each sent (nil without a link layer that
+    /// has them).
+    @safe @exclusivity(unchecked) var macs: (UInt64?, UInt64?) = (nil, nil)
+    @safe @exclusivity(unchecked) var macsSeen: (Bool, Bool) = (false, false)
 
     /// Whether the flow's TCP streams are reassembled and decoded (Modbus/TCP or DNP3 over TCP).
     var isReassembled: Bool { isTCP && (isModbus || isDNP3) }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import Baseline
 import DNP3
 import Detection
 import NetworkLayers
@@ -570,6 +571,22 @@ extension SensorEngine {
             if !matchScratch.isEmpty {
                 alerts = admitAlerts(matchScratch, rules: rules, context: context, timestamp: timestamp, flow: flow)
             }
+        }
+        if let baseline {
+            baseline.dnp3(
+                flow: flow.context,
+                macs: flow.macs,
+                link: &flow.baselineLink,
+                direction: direction,
+                fromMaster: link.control.direction,
+                header: link,
+                application: application,
+                view: view,
+                fragment: bytes,
+                time: timestamp,
+                packets: (firstPacketNumber ?? currentPacketNumber, currentPacketNumber)
+            )
+            if !baseline.alerts.isEmpty { writeBaselineAlerts(baseline, flow: flow) }
         }
         guard sink.receivesDNP3Messages else { return }
         var event = DNP3MessageEvent(

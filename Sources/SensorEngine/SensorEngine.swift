@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+public import Baseline
 import DNP3
 import Detection
 import ModbusTCP
@@ -21,6 +22,8 @@ public final class SensorEngine {
     public let configuration: EngineConfiguration
     @safe @exclusivity(unchecked) public internal(set) var statistics = EngineStatistics()
     let sink: any EngineEventSink
+    /// Learns the baseline model from the traffic, or judges the traffic against it (nil: neither).
+    public let baseline: Baseline.Monitor?
 
     @safe @exclusivity(unchecked) private var flows: [Flow?] = []
     @safe @exclusivity(unchecked) private var freeSlots: [Int] = []
@@ -53,10 +56,15 @@ public final class SensorEngine {
     /// once-a-second sweep gives up those past their timeout. At most one entry per live flow.
     @safe @exclusivity(unchecked) private var flowsAwaitingResponses: [Flow] = []
 
-    public init(configuration: EngineConfiguration = EngineConfiguration(), sink: any EngineEventSink) {
+    public init(
+        configuration: EngineConfiguration = EngineConfiguration(),
+        sink: any EngineEventSink,
+        baseline: Baseline.Monitor? = nil
+    ) {
         let configuration = configuration.bounded
         self.configuration = configuration
         self.sink = sink
+        self.baseline = baseline
         self.table = FlowTable(maxSlots: configuration.maxFlows)
         statistics.rulesLoaded = configuration.rules?.count ?? 0
     }
@@ -90,6 +98,10 @@ public final class SensorEngine {
         if now.seconds >= nextExpiryCheck {
             expireIdleFlows()
             if !flowsAwaitingResponses.isEmpty { sweepUnansweredRequests() }
+            if let baseline {
+                baseline.tick(now: now)
+                writeBaselineAlerts(baseline, flow: nil)
+            }
             nextExpiryCheck = now.seconds + 1
         }
 
@@ -141,9 +153,17 @@ public final class SensorEngine {
         if direction == .toServer {
             flow.packets.0 += 1
             flow.bytes.0 += frame.count
+            if !flow.macsSeen.0 {
+                flow.macsSeen.0 = true
+                flow.macs.0 = packet.sourceMAC
+            }
         } else {
             flow.packets.1 += 1
             flow.bytes.1 += frame.count
+            if !flow.macsSeen.1 {
+                flow.macsSeen.1 = true
+                flow.macs.1 = packet.sourceMAC
+            }
         }
         if flow.isDNP3 && !flow.dnp3.waitingAlerts.isEmpty {
             writeWaitingAlerts(flow: flow, direction: direction, timestamp: timestamp, packetNumber: packetNumber)
@@ -317,6 +337,10 @@ public final class SensorEngine {
         }
         slots.sort { $0.0 < $1.0 }
         for (_, slot) in slots { endFlow(slot: slot, reason: .shutdown) }
+        if let baseline {
+            baseline.captureEnded(at: now)
+            writeBaselineAlerts(baseline, flow: nil)
+        }
         if let rules = configuration.rules {
             for (index, count) in alertCounts.enumerated() where count > 0 {
                 let rule = rules.alertRule(index)
@@ -714,6 +738,16 @@ public final class SensorEngine {
                 )
             }
             expireUnanswered(flow: flow, now: timestamp)
+            if let baseline, !provisional {
+                baselineRequest(
+                    baseline,
+                    flow: flow,
+                    request: message,
+                    adu: adu,
+                    timestamp: timestamp,
+                    packetNumber: currentPacketNumber
+                )
+            }
             if pendingRequestsTotal >= configuration.maxPendingRequestsTotal {
                 // All flows together hold the most requests allowed: this flow gives up its oldest to make room,
                 // or, holding none, this request is reported at once without waiting for its response.
@@ -818,7 +852,8 @@ public final class SensorEngine {
                 ),
                 flow: flow,
                 requestADU: request.adu.span,
-                responseADU: adu
+                responseADU: adu,
+                requestWasProvisional: request.provisional
             )
             flow.modbus.tracker.recycle(request)
             return
@@ -1087,7 +1122,8 @@ public final class SensorEngine {
         _ event: ModbusTransactionEvent,
         flow: Flow,
         requestADU: borrowing Span<UInt8>,
-        responseADU: borrowing Span<UInt8>
+        responseADU: borrowing Span<UInt8>,
+        requestWasProvisional: Bool = false
     ) {
         var event = event
         if let rules = configuration.rules {
@@ -1116,6 +1152,32 @@ public final class SensorEngine {
             }
         }
         sink.modbusTransaction(event, requestADU: requestADU, responseADU: responseADU)
+        if let baseline, let request = event.request {
+            // A request decoded after a capture gap is judged once its response confirms it; others were judged
+            // when they arrived.
+            if requestWasProvisional {
+                baselineRequest(
+                    baseline,
+                    flow: flow,
+                    request: request,
+                    adu: requestADU,
+                    timestamp: event.requestTimestamp ?? event.timestamp,
+                    packetNumber: event.requestPacketNumber ?? event.packetNumber
+                )
+            }
+            if let response = event.response {
+                baseline.modbusResponse(
+                    flow: event.flow,
+                    link: flow.baselineLink,
+                    request: request,
+                    response: response,
+                    adu: responseADU,
+                    time: event.timestamp,
+                    packets: (event.requestPacketNumber ?? event.packetNumber, event.packetNumber)
+                )
+            }
+            if !baseline.alerts.isEmpty { writeBaselineAlerts(baseline, flow: flow) }
+        }
         if let response = event.response, response.functionCode.isException {
             countException(flow: flow, response: response, timestamp: event.timestamp)
         }
@@ -1176,5 +1238,45 @@ public final class SensorEngine {
         if !withAlerts.alerts.isEmpty { withAlerts.flowCounters = flowCounters(flow) }
         statistics.anomalies[event.name, default: 0] += 1
         sink.anomaly(withAlerts)
+    }
+}
+
+// MARK: - Baseline
+
+extension SensorEngine {
+    /// Hands a Modbus request to the baseline as it arrives, and writes what it raised.
+    func baselineRequest(
+        _ baseline: Baseline.Monitor,
+        flow: Flow,
+        request: Modbus.Message,
+        adu: borrowing Span<UInt8>,
+        timestamp: CaptureTimestamp,
+        packetNumber: UInt64
+    ) {
+        baseline.modbusRequest(
+            flow: flow.context,
+            macs: flow.macs,
+            link: &flow.baselineLink,
+            request: request,
+            adu: adu,
+            time: timestamp,
+            packet: packetNumber
+        )
+        if !baseline.alerts.isEmpty { writeBaselineAlerts(baseline, flow: flow) }
+    }
+
+    /// Writes the alerts the baseline raised, counted per signature like the rules' (with the flow's counters
+    /// when `flow` is the one they are about).
+    func writeBaselineAlerts(_ baseline: Baseline.Monitor, flow: Flow?) {
+        for alert in baseline.takeAlerts() {
+            let rule = alert.rule
+            statistics.alerts["[\(rule.gid):\(rule.sid):\(rule.rev)] \(rule.signature)", default: 0] += 1
+            var counters: FlowCounters? = nil
+            if let flow, flow.context.flowID == alert.flow.flowID {
+                flow.alerted = true
+                counters = flowCounters(flow)
+            }
+            sink.baselineAlert(alert, counters: counters)
+        }
     }
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+public import Baseline
 import DNP3
 import Detection
 import ModbusTCP
@@ -207,6 +208,14 @@ public final class TextWriter: EngineEventSink {
         let category = rule.category.isEmpty ? "" : "\(rule.category), "
         emit(
             "\(Self.time(timestamp)) \(Self.endpoints(key, direction)) !! [\(rule.gid):\(rule.sid):\(rule.rev)] \(Self.visible(rule.signature)) (\(Self.visible(category))severity \(rule.severity))"
+        )
+    }
+
+    /// `!! [9100:sid:1] signature (category, severity N): explanation`.
+    public func baselineAlert(_ alert: Baseline.Alert, counters: FlowCounters?) {
+        let rule = alert.rule
+        emit(
+            "\(Self.time(alert.timestamp)) \(Self.endpoints(alert.flow.key, alert.toServer ? .toServer : .toClient)) !! [\(rule.gid):\(rule.sid):\(rule.rev)] \(rule.signature) (\(rule.category), severity \(rule.severity)): \(Self.visible(alert.explanation))"
         )
     }
 

@@ -8,7 +8,7 @@ struct OTSensorCommand: ParsableCommand {
         commandName: "otsensor",
         abstract: "Passive network sensor for industrial control networks (Modbus/TCP and DNP3).",
         version: "otsensor \(OTSensorVersion.current)",
-        subcommands: [Replay.self, RulesCommand.self, Version.self],
+        subcommands: [Replay.self, Learn.self, BaselineCommand.self, RulesCommand.self, Version.self],
         defaultSubcommand: nil
     )
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
+import Baseline
 import DNP3
 import Detection
 import Foundation
@@ -34,26 +35,7 @@ struct Replay: ParsableCommand {
     )
     var format: Format?
 
-    @Option(help: "A BPF filter expression (pcap-filter(7)), applied as libpcap reads.")
-    var filter: String?
-
-    @Option(name: .customLong("modbus-port"), help: "Also decode Modbus/TCP on this TCP port (repeatable); 502 always.")
-    var modbusPorts: [UInt16] = []
-
-    @Option(
-        name: .customLong("dnp3-port"),
-        help: "Also decode DNP3 on this TCP and UDP port (repeatable); 20000 always."
-    )
-    var dnp3Ports: [UInt16] = []
-
-    @Option(
-        name: .customLong("dnp3-max-fragment"),
-        help: "The largest DNP3 application fragment reassembled, 249 to 65536 octets (IEEE 1815-2012 §4.2.2.4)."
-    )
-    var dnp3MaxFragment: Int = 2048
-
-    @Option(help: "The most flows tracked at once; the least recently active is ended past it.")
-    var maxFlows: Int = 100_000
+    @OptionGroup var decoding: DecodingOptions
 
     @Option(
         name: .customLong("rules"),
@@ -73,50 +55,23 @@ struct Replay: ParsableCommand {
     )
     var noDefaultRules = false
 
+    @Option(
+        name: .customLong("baseline"),
+        help: "Judge the traffic against this baseline model (made by otsensor learn); its alerts have gid 9100."
+    )
+    var baselineFile: String?
+
     @Flag(help: "Never show the progress bar.")
     var noProgress = false
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one capture file") }
-        guard (1...EngineConfiguration.maxFlowsLimit).contains(maxFlows) else {
-            throw ValidationError("--max-flows must be 1...\(EngineConfiguration.maxFlowsLimit)")
-        }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
-        if modbusPorts.contains(0) { throw ValidationError("--modbus-port must be 1...65535") }
-        if dnp3Ports.contains(0) { throw ValidationError("--dnp3-port must be 1...65535") }
-        if let both = Set(modbusPorts + [502]).intersection(dnp3Ports + [20000]).min() {
-            throw ValidationError("port \(both) cannot carry both Modbus/TCP and DNP3")
-        }
-        guard (249...65_536).contains(dnp3MaxFragment) else {
-            throw ValidationError("--dnp3-max-fragment must be 249...65536 (249 octets is one link frame's worth)")
-        }
     }
 
     func run() throws {
         let format = self.format ?? (Terminal.standardOutputIsTerminal ? .text : .eve)
-        // Open every file first, so a bad name fails before any output.
-        var captures: [OfflineCapture] = []
-        for path in files {
-            do throws(PcapError) {
-                let capture = try OfflineCapture(path: path)
-                if let filter { try capture.setFilter(filter) }
-                guard LinkType(rawValue: capture.linkType).isSupported else {
-                    throw PcapError(operation: "open", message: "link type \(capture.linkType) is not supported")
-                }
-                captures.append(capture)
-            } catch {
-                if error.operation == "filter" {
-                    StandardError.write("otsensor: invalid filter '\(filter ?? "")': \(error.message)\n")
-                } else {
-                    // libpcap's messages often start with the path already.
-                    var message = error.message
-                    if message.hasPrefix(path + ": ") { message.removeFirst(path.count + 2) }
-                    StandardError.write("otsensor: cannot read '\(path)': \(message)\n")
-                }
-                throw ExitCode(2)
-            }
-        }
-
+        let captures = try decoding.open(files)
         var configuration = EngineConfiguration()
         let settings = try RuleLoading.settings(configFile)
         configuration.rules = try RuleLoading.load(
@@ -125,10 +80,10 @@ struct Replay: ParsableCommand {
             settings: settings
         )
         if let limit = settings.alertsPerRulePerFlow { configuration.maxAlertsPerRulePerFlow = limit }
-        configuration.modbusPorts = Array(Set([502] + modbusPorts)).sorted()
-        configuration.maxFlows = maxFlows
-        configuration.dnp3Ports = Array(Set([20000] + dnp3Ports)).sorted()
-        configuration.dnp3Transport.maxFragmentSize = dnp3MaxFragment
+        decoding.apply(to: &configuration)
+        let baseline = try baselineFile.map { path in
+            Baseline.Monitor(detectingAgainst: try BaselineFile.read(path), settings: settings.baseline)
+        }
         let output = StandardOutput()
         let sink: any EngineEventSink
         let flush: () -> Void
@@ -145,54 +100,14 @@ struct Replay: ParsableCommand {
             sink = DiscardingSink()
             flush = {}
         }
-        let engine = SensorEngine(configuration: configuration, sink: sink)
+        let engine = SensorEngine(configuration: configuration, sink: sink, baseline: baseline)
         let progress = ProgressBar(enabled: !noProgress && StandardError.isTerminal, paths: files)
         // On a shared terminal, records and the bar take turns: the bar is cleared before records are written and
         // drawn again at its next update.
         output.beforeWrite = { progress.clear() }
-        var readStatistics = CaptureReadStatistics()
         let started = Date()
-        var exitCode: Int32 = 0
-        var latest: CaptureTimestamp?
-        var previousPath = ""
-        for capture in captures {
-            let linkType = LinkType(rawValue: capture.linkType)
-            progress.begin(capture.path)
-            var first = true
-            do {
-                let end = try capture.forEachPacket(statistics: &readStatistics) { frame, timestamp, originalLength in
-                    if first, let latest, timestamp < latest {
-                        progress.clear()
-                        StandardError.write(
-                            "otsensor: warning: '\(capture.path)' starts before '\(previousPath)' ends; "
-                                + "timeouts follow the latest capture time seen\n"
-                        )
-                    }
-                    first = false
-                    if latest.map({ timestamp > $0 }) ?? true { latest = timestamp }
-                    engine.process(
-                        frame: frame,
-                        timestamp: timestamp,
-                        linkType: linkType,
-                        originalLength: originalLength
-                    )
-                    progress.tick(packets: engine.statistics.packets, bytes: engine.statistics.bytes)
-                }
-                previousPath = capture.path
-                if case .truncated(let message) = end {
-                    progress.clear()
-                    StandardError.write(
-                        "otsensor: warning: '\(capture.path)' is cut off mid-packet (\(message)); "
-                            + "results are up to that point\n"
-                    )
-                }
-            } catch {
-                progress.clear()
-                StandardError.write("otsensor: error reading '\(capture.path)': \(error.message)\n")
-                exitCode = 1
-                break
-            }
-        }
+        var readStatistics = CaptureReadStatistics()
+        let exitCode = DecodingOptions.feed(captures, to: engine, progress: progress, statistics: &readStatistics)
         engine.finish()
         flush()
         progress.clear()

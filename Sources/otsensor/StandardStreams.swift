@@ -36,10 +36,12 @@ enum Terminal {
     static var standardOutputIsTerminal: Bool { isatty(1) == 1 }
 
     /// Text for a terminal: control characters (in a rule's message, a path) shown as `\u{..}`, never sent raw.
-    static func safe(_ text: String) -> String {
+    static func safe(_ text: String, keepingNewlines: Bool = false) -> String {
         var result = ""
         for scalar in text.unicodeScalars {
-            if (scalar.value < 0x20 && scalar != "\t") || (0x7F...0x9F).contains(scalar.value) {
+            if keepingNewlines && scalar == "\n" {
+                result.unicodeScalars.append(scalar)
+            } else if (scalar.value < 0x20 && scalar != "\t") || (0x7F...0x9F).contains(scalar.value) {
                 result += "\\u{\(String(scalar.value, radix: 16))}"
             } else {
                 result.unicodeScalars.append(scalar)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+public import Baseline
 public import Foundation
 import NetworkLayers
 public import PacketCapture
@@ -36,11 +37,12 @@ public enum ReplayHarness {
     public static func replay(
         _ paths: [String],
         configuration: EngineConfiguration = EngineConfiguration(),
-        filter: String? = nil
+        filter: String? = nil,
+        baseline: Baseline.Monitor? = nil
     ) throws -> ReplayResult {
         let output = MemoryOutput()
         let writer = EVEWriter(output: output)
-        let engine = SensorEngine(configuration: configuration, sink: writer)
+        let engine = SensorEngine(configuration: configuration, sink: writer, baseline: baseline)
         var readStatistics = CaptureReadStatistics()
         var ends: [CaptureEnd] = []
         for path in paths {
@@ -71,6 +73,39 @@ public enum ReplayHarness {
             readStatistics: readStatistics,
             ends: ends
         )
+    }
+
+    /// Learns a model from `paths`, each file a capture of its own (as `otsensor learn` does).
+    public static func learn(
+        _ paths: [String],
+        settings: Baseline.Settings = Baseline.Settings(),
+        configuration: EngineConfiguration = EngineConfiguration()
+    ) throws -> Baseline.Model {
+        let model = Baseline.Model()
+        let monitor = Baseline.Monitor(learningInto: model, settings: settings)
+        for path in paths {
+            final class Discard: EngineEventSink {
+                func modbusTransaction(
+                    _ event: ModbusTransactionEvent,
+                    requestADU: borrowing Span<UInt8>,
+                    responseADU: borrowing Span<UInt8>
+                ) {}
+                func anomaly(_ event: AnomalyEvent) {}
+                func flowEnded(_ event: FlowEndEvent) {}
+                var receivesDNP3Messages: Bool { false }
+            }
+            let engine = SensorEngine(configuration: configuration, sink: Discard(), baseline: monitor)
+            var readStatistics = CaptureReadStatistics()
+            let capture = try OfflineCapture(path: path)
+            let linkType = LinkType(rawValue: capture.linkType)
+            _ = try capture.forEachPacket(statistics: &readStatistics) { frame, timestamp, originalLength in
+                engine.process(frame: frame, timestamp: timestamp, linkType: linkType, originalLength: originalLength)
+            }
+            engine.finish()
+            model.packets += engine.statistics.packets
+            model.sources.append(URL(fileURLWithPath: path).lastPathComponent)
+        }
+        return model
     }
 
     /// Replays `paths` through an engine that reports to `sink` (a test's own recorder); returns the counters.

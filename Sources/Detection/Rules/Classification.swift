@@ -143,6 +143,27 @@ extension Detection {
             metadata = grouped
         }
 
+        /// An alert's rule from its parts (detectors that are not rules, such as the baseline, name themselves so).
+        public init(
+            action: Action = .alert,
+            gid: UInt32,
+            sid: UInt32,
+            rev: UInt32,
+            signature: String,
+            category: String,
+            severity: Int,
+            metadata: [(key: String, values: [String])]
+        ) {
+            self.action = action
+            self.gid = gid
+            self.sid = sid
+            self.rev = rev
+            self.signature = signature
+            self.category = category
+            self.severity = severity
+            self.metadata = metadata
+        }
+
         public static func == (lhs: AlertRule, rhs: AlertRule) -> Bool {
             lhs.gid == rhs.gid && lhs.sid == rhs.sid && lhs.rev == rhs.rev
         }

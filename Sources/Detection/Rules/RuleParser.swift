@@ -312,57 +312,17 @@ struct RuleLineParser {
             guard let length = Int(word[word.index(after: slash)...]) else { return nil }
             prefix = length
         }
-        if let v4 = parseIPv4(addressText) {
+        if let v4 = IPAddress.parseIPv4(addressText) {
             let length = prefix ?? 32
             guard (0...32).contains(length) else { return nil }
             return Detection.Network(address: IPAddress(ipv4: v4), prefixLength: length)
         }
-        if let (high, low) = parseIPv6(addressText) {
+        if let (high, low) = IPAddress.parseIPv6(addressText) {
             let length = prefix ?? 128
             guard (0...128).contains(length) else { return nil }
             return Detection.Network(address: IPAddress(ipv6High: high, low: low), prefixLength: length)
         }
         return nil
-    }
-
-    static func parseIPv4(_ text: Substring) -> UInt32? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var value: UInt32 = 0
-        for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCII), let octet = UInt8(part) else {
-                return nil
-            }
-            value = value << 8 | UInt32(octet)
-        }
-        return value
-    }
-
-    static func parseIPv6(_ text: Substring) -> (UInt64, UInt64)? {
-        guard text.contains(":") else { return nil }
-        let halves = text.split(separator: "::", omittingEmptySubsequences: false)
-        guard halves.count <= 2 else { return nil }
-        func groups(_ part: Substring) -> [UInt16]? {
-            if part.isEmpty { return [] }
-            var result: [UInt16] = []
-            for group in part.split(separator: ":", omittingEmptySubsequences: false) {
-                guard !group.isEmpty, group.count <= 4, let value = UInt16(group, radix: 16) else { return nil }
-                result.append(value)
-            }
-            return result
-        }
-        guard let head = groups(halves[0]) else { return nil }
-        let tail = halves.count == 2 ? groups(halves[1]) : []
-        guard let tail else { return nil }
-        let missing = 8 - head.count - tail.count
-        guard halves.count == 2 ? missing >= 1 : missing == 0 else { return nil }
-        let all = head + [UInt16](repeating: 0, count: max(missing, 0)) + tail
-        var high: UInt64 = 0
-        var low: UInt64 = 0
-        for (position, group) in all.enumerated() {
-            if position < 4 { high = high << 16 | UInt64(group) } else { low = low << 16 | UInt64(group) }
-        }
-        return (high, low)
     }
 
     // MARK: - Options

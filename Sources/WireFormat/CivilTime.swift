@@ -2,8 +2,9 @@
 
 /// Converts Unix time to a UTC calendar date without the C library (whose `gmtime` needs a lock and, through the
 /// time zone, file reads): Howard Hinnant's `civil_from_days` algorithm, proleptic Gregorian calendar.
-enum CivilTime {
-    static func components(ofUnixSeconds seconds: Int64) -> (Int, Int, Int, Int, Int, Int) {
+public enum CivilTime {
+    /// Year, month, day, hour, minute and second (UTC) of a Unix time in seconds.
+    public static func components(ofUnixSeconds seconds: Int64) -> (Int, Int, Int, Int, Int, Int) {
         var days = seconds / 86_400
         var secondOfDay = seconds % 86_400
         if secondOfDay < 0 {
@@ -23,5 +24,17 @@ enum CivilTime {
             Int(year), Int(month), Int(day), Int(secondOfDay / 3_600), Int(secondOfDay % 3_600 / 60),
             Int(secondOfDay % 60)
         )
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's `days_from_civil`), the inverse of
+    /// ``components(ofUnixSeconds:)``.
+    public static func days(year: Int, month: Int, day: Int) -> Int64 {
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let m = Int64(month)
+        let dayOfYear = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 }

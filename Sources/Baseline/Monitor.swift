@@ -1,0 +1,1349 @@
+// SPDX-License-Identifier: Apache-2.0
+public import DNP3
+public import ModbusTCP
+public import NetworkLayers
+public import WireFormat
+
+extension Baseline {
+    /// A flow's link to the model, resolved at its first record: the engine keeps one per flow, so the model's
+    /// dictionaries are searched once per flow, not once per transaction.
+    public struct FlowLink {
+        var resolved = false
+        var pair: Pair?
+        var client: Device?
+        var server: Device?
+        public init() {}
+    }
+
+    /// Learns a model from traffic, or judges traffic against one.
+    ///
+    /// The engine calls ``modbus(flow:macs:link:request:requestADU:response:responseADU:requestTime:requestPacket:responsePacket:)``
+    /// once per Modbus transaction (a request, answered or not), ``dnp3(flow:macs:link:direction:fromMaster:header:application:view:fragment:time:packets:)`` once per DNP3
+    /// fragment, ``tick(now:)`` once per capture second, and ``captureEnded(at:)`` at the end of each capture.
+    /// Alerts collect in ``alerts``; the engine takes them with ``takeAlerts()``.
+    ///
+    /// Deviations that many of one kind can turn into a scan (a new unit, function or block; a value; a poll too
+    /// soon) are held for the scan window and raised singly when it closes, unless a scan or a rate spike
+    /// absorbs them; new devices and pairs, stopped polls, rate spikes and scans are raised at once. Each
+    /// deviation is raised once per run.
+    public final class Monitor {
+        public enum Mode: Sendable { case learning, detecting }
+
+        public let mode: Mode
+        public let model: Model
+        public let settings: Settings
+        /// Alerts raised and not yet taken.
+        public private(set) var alerts: [Alert] = []
+        /// Deviations not alerted because a detection limit was full (``Limits/maxReportedItems``,
+        /// ``Limits/maxScanClients``), by limit.
+        public private(set) var alertsNotRaised: [String: Int] = [:]
+
+        private var reported: Set<UInt64> = []
+        private var windows: [IPAddress: ScanWindow] = [:]
+        /// Polls seen in this run: detection watches them for silence; learning closes their silences at the end.
+        private var activePolls: [Poll] = []
+        private var pollOwners: [ObjectIdentifier: PollOwner] = [:]
+        /// Pairs whose rate window is open (learning closes them at the end of each capture).
+        private var activePairs: [Pair] = []
+        private var captureStart: Int64?
+        private var captureLast: Int64?
+        private var scratch: [(UInt16, UInt32, UInt32)] = []
+        /// The pair whose rate spike the current request caused, raised once the request is judged.
+        private var pendingSpike: Pair?
+
+        /// A monitor that learns into `model` (a new one by default).
+        public init(learningInto model: Model = Model(), settings: Settings = Settings()) {
+            self.mode = .learning
+            self.model = model
+            self.settings = settings
+            model.readValuesLearned = model.readValuesLearned || settings.learnReadValues
+        }
+
+        /// A monitor that judges traffic against `model`.
+        public init(detectingAgainst model: Model, settings: Settings = Settings()) {
+            self.mode = .detecting
+            self.model = model
+            self.settings = settings
+            for pair in model.pairs {
+                for station in pair.stations {
+                    for function in station.functions {
+                        for poll in function.polls {
+                            pollOwners[ObjectIdentifier(poll)] = PollOwner(
+                                pair: pair.key,
+                                station: station.identifier,
+                                function: function.code
+                            )
+                        }
+                    }
+                }
+            }
+        }
+
+        /// Hands over the alerts raised so far.
+        public func takeAlerts() -> [Alert] {
+            defer { alerts.removeAll(keepingCapacity: true) }
+            return alerts
+        }
+
+        // MARK: - Time
+
+        /// The capture clock moved on (called once per capture second): closes scan windows that are over and
+        /// raises polls that went silent.
+        public func tick(now: CaptureTimestamp) {
+            let time = now.totalMicroseconds
+            noteTime(time)
+            guard mode == .detecting else { return }
+            if !windows.isEmpty {
+                let span = settings.scanWindowSeconds * 1_000_000
+                for (client, window) in windows where time - window.opened > span {
+                    release(window)
+                    windows[client] = nil
+                }
+            }
+            for poll in activePolls where !poll.silenceReported {
+                guard let last = poll.lastInRun, isJudged(poll) else { continue }
+                let silence = time - last
+                let limit = max(Double(poll.maximumInterval) * settings.periodTolerance, Double(poll.maximumSilence))
+                guard Double(silence) > limit, let owner = pollOwners[ObjectIdentifier(poll)],
+                    let flow = poll.lastFlow
+                else { continue }
+                poll.silenceReported = true
+                raise(
+                    Alert(
+                        deviation: .pollStopped,
+                        flow: flow,
+                        protocolKind: owner.pair.kind,
+                        timestamp: now,
+                        packetNumber: poll.lastPacket,
+                        evidence: [poll.lastPacket],
+                        explanation:
+                            "\(owner.pair.client) stopped polling \(describe(owner)) \(poll.key.description): silent for \(Self.duration(silence)) since packet \(poll.lastPacket); learned period \(Self.duration(Int64(poll.period))), at most \(Self.duration(poll.maximumInterval)) between polls in \(learnedSpan)",
+                        learned: "\(path(owner)) poll \(poll.key.description)"
+                    )
+                )
+            }
+        }
+
+        /// A capture ended. Learning closes the silences and rate windows of the capture; detection raises what the
+        /// scan windows still hold.
+        public func captureEnded(at end: CaptureTimestamp) {
+            let time = end.totalMicroseconds
+            noteTime(time)
+            switch mode {
+            case .learning:
+                for poll in activePolls {
+                    if let last = poll.lastInRun { poll.maximumSilence = max(poll.maximumSilence, time - last) }
+                    poll.lastInRun = nil
+                }
+                for pair in activePairs {
+                    pair.maximumRequestsPerWindow = max(pair.maximumRequestsPerWindow, pair.requestsInWindow)
+                    pair.requestsInWindow = 0
+                    pair.rateWindow = .min
+                }
+                if let start = captureStart, let last = captureLast {
+                    model.learnedMicroseconds += max(last - start, 0)
+                    model.learnedFrom = min(model.learnedFrom ?? start, start)
+                    model.learnedTo = max(model.learnedTo ?? last, last)
+                }
+            case .detecting:
+                for window in windows.values.sorted(by: { $0.opened < $1.opened }) { release(window) }
+                windows = [:]
+            }
+            activePolls = []
+            activePairs = []
+            captureStart = nil
+            captureLast = nil
+        }
+
+        private func noteTime(_ time: Int64) {
+            if captureStart == nil { captureStart = time }
+            if time > captureLast ?? .min { captureLast = time }
+        }
+
+        // MARK: - Modbus
+
+        /// One Modbus request, as it arrives (so that a poll's timing is its requests', whenever the responses
+        /// come).
+        ///
+        /// - Parameters:
+        ///   - macs: the client's and the server's MAC address, where the link layer has them.
+        ///   - time: the capture time of the request.
+        public func modbusRequest(
+            flow: FlowContext,
+            macs: (UInt64?, UInt64?),
+            link: inout FlowLink,
+            request: Modbus.Message,
+            adu: borrowing Span<UInt8>,
+            time: CaptureTimestamp,
+            packet: UInt64
+        ) {
+            noteTime(time.totalMicroseconds)
+            let context = modbusContext(flow: flow, request: request, time: time, packet: packet)
+            guard let function = common(context, macs: macs, link: &link, isRequest: true) else { return }
+            let (reads, writes) = Self.modbusAccess(request)
+            if let (table, start, quantity) = reads, quantity > 0 {
+                guard block(context, function, table: table, access: .read, start: start, quantity: quantity) else {
+                    return
+                }
+            }
+            if let (table, start, quantity) = writes, quantity > 0 {
+                guard block(context, function, table: table, access: .write, start: start, quantity: quantity) else {
+                    return
+                }
+                writtenValues(context, function, request: request, adu: adu, table: table)
+            }
+            if let (table, start, quantity) = reads, writes == nil {
+                poll(context, function, key: PollKey(table: table, start: start, quantity: quantity, objects: []))
+            }
+        }
+
+        /// The response of a Modbus read: its values are learned or judged when the model keeps read values
+        /// (``Model/readValuesLearned``); otherwise nothing is done.
+        public func modbusResponse(
+            flow: FlowContext,
+            link: FlowLink,
+            request: Modbus.Message,
+            response: Modbus.Message,
+            adu: borrowing Span<UInt8>,
+            time: CaptureTimestamp,
+            packets: (UInt64, UInt64)
+        ) {
+            guard model.readValuesLearned, case .readResponse(_, let values) = response.fields,
+                let (table, start, quantity) = Self.modbusAccess(request).reads,
+                Self.modbusAccess(request).writes == nil,
+                let pair = link.pair, let station = pair.station(UInt32(request.header.unitIdentifier)),
+                let function = station.function(request.functionCode.rawValue)
+            else { return }
+            var context = modbusContext(flow: flow, request: request, time: time, packet: packets.1)
+            context.evidence = [packets.0, packets.1]
+            readValues(context, function, table: table, start: start, quantity: quantity, values: values, adu: adu)
+            if mode == .detecting { flushSpike(context) }
+        }
+
+        private func modbusContext(
+            flow: FlowContext,
+            request: Modbus.Message,
+            time: CaptureTimestamp,
+            packet: UInt64
+        ) -> Context {
+            let code = request.functionCode.rawValue
+            let unit = UInt32(request.header.unitIdentifier)
+            return Context(
+                kind: .modbus,
+                flow: flow,
+                client: flow.key.clientAddress,
+                server: flow.key.serverAddress,
+                station: unit,
+                function: code,
+                time: time,
+                packet: packet,
+                evidence: [packet],
+                what: "Modbus \(Self.modbusFunction(code)) to unit \(unit)"
+            )
+        }
+
+        /// What a request reads and writes: (table, start, quantity) each.
+        static func modbusAccess(
+            _ request: Modbus.Message
+        ) -> (reads: (Table, UInt32, UInt32)?, writes: (Table, UInt32, UInt32)?) {
+            let code = request.functionCode.rawValue
+            switch request.fields {
+            case .readRequest(let start, let quantity):
+                let table: Table? =
+                    switch code {
+                    case 1: .coils
+                    case 2: .discreteInputs
+                    case 3: .holdingRegisters
+                    case 4: .inputRegisters
+                    default: nil
+                    }
+                return (table.map { ($0, UInt32(start), UInt32(quantity)) }, nil)
+            case .writeSingle(let address, _):
+                return (nil, (code == 5 ? .coils : .holdingRegisters, UInt32(address), 1))
+            case .writeMultipleRequest(let start, let quantity, _, _):
+                return (nil, (code == 15 ? .coils : .holdingRegisters, UInt32(start), UInt32(quantity)))
+            case .maskWrite(let address, _, _):
+                return (nil, (.holdingRegisters, UInt32(address), 1))
+            case .readWriteRequest(let readStart, let readQuantity, let writeStart, let writeQuantity, _, _):
+                return (
+                    (.holdingRegisters, UInt32(readStart), UInt32(readQuantity)),
+                    (.holdingRegisters, UInt32(writeStart), UInt32(writeQuantity))
+                )
+            default:
+                return (nil, nil)
+            }
+        }
+
+        private func writtenValues(
+            _ context: Context,
+            _ function: Function,
+            request: Modbus.Message,
+            adu: borrowing Span<UInt8>,
+            table: Table
+        ) {
+            switch request.fields {
+            case .writeSingle(let address, let value):
+                let stored = table == .coils ? (value == 0xFF00 ? 1 : 0) : Int64(value)
+                self.value(context, function, table: table, address: UInt32(address), value: stored, read: false)
+            case .writeMultipleRequest(let start, let quantity, _, let values):
+                let available = table == .coils ? values.count * 8 : values.count / 2
+                let count = min(Int(quantity), available)
+                for index in 0..<count {
+                    let stored: Int64 =
+                        table == .coils
+                        ? (Modbus.CoilValues(bytes: values).value(at: index, in: adu) ? 1 : 0)
+                        : Int64(Modbus.RegisterValues(bytes: values).value(at: index, in: adu))
+                    let address = UInt32(start) + UInt32(index)
+                    guard value(context, function, table: table, address: address, value: stored, read: false) else {
+                        return
+                    }
+                }
+            case .readWriteRequest(_, _, let start, let quantity, _, let values):
+                let count = min(Int(quantity), values.count / 2)
+                for index in 0..<count {
+                    let stored = Int64(Modbus.RegisterValues(bytes: values).value(at: index, in: adu))
+                    guard
+                        value(
+                            context,
+                            function,
+                            table: table,
+                            address: UInt32(start) + UInt32(index),
+                            value: stored,
+                            read: false
+                        )
+                    else { return }
+                }
+            default:
+                break
+            }
+        }
+
+        private func readValues(
+            _ context: Context,
+            _ function: Function,
+            table: Table,
+            start: UInt32,
+            quantity: UInt32,
+            values: Range<Int>,
+            adu: borrowing Span<UInt8>
+        ) {
+            let isBits = table == .coils || table == .discreteInputs
+            let available = isBits ? values.count * 8 : values.count / 2
+            let count = min(Int(quantity), available)
+            for index in 0..<count {
+                let stored: Int64 =
+                    isBits
+                    ? (Modbus.CoilValues(bytes: values).value(at: index, in: adu) ? 1 : 0)
+                    : Int64(Modbus.RegisterValues(bytes: values).value(at: index, in: adu))
+                guard value(context, function, table: table, address: start + UInt32(index), value: stored, read: true)
+                else { return }
+            }
+        }
+
+        // MARK: - DNP3
+
+        /// One DNP3 fragment (request, response, unsolicited response or confirm) of either side.
+        ///
+        /// - Parameters:
+        ///   - direction: the direction the fragment travelled in the flow.
+        ///   - fromMaster: the link DIR bit of its frame: whether the master sent it.
+        ///   - packets: the first and last packet the fragment came in.
+        public func dnp3(
+            flow: FlowContext,
+            macs: (UInt64?, UInt64?),
+            link: inout FlowLink,
+            direction: Direction,
+            fromMaster: Bool,
+            header: DNP3.Link.Header,
+            application: DNP3.Application.Header,
+            view: DNP3.FragmentView,
+            fragment: borrowing Span<UInt8>,
+            time: CaptureTimestamp,
+            packets: (UInt64, UInt64)
+        ) {
+            noteTime(time.totalMicroseconds)
+            let senderIsClient = direction == .toServer
+            let sender = senderIsClient ? flow.key.clientAddress : flow.key.serverAddress
+            let receiver = senderIsClient ? flow.key.serverAddress : flow.key.clientAddress
+            let master = fromMaster ? sender : receiver
+            let outstation = fromMaster ? receiver : sender
+            let masterAddress = fromMaster ? header.source : header.destination
+            let outstationAddress = fromMaster ? header.destination : header.source
+            let station = UInt32(masterAddress) << 16 | UInt32(outstationAddress)
+            let code = application.functionCode.rawValue
+            let isRequest = fromMaster && application.functionCode != .confirm && !application.functionCode.isResponse
+            var macs = macs
+            if master != flow.key.clientAddress { macs = (macs.1, macs.0) }
+            let context = Context(
+                kind: .dnp3,
+                flow: flow,
+                client: master,
+                server: outstation,
+                station: station,
+                function: code,
+                time: time,
+                packet: packets.1,
+                evidence: packets.0 == packets.1 ? [packets.1] : [packets.0, packets.1],
+                what:
+                    "DNP3 \(application.functionCode.name ?? "function \(code)") (\(code)) from \(fromMaster ? "master" : "outstation") \(fromMaster ? masterAddress : outstationAddress) to \(fromMaster ? "outstation" : "master") \(fromMaster ? outstationAddress : masterAddress)",
+                toServer: senderIsClient,
+                isRequest: isRequest
+            )
+            guard let function = common(context, macs: macs, link: &link, isRequest: isRequest) else { return }
+            // Objects, and the point indexes a request names (a control, a write, a ranged read).
+            var parser = DNP3.Application.ObjectParser(header: application)
+            var objects: [UInt16] = []
+            scratch.removeAll(keepingCapacity: true)
+            while let block = parser.next(in: fragment, view: view) {
+                let group = block.header.group
+                let variation = block.header.variation
+                if objects.count < 64 { objects.append(UInt16(group) << 8 | UInt16(variation)) }
+                guard object(context, function, group: group, variation: variation) else { return }
+                guard isRequest else { continue }
+                let qualifier = block.header.qualifier
+                if qualifier.prefixCode == 0, qualifier.rangeCode <= 2, block.header.stop >= block.header.start {
+                    // Start-stop ranges (qualifier codes 0x00-0x02, IEEE 1815-2012 §4.2.2.7.3) name indexes.
+                    scratch.append((UInt16(group), block.header.start, block.header.stop))
+                } else if qualifier.prefixIsIndex {
+                    // Index prefixes (0x17, 0x28, 0x39): each object names its index; the first 256 are taken.
+                    var cursor = DNP3.Application.PointCursor(block)
+                    var taken = 0
+                    while taken < 256, let point = cursor.next(in: fragment, view: view) {
+                        let index = UInt32(truncatingIfNeeded: point.index)
+                        if let last = scratch.last, last.0 == UInt16(group), last.2 &+ 1 == index {
+                            scratch[scratch.count - 1].2 = index
+                        } else {
+                            scratch.append((UInt16(group), index, index))
+                        }
+                        taken += 1
+                    }
+                }
+            }
+            guard isRequest else { return }
+            let access: Access = application.functionCode == .read ? .read : .write
+            for (group, start, stop) in scratch {
+                guard
+                    block(
+                        context,
+                        function,
+                        table: .dnp3Group(UInt8(truncatingIfNeeded: group)),
+                        access: access,
+                        start: start,
+                        quantity: stop - start + 1
+                    )
+                else { return }
+            }
+            if application.functionCode == .read, !objects.isEmpty {
+                poll(context, function, key: PollKey(table: .dnp3Group(0), start: 0, quantity: 0, objects: objects))
+            }
+        }
+    }
+}
+
+// MARK: - Shared steps
+
+extension Baseline.Monitor {
+    /// What every step needs to learn an item or to say how it broke the model.
+    struct Context {
+        var kind: Baseline.ProtocolKind
+        var flow: FlowContext
+        var client: IPAddress
+        var server: IPAddress
+        var station: UInt32
+        var function: UInt8
+        var time: CaptureTimestamp
+        var packet: UInt64
+        var evidence: [UInt64]
+        /// "Modbus 3 (Read Holding Registers) to unit 1".
+        var what: String
+        var toServer = true
+        /// A Modbus request, or a DNP3 fragment from the master other than a confirm.
+        var isRequest = true
+    }
+
+    struct PollOwner {
+        var pair: Baseline.PairKey
+        var station: UInt32
+        var function: UInt8
+    }
+
+    /// Which scan a deviation counts toward.
+    enum ScanKind: Int { case station = 0, function = 1, address = 2 }
+
+    /// One client's deviations within the scan window.
+    final class ScanWindow {
+        let client: IPAddress
+        let opened: Int64
+        var held: [(alert: Baseline.Alert, server: IPAddress, scan: ScanKind?)] = []
+        var keys: ([UInt64], [UInt64], [UInt64]) = ([], [], [])
+        var labels: ([String], [String], [String]) = ([], [], [])
+        var scanned: (Bool, Bool, Bool) = (false, false, false)
+        init(client: IPAddress, opened: Int64) {
+            self.client = client
+            self.opened = opened
+        }
+    }
+
+    /// Devices, pair, station and function: learns them, or judges them and returns the function to judge
+    /// further (nil when something above it already broke the model).
+    fileprivate func common(
+        _ context: Context,
+        macs: (UInt64?, UInt64?),
+        link: inout Baseline.FlowLink,
+        isRequest: Bool
+    ) -> Baseline.Function? {
+        let time = context.time.totalMicroseconds
+        let pairKey = Baseline.PairKey(kind: context.kind, client: context.client, server: context.server)
+        switch mode {
+        case .learning:
+            model.records += 1
+            if !link.resolved || link.pair?.key != pairKey {
+                link.resolved = true
+                link.client = learnDevice(context.client, time: time)
+                link.server = learnDevice(context.server, time: time)
+                link.pair = learnPair(pairKey, time: time)
+            } else {
+                link.client?.seen.record(time)
+                link.server?.seen.record(time)
+                link.pair?.seen.record(time)
+            }
+            let roles: (Baseline.Roles, Baseline.Roles) =
+                context.kind == .modbus ? (.modbusClient, .modbusServer) : (.dnp3Master, .dnp3Outstation)
+            if let client = link.client {
+                client.roles.insert(roles.0)
+                learnMAC(client, macs.0, time: time)
+            }
+            if let server = link.server {
+                server.roles.insert(roles.1)
+                learnMAC(server, macs.1, time: time)
+            }
+            guard let pair = link.pair else { return nil }
+            if isRequest { countRequest(pair, time: time) }
+            guard let station = pair.station(context.station) ?? learnStation(pair, context.station, time: time) else {
+                return nil
+            }
+            station.seen.record(time)
+            guard let function = station.function(context.function) ?? learnFunction(station, context, time: time)
+            else { return nil }
+            function.seen.record(time)
+            return function
+        case .detecting:
+            if !link.resolved || link.pair?.key != pairKey {
+                link.resolved = true
+                link.client = model.device(context.client)
+                link.server = model.device(context.server)
+                link.pair = model.pair(pairKey)
+                resolve(context, pairKey: pairKey, link: link, macs: macs)
+            }
+            guard let pair = link.pair else {
+                // An unknown pair: its new device or pair was raised; what it does still counts toward scans.
+                let stationKey = Self.key(0, context.server, context.station)
+                note(context, scan: .station, key: stationKey, label: stationLabel(context), alert: nil)
+                note(
+                    context,
+                    scan: .function,
+                    key: Self.key(stationKey, UInt64(context.function)),
+                    label: "\(context.function)",
+                    alert: nil
+                )
+                return nil
+            }
+            if isRequest {
+                countRequest(pair, time: time)
+                flushSpike(context)
+            }
+            guard let station = pair.station(context.station) else {
+                if pair.stationsComplete {
+                    let known = pair.stations.map { stationName(context.kind, $0.identifier) }
+                    hold(
+                        context,
+                        .newStation,
+                        dedupe: Self.key(1, context.server, context.station, context.client),
+                        scan: .station,
+                        scanKey: Self.key(0, context.server, context.station),
+                        label: stationLabel(context),
+                        explanation:
+                            "\(stationName(context.kind, context.station).capitalizedFirst) was never addressed by \(context.client) at \(context.server) in \(learnedSpan) (learned: \(Self.list(known))); seen: \(context.what)",
+                        learned: "\(pairPath(pair.key)) stations"
+                    )
+                }
+                return nil
+            }
+            guard let function = station.function(context.function) else {
+                if station.functionsComplete {
+                    let known = station.functions.map { "\($0.code)" }
+                    hold(
+                        context,
+                        .newFunction,
+                        dedupe: Self.key(2, context.server, context.station, context.client, UInt64(context.function)),
+                        scan: .function,
+                        scanKey: Self.key(Self.key(0, context.server, context.station), UInt64(context.function)),
+                        label: "\(context.function)",
+                        explanation:
+                            "Function \(functionName(context.kind, context.function)) was never seen from \(context.client) to \(context.server) \(stationName(context.kind, context.station)) in \(learnedSpan) (learned: \(Self.list(known))); seen: \(context.what)",
+                        learned: "\(pairPath(pair.key)) \(stationName(context.kind, context.station)) functions"
+                    )
+                }
+                return nil
+            }
+            return function
+        }
+    }
+
+    /// Raises new devices, new MACs and new pairs, once per flow's first record.
+    private func resolve(
+        _ context: Context,
+        pairKey: Baseline.PairKey,
+        link: Baseline.FlowLink,
+        macs: (UInt64?, UInt64?)
+    ) {
+        var newDevice = false
+        for (device, address, mac, role) in [
+            (link.client, context.client, macs.0, context.kind == .modbus ? "client" : "master"),
+            (link.server, context.server, macs.1, context.kind == .modbus ? "server" : "outstation"),
+        ] {
+            guard let device else {
+                newDevice = true
+                guard model.devicesComplete else { continue }
+                raiseOnce(
+                    context,
+                    .newDevice,
+                    dedupe: Self.key(3, address),
+                    explanation:
+                        "\(address) was never seen in \(learnedSpan); it took part as \(context.kind == .modbus ? "Modbus" : "DNP3") \(role): \(context.what) between \(context.client) and \(context.server)",
+                    learned: "devices"
+                )
+                continue
+            }
+            if let mac, !device.macs.isEmpty, !device.macs.contains(where: { $0.address == mac }) {
+                raiseOnce(
+                    context,
+                    .newMAC,
+                    dedupe: Self.key(4, address, 0, nil, mac),
+                    explanation:
+                        "\(address) was learned with MAC \(Self.list(device.macs.map { Self.macText($0.address) })) and now sends from \(Self.macText(mac)) (\(context.kind == .modbus ? "Modbus" : "DNP3") \(role))",
+                    learned: "devices \(address) macs"
+                )
+            }
+        }
+        if link.pair == nil, !newDevice, model.pairsComplete {
+            raiseOnce(
+                context,
+                .newPair,
+                dedupe: Self.key(5, context.client, 0, context.server),
+                explanation:
+                    "\(context.client) and \(context.server) never communicated over \(context.kind == .modbus ? "Modbus" : "DNP3") in \(learnedSpan) (both devices are known); seen: \(context.what)",
+                learned: "pairs"
+            )
+        }
+    }
+
+    /// Learns or judges the block a request reads or writes. Returns false when it broke the model.
+    fileprivate func block(
+        _ context: Context,
+        _ function: Baseline.Function,
+        table: Baseline.Table,
+        access: Baseline.Access,
+        start: UInt32,
+        quantity: UInt32
+    ) -> Bool {
+        let end = UInt32(min(UInt64(start) + UInt64(quantity) - 1, UInt64(UInt32.max)))
+        let time = context.time.totalMicroseconds
+        switch mode {
+        case .learning:
+            if Self.learnBlock(
+                function,
+                table: table,
+                access: access,
+                start: start,
+                end: end,
+                seen: Baseline.Seen(time),
+                maxBlocks: settings.limits.maxBlocksPerTable
+            ) {
+                model.itemsNotLearned["blocks per table (nearest merged)", default: 0] += 1
+            }
+            return true
+        case .detecting:
+            // Blocks are sorted by table, access, start; merged blocks never touch, so one holds the whole run.
+            for block in function.blocks where block.table == table && block.access == access {
+                if block.start <= start && end <= block.end { return true }
+            }
+            let known = function.blocks.filter { $0.table == table && $0.access == access }
+                .map { $0.start == $0.end ? "\($0.start)" : "\($0.start)-\($0.end)" }
+            let range = start == end ? "\(start)" : "\(start)-\(end)"
+            let deviation: Baseline.Deviation = access == .read ? .readOutsideBlocks : .writeOutsideBlocks
+            let verb = access == .read ? "read" : (context.kind == .dnp3 ? "wrote or controlled" : "wrote")
+            hold(
+                context,
+                deviation,
+                dedupe: Self.key(
+                    6,
+                    context.server,
+                    context.station,
+                    context.client,
+                    UInt64(context.function) << 32 | UInt64(table.rawValue) << 16 | (access == .read ? 0 : 1),
+                    UInt64(start) << 32 | UInt64(end)
+                ),
+                scan: .address,
+                scanKey: Self.key(
+                    Self.key(0, context.server, context.station),
+                    UInt64(context.function) << 48 | UInt64(table.rawValue) << 32 | UInt64(start)
+                ),
+                label: "\(table.name) \(range)",
+                explanation:
+                    "\(context.what.capitalizedFirst) \(access == .read ? "reads" : "writes") \(table.itemName)\(start == end ? "" : "s") \(range), outside what \(context.client) \(verb) at \(context.server) with function \(context.function) in \(learnedSpan) (learned: \(known.isEmpty ? "none" : Self.list(known)))",
+                learned:
+                    "\(pairPath(Baseline.PairKey(kind: context.kind, client: context.client, server: context.server))) \(stationName(context.kind, context.station)) function \(context.function) blocks"
+            )
+            return false
+        }
+    }
+
+    /// Learns or judges one value at one address. Returns false to stop judging the rest of the message.
+    @discardableResult
+    fileprivate func value(
+        _ context: Context,
+        _ function: Baseline.Function,
+        table: Baseline.Table,
+        address: UInt32,
+        value: Int64,
+        read: Bool
+    ) -> Bool {
+        let time = context.time.totalMicroseconds
+        // Values are kept sorted by table and address.
+        var low = 0
+        var high = function.values.count
+        while low < high {
+            let middle = (low + high) / 2
+            let item = function.values[middle]
+            if (item.table, item.address) < (table, address) { low = middle + 1 } else { high = middle }
+        }
+        let found =
+            low < function.values.count && function.values[low].table == table
+            && function.values[low].address == address
+        switch mode {
+        case .learning:
+            if found {
+                function.values[low].minimum = min(function.values[low].minimum, value)
+                function.values[low].maximum = max(function.values[low].maximum, value)
+                function.values[low].seen.record(time)
+            } else if function.values.count >= settings.limits.maxValuesPerFunction {
+                function.valuesComplete = false
+                model.itemsNotLearned["values per function", default: 0] += 1
+            } else {
+                function.values.insert(
+                    Baseline.ValueRange(
+                        table: table,
+                        address: address,
+                        minimum: value,
+                        maximum: value,
+                        seen: Baseline.Seen(time)
+                    ),
+                    at: low
+                )
+            }
+            return true
+        case .detecting:
+            guard found, function.valuesComplete else { return true }
+            let item = function.values[low]
+            guard value < item.minimum || value > item.maximum else { return true }
+            let deviation: Baseline.Deviation = read ? .readValueOutOfRange : .writtenValueOutOfRange
+            hold(
+                context,
+                deviation,
+                dedupe: Self.key(
+                    7,
+                    context.server,
+                    context.station,
+                    context.client,
+                    UInt64(table.rawValue) << 32
+                        | UInt64(address) | (read ? 1 << 63 : 0)
+                ),
+                scan: nil,
+                scanKey: 0,
+                label: "",
+                explanation:
+                    "Value \(value) \(read ? "read from" : "written to") \(table.itemName) \(address) is outside the range \(item.minimum)-\(item.maximum) learned from \(context.client) at \(context.server) \(stationName(context.kind, context.station)) (\(item.seen.count) \(read ? "reads" : "writes") in \(learnedSpan)); seen: \(context.what)",
+                learned:
+                    "\(pairPath(Baseline.PairKey(kind: context.kind, client: context.client, server: context.server))) \(stationName(context.kind, context.station)) function \(context.function) values \(table.name) \(address)"
+            )
+            return false
+        }
+    }
+
+    /// Learns or judges a DNP3 object. Returns false when it broke the model.
+    fileprivate func object(_ context: Context, _ function: Baseline.Function, group: UInt8, variation: UInt8) -> Bool {
+        let time = context.time.totalMicroseconds
+        if let index = function.objects.firstIndex(where: { $0.group == group && $0.variation == variation }) {
+            if mode == .learning { function.objects[index].seen.record(time) }
+            return true
+        }
+        switch mode {
+        case .learning:
+            if function.objects.count >= settings.limits.maxObjectsPerFunction {
+                function.objectsComplete = false
+                model.itemsNotLearned["objects per function", default: 0] += 1
+            } else {
+                function.objects.append(
+                    Baseline.ObjectItem(group: group, variation: variation, seen: Baseline.Seen(time))
+                )
+            }
+            return true
+        case .detecting:
+            // Responses carry what the outstation has to report (events come and go); only requests are judged.
+            guard context.isRequest, function.objectsComplete else { return true }
+            let known = function.objects.map { "g\($0.group)v\($0.variation)" }
+            hold(
+                context,
+                .newObject,
+                dedupe: Self.key(
+                    8,
+                    context.server,
+                    context.station,
+                    context.client,
+                    UInt64(context.function) << 16
+                        | UInt64(group) << 8 | UInt64(variation)
+                ),
+                scan: nil,
+                scanKey: 0,
+                label: "",
+                explanation:
+                    "Object g\(group)v\(variation) was never used by \(context.client) with \(functionName(context.kind, context.function)) at \(context.server) \(stationName(context.kind, context.station)) in \(learnedSpan) (learned: \(Self.list(known))); seen: \(context.what)",
+                learned:
+                    "\(pairPath(Baseline.PairKey(kind: context.kind, client: context.client, server: context.server))) \(stationName(context.kind, context.station)) function \(context.function) objects"
+            )
+            return false
+        }
+    }
+
+    /// Learns a poll's timing, or judges it.
+    fileprivate func poll(_ context: Context, _ function: Baseline.Function, key: Baseline.PollKey) {
+        let time = context.time.totalMicroseconds
+        var found: Baseline.Poll? = nil
+        let hash = key.hash64
+        for poll in function.polls where poll.key.hash64 == hash && poll.key == key {
+            found = poll
+            break
+        }
+        switch mode {
+        case .learning:
+            guard let poll = found ?? newPoll(function, key: key, time: time) else { return }
+            if found != nil { poll.seen.record(time) }
+            if let last = poll.lastInRun {
+                // Capture time that steps back (merged files, a bad clock) gives no interval.
+                if time >= last { poll.addInterval(time - last) }
+            } else {
+                activePolls.append(poll)
+            }
+            poll.lastInRun = max(poll.lastInRun ?? time, time)
+        case .detecting:
+            guard let poll = found else { return }
+            if let last = poll.lastInRun, time >= last, isJudged(poll) {
+                let interval = time - last
+                if Double(interval) < Double(poll.minimumInterval) / settings.periodTolerance {
+                    if poll.departureArmed {
+                        poll.departureArmed = false
+                        let owner = Baseline.Monitor.PollOwner(
+                            pair: Baseline.PairKey(kind: context.kind, client: context.client, server: context.server),
+                            station: context.station,
+                            function: context.function
+                        )
+                        hold(
+                            context,
+                            .pollTooSoon,
+                            dedupe: 0,
+                            scan: nil,
+                            scanKey: 0,
+                            label: "",
+                            explanation:
+                                "\(context.client) polled \(describe(owner)) \(key.description) \(Self.duration(interval)) after the previous poll; learned period \(Self.duration(Int64(poll.period))), never sooner than \(Self.duration(poll.minimumInterval)) in \(learnedSpan)",
+                            learned: "\(path(owner)) poll \(key.description)"
+                        )
+                    }
+                } else {
+                    poll.departureArmed = true
+                }
+            }
+            if poll.lastInRun == nil { activePolls.append(poll) }
+            poll.lastInRun = max(poll.lastInRun ?? time, time)
+            poll.lastFlow = context.flow
+            poll.lastPacket = context.packet
+            poll.silenceReported = false
+        }
+    }
+
+    private func isJudged(_ poll: Baseline.Poll) -> Bool {
+        poll.intervals >= settings.minimumPollIntervals && poll.period > 0
+            && poll.jitter <= settings.maximumPollJitter * poll.period && poll.minimumInterval > 0
+    }
+
+    /// Counts a request in its pair's rate window: learning keeps the busiest window, detection raises a spike.
+    private func countRequest(_ pair: Baseline.Pair, time: Int64) {
+        pair.requests += mode == .learning ? 1 : 0
+        let window = Self.floorDivide(time, pair.rateWindowSeconds * 1_000_000)
+        if window != pair.rateWindow {
+            if pair.rateWindow == .min && mode == .learning { activePairs.append(pair) }
+            if mode == .learning {
+                pair.maximumRequestsPerWindow = max(pair.maximumRequestsPerWindow, pair.requestsInWindow)
+            } else if pair.requestsInWindow <= rateThreshold(pair) {
+                pair.rateReported = false
+            }
+            pair.rateWindow = window
+            pair.requestsInWindow = 0
+        }
+        pair.requestsInWindow += 1
+        guard mode == .detecting, !pair.rateReported, pair.requestsInWindow > rateThreshold(pair) else { return }
+        pair.rateReported = true
+        pendingSpike = pair
+    }
+
+    private func rateThreshold(_ pair: Baseline.Pair) -> Int {
+        let learned = pair.maximumRequestsPerWindow
+        return max(Int(Double(learned) * settings.rateFactor), learned + settings.rateMinimumExcess)
+    }
+}
+
+// MARK: - Learning the tree
+
+extension Baseline.Monitor {
+    private func learnDevice(_ address: IPAddress, time: Int64) -> Baseline.Device? {
+        if let device = model.device(address) {
+            device.seen.record(time)
+            return device
+        }
+        guard model.devices.count < settings.limits.maxDevices else {
+            model.devicesComplete = false
+            model.itemsNotLearned["devices", default: 0] += 1
+            return nil
+        }
+        let device = Baseline.Device(address: address, seen: Baseline.Seen(time))
+        model.deviceIndex[address] = model.devices.count
+        model.devices.append(device)
+        return device
+    }
+
+    private func learnMAC(_ device: Baseline.Device, _ mac: UInt64?, time: Int64) {
+        guard let mac else { return }
+        if let index = device.macs.firstIndex(where: { $0.address == mac }) {
+            device.macs[index].seen.record(time)
+        } else if device.macs.count < settings.limits.maxMACsPerDevice {
+            device.macs.append(Baseline.MACItem(address: mac, seen: Baseline.Seen(time)))
+        } else {
+            model.itemsNotLearned["MAC addresses per device", default: 0] += 1
+        }
+    }
+
+    private func learnPair(_ key: Baseline.PairKey, time: Int64) -> Baseline.Pair? {
+        if let pair = model.pair(key) {
+            pair.seen.record(time)
+            return pair
+        }
+        guard model.pairs.count < settings.limits.maxPairs else {
+            model.pairsComplete = false
+            model.itemsNotLearned["pairs", default: 0] += 1
+            return nil
+        }
+        let pair = Baseline.Pair(key: key, seen: Baseline.Seen(time), rateWindowSeconds: settings.rateWindowSeconds)
+        model.pairIndex[key] = model.pairs.count
+        model.pairs.append(pair)
+        return pair
+    }
+
+    private func learnStation(_ pair: Baseline.Pair, _ identifier: UInt32, time: Int64) -> Baseline.Station? {
+        guard pair.stations.count < settings.limits.maxStationsPerPair else {
+            pair.stationsComplete = false
+            model.itemsNotLearned["stations per pair", default: 0] += 1
+            return nil
+        }
+        let station = Baseline.Station(identifier: identifier, seen: Baseline.Seen(time))
+        station.seen.count = 0  // counted by the caller
+        pair.stations.append(station)
+        return station
+    }
+
+    private func learnFunction(_ station: Baseline.Station, _ context: Context, time: Int64) -> Baseline.Function? {
+        guard station.functions.count < settings.limits.maxFunctionsPerStation else {
+            station.functionsComplete = false
+            model.itemsNotLearned["functions per station", default: 0] += 1
+            return nil
+        }
+        let function = Baseline.Function(code: context.function, seen: Baseline.Seen(time))
+        function.seen.count = 0  // counted by the caller
+        station.functions.append(function)
+        return function
+    }
+
+    private func newPoll(_ function: Baseline.Function, key: Baseline.PollKey, time: Int64) -> Baseline.Poll? {
+        guard function.polls.count < settings.limits.maxPollsPerFunction else {
+            model.itemsNotLearned["polls per function", default: 0] += 1
+            return nil
+        }
+        let poll = Baseline.Poll(key: key, seen: Baseline.Seen(time))
+        function.polls.append(poll)
+        return poll
+    }
+
+    /// Adds `start...end` to the function's blocks, merging every block it overlaps or touches; past
+    /// `maxBlocks` of the table and access, the two nearest are merged too. Returns whether that happened.
+    @discardableResult
+    static func learnBlock(
+        _ function: Baseline.Function,
+        table: Baseline.Table,
+        access: Baseline.Access,
+        start: UInt32,
+        end: UInt32,
+        seen: Baseline.Seen,
+        maxBlocks: Int
+    ) -> Bool {
+        var merged = Baseline.Block(table: table, access: access, start: start, end: end, seen: seen)
+        // First block of the same table and access that ends at or after start - 1.
+        var index = 0
+        while index < function.blocks.count {
+            let block = function.blocks[index]
+            if (block.table, block.access) < (table, access)
+                || ((block.table, block.access) == (table, access) && UInt64(block.end) + 1 < UInt64(start))
+            {
+                index += 1
+            } else {
+                break
+            }
+        }
+        while index < function.blocks.count {
+            let block = function.blocks[index]
+            guard block.table == table, block.access == access, UInt64(block.start) <= UInt64(merged.end) + 1 else {
+                break
+            }
+            merged.start = min(merged.start, block.start)
+            merged.end = max(merged.end, block.end)
+            merged.seen.merge(block.seen)
+            function.blocks.remove(at: index)
+        }
+        function.blocks.insert(merged, at: index)
+        // Too many blocks of one table: merge the two nearest (the model grows coarser, never forgets).
+        let sameTable = function.blocks.indices.filter {
+            function.blocks[$0].table == table && function.blocks[$0].access == access
+        }
+        guard sameTable.count > maxBlocks else { return false }
+        var best = sameTable[0]
+        var bestGap = UInt64.max
+        for position in sameTable.dropLast() {
+            let gap = UInt64(function.blocks[position + 1].start) - UInt64(function.blocks[position].end)
+            if gap < bestGap {
+                bestGap = gap
+                best = position
+            }
+        }
+        let next = function.blocks.remove(at: best + 1)
+        function.blocks[best].end = next.end
+        function.blocks[best].seen.merge(next.seen)
+        return true
+    }
+}
+
+// MARK: - Raising and holding
+
+extension Baseline.Monitor {
+    /// Raises an alert now, once per `dedupe` key.
+    private func raiseOnce(
+        _ context: Context,
+        _ deviation: Baseline.Deviation,
+        dedupe: UInt64,
+        explanation: String,
+        learned: String
+    ) {
+        guard firstReport(dedupe) else { return }
+        raise(alert(context, deviation, explanation: explanation, learned: learned))
+    }
+
+    private func raise(_ alert: Baseline.Alert) {
+        alerts.append(alert)
+    }
+
+    private func alert(
+        _ context: Context,
+        _ deviation: Baseline.Deviation,
+        explanation: String,
+        learned: String
+    ) -> Baseline.Alert {
+        Baseline.Alert(
+            deviation: deviation,
+            flow: context.flow,
+            protocolKind: context.kind,
+            timestamp: context.time,
+            packetNumber: context.packet,
+            evidence: context.evidence,
+            explanation: explanation,
+            learned: learned,
+            toServer: context.toServer
+        )
+    }
+
+    /// Whether `key` is reported for the first time in this run (0: always).
+    private func firstReport(_ key: UInt64) -> Bool {
+        guard key != 0 else { return true }
+        guard !reported.contains(key) else { return false }
+        guard reported.count < settings.limits.maxReportedItems else {
+            alertsNotRaised["deviations remembered per run", default: 0] += 1
+            return false
+        }
+        reported.insert(key)
+        return true
+    }
+
+    /// Holds a deviation in its client's scan window (see ``Baseline/Monitor``).
+    private func hold(
+        _ context: Context,
+        _ deviation: Baseline.Deviation,
+        dedupe: UInt64,
+        scan: ScanKind?,
+        scanKey: UInt64,
+        label: String,
+        explanation: String,
+        learned: String
+    ) {
+        let isNew = firstReport(dedupe)
+        let alert = isNew ? self.alert(context, deviation, explanation: explanation, learned: learned) : nil
+        note(context, scan: scan, key: scanKey, label: label, alert: alert)
+    }
+
+    /// Counts a deviation toward its client's scans, raises a scan that reached its threshold, and holds the
+    /// alert (when there is one) unless a scan took it.
+    fileprivate func note(_ context: Context, scan: ScanKind?, key: UInt64, label: String, alert: Baseline.Alert?) {
+        guard scan != nil || alert != nil else { return }
+        let time = context.time.totalMicroseconds
+        var window = windows[context.client]
+        if let open = window, time - open.opened > settings.scanWindowSeconds * 1_000_000 {
+            release(open)
+            windows[context.client] = nil
+            window = nil
+        }
+        if window == nil {
+            guard windows.count < settings.limits.maxScanClients else {
+                alertsNotRaised["clients in scan windows (raised at once)", default: 0] += 1
+                if let alert { raise(alert) }
+                return
+            }
+            let opened = ScanWindow(client: context.client, opened: time)
+            windows[context.client] = opened
+            window = opened
+        }
+        guard let window else { return }
+        var alert = alert
+        if let scan {
+            let threshold = [settings.scanUnits, settings.scanFunctions, settings.scanAddresses][scan.rawValue]
+            var keys = [window.keys.0, window.keys.1, window.keys.2][scan.rawValue]
+            var labels = [window.labels.0, window.labels.1, window.labels.2][scan.rawValue]
+            let scanned = [window.scanned.0, window.scanned.1, window.scanned.2][scan.rawValue]
+            if !keys.contains(key), keys.count < Baseline.Limits.maxScanItems {
+                keys.append(key)
+                labels.append(label)
+            }
+            switch scan {
+            case .station: (window.keys.0, window.labels.0) = (keys, labels)
+            case .function: (window.keys.1, window.labels.1) = (keys, labels)
+            case .address: (window.keys.2, window.labels.2) = (keys, labels)
+            }
+            if scanned {
+                alert = nil  // the scan alert already covers it
+            } else if keys.count >= threshold {
+                switch scan {
+                case .station: window.scanned.0 = true
+                case .function: window.scanned.1 = true
+                case .address: window.scanned.2 = true
+                }
+                raiseScan(context, scan, window: window, labels: labels, current: alert)
+                alert = nil
+            }
+        }
+        guard let alert else { return }
+        if window.held.count >= Baseline.Limits.maxScanItems {
+            raise(alert)
+        } else {
+            window.held.append((alert, context.server, scan))
+        }
+    }
+
+    private func raiseScan(
+        _ context: Context,
+        _ scan: ScanKind,
+        window: ScanWindow,
+        labels: [String],
+        current: Baseline.Alert?
+    ) {
+        var evidence: [UInt64] = []
+        var kept: [(alert: Baseline.Alert, server: IPAddress, scan: ScanKind?)] = []
+        for item in window.held {
+            if item.scan == scan {
+                evidence += item.alert.evidence
+            } else {
+                kept.append(item)
+            }
+        }
+        window.held = kept
+        evidence += current?.evidence ?? context.evidence
+        let deviation: Baseline.Deviation
+        let noun: String
+        switch scan {
+        case .station:
+            deviation = .stationScan
+            noun = context.kind == .modbus ? "unit identifiers" : "DNP3 addresses"
+        case .function:
+            deviation = .functionScan
+            noun = "function codes"
+        case .address:
+            deviation = .addressScan
+            noun = "address blocks"
+        }
+        let shown = labels.prefix(12).joined(separator: ", ") + (labels.count > 12 ? ", ..." : "")
+        var alert = self.alert(
+            context,
+            deviation,
+            explanation:
+                "\(context.client) tried \(labels.count) \(noun) it never used in \(learnedSpan), within \(Self.duration(context.time.totalMicroseconds - window.opened)): \(shown)",
+            learned: "\(context.client) as \(context.kind == .modbus ? "Modbus client" : "DNP3 master")"
+        )
+        alert.evidence = Array(Set(evidence)).sorted()
+        raise(alert)
+    }
+
+    /// Emits a window's held alerts, in the order they were seen.
+    private func release(_ window: ScanWindow) {
+        for item in window.held { raise(item.alert) }
+        window.held = []
+    }
+
+    /// Raises the rate spike a request just caused, absorbing the too-soon polls its window holds for the pair.
+    private func flushSpike(_ context: Context) {
+        guard let pair = pendingSpike else { return }
+        pendingSpike = nil
+        var evidence = context.evidence
+        if let window = windows[pair.key.client] {
+            window.held.removeAll { item in
+                guard item.alert.deviation == .pollTooSoon, item.server == pair.key.server else { return false }
+                evidence += item.alert.evidence
+                return true
+            }
+        }
+        var alert = self.alert(
+            context,
+            .rateSpike,
+            explanation:
+                "\(pair.key.client) sent \(pair.requestsInWindow) requests to \(pair.key.server) within a \(pair.rateWindowSeconds) s window; learning saw at most \(pair.maximumRequestsPerWindow) in any \(pair.rateWindowSeconds) s window (\(pair.requests) requests in \(learnedSpan))",
+            learned: "\(pairPath(pair.key)) rate"
+        )
+        alert.evidence = Array(Set(evidence)).sorted()
+        raise(alert)
+    }
+}
+
+// MARK: - Words
+
+extension Baseline.Monitor {
+    /// "1 h 2 min of learning".
+    var learnedSpan: String { "\(Self.duration(model.learnedMicroseconds)) of learning" }
+
+    static func duration(_ microseconds: Int64) -> String {
+        let value = max(microseconds, 0)
+        if value < 1_000_000 {
+            let milliseconds = Double(value) / 1_000
+            return milliseconds < 10 ? "\(Double(Int(milliseconds * 10)) / 10) ms" : "\(Int(milliseconds)) ms"
+        }
+        let seconds = value / 1_000_000
+        if seconds < 60 {
+            let tenths = value / 100_000 % 10
+            return tenths == 0 ? "\(seconds) s" : "\(seconds).\(tenths) s"
+        }
+        if seconds < 3_600 {
+            return seconds % 60 == 0 ? "\(seconds / 60) min" : "\(seconds / 60) min \(seconds % 60) s"
+        }
+        if seconds < 86_400 * 2 {
+            let minutes = seconds / 60 % 60
+            return minutes == 0 ? "\(seconds / 3_600) h" : "\(seconds / 3_600) h \(minutes) min"
+        }
+        return "\(seconds / 86_400) days"
+    }
+
+    static func list(_ items: [String]) -> String {
+        guard !items.isEmpty else { return "none" }
+        return items.count <= 16 ? items.joined(separator: ", ") : items.prefix(16).joined(separator: ", ") + ", ..."
+    }
+
+    static func macText(_ mac: UInt64) -> String {
+        (0..<6).map { index -> String in
+            let octet = UInt8(truncatingIfNeeded: mac >> UInt64(40 - 8 * index))
+            let hex = String(octet, radix: 16)
+            return hex.count == 1 ? "0" + hex : hex
+        }.joined(separator: ":")
+    }
+
+    static func modbusFunction(_ code: UInt8) -> String {
+        Modbus.FunctionCode(rawValue: code).description
+    }
+
+    func functionName(_ kind: Baseline.ProtocolKind, _ code: UInt8) -> String {
+        switch kind {
+        case .modbus: return Self.modbusFunction(code)
+        case .dnp3: return "\(code) (\(DNP3.Application.FunctionCode(rawValue: code).name ?? "reserved"))"
+        }
+    }
+
+    func stationName(_ kind: Baseline.ProtocolKind, _ identifier: UInt32) -> String {
+        switch kind {
+        case .modbus: return "unit \(identifier)"
+        case .dnp3: return "DNP3 addresses master \(identifier >> 16) outstation \(identifier & 0xFFFF)"
+        }
+    }
+
+    private func stationLabel(_ context: Context) -> String {
+        context.kind == .modbus
+            ? "\(context.station)" : "\(context.station >> 16)->\(context.station & 0xFFFF)"
+    }
+
+    /// "127.0.0.1 unit 1 read holding registers".
+    func describe(_ owner: PollOwner) -> String {
+        "\(owner.pair.server) \(stationName(owner.pair.kind, owner.station)) with \(functionName(owner.pair.kind, owner.function))"
+    }
+
+    func pairPath(_ key: Baseline.PairKey) -> String {
+        "pairs \(key.kind.rawValue) \(key.client) -> \(key.server)"
+    }
+
+    func path(_ owner: PollOwner) -> String {
+        "\(pairPath(owner.pair)) \(stationName(owner.pair.kind, owner.station)) function \(owner.function)"
+    }
+
+    /// A 64-bit key for "reported once" and scan sets (FNV-1a over the parts).
+    static func key(
+        _ kind: UInt64,
+        _ address: IPAddress,
+        _ a: UInt32 = 0,
+        _ other: IPAddress? = nil,
+        _ b: UInt64 = 0,
+        _ c: UInt64 = 0
+    ) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for part in [kind, address.high, address.low, UInt64(a), other?.high ?? 0, other?.low ?? 0, b, c] {
+            h = (h ^ part) &* 0x0000_0100_0000_01B3
+            h ^= h >> 29
+        }
+        return h == 0 ? 1 : h
+    }
+
+    static func key(_ base: UInt64, _ part: UInt64) -> UInt64 {
+        var h = (base ^ part) &* 0x0000_0100_0000_01B3
+        h ^= h >> 31
+        return h == 0 ? 1 : h
+    }
+
+    static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
+        let quotient = value / divisor
+        return value % divisor < 0 ? quotient - 1 : quotient
+    }
+}
+
+extension String {
+    var capitalizedFirst: String {
+        guard let first else { return self }
+        return first.uppercased() + dropFirst()
+    }
+}

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNP3
+import ModbusTCP
+import NetworkLayers
+
+// MARK: - Show
+
+extension Baseline.Model {
+    /// The model as tables for a person: what was learned, devices, pairs, functions with their blocks and
+    /// values, DNP3 objects, and polls with their periods.
+    public func showText() -> String {
+        sort()
+        var out =
+            "Baseline (format \(Self.formatVersion)): \(Baseline.Monitor.duration(learnedMicroseconds)) of capture time"
+        if let learnedFrom, let learnedTo {
+            out += ", \(Self.shortTime(learnedFrom)) to \(Self.shortTime(learnedTo)) UTC"
+        }
+        out +=
+            "\n  from \(sources.isEmpty ? "(no capture named)" : sources.joined(separator: ", ")): \(packets) packets, \(records) Modbus transactions and DNP3 fragments"
+        out += readValuesLearned ? "; read values learned\n" : "\n"
+        if !itemsNotLearned.isEmpty {
+            out +=
+                "  not learned (limits): "
+                + itemsNotLearned.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+                + "\n"
+        }
+
+        var devicesTable = TextTable([
+            "device", "roles", "units", "dnp3 addresses", "macs", "first seen", "last seen", "count",
+        ])
+        let document = self.document()
+        for device in devices {
+            let summary = document["devices"].flatMap { list -> JSONValue? in
+                guard case .array(let items) = list else { return nil }
+                return items.first { $0["ip"] == .string(device.address.description) }
+            }
+            func numbers(_ name: String) -> String {
+                guard case .array(let items)? = summary?[name] else { return "" }
+                return items.map { $0.compact() }.joined(separator: ",")
+            }
+            devicesTable.add([
+                device.address.description,
+                Baseline.Roles.names.filter { device.roles.contains($0.0) }.map(\.1).joined(separator: ","),
+                numbers("units"), numbers("dnp3_addresses"),
+                device.macs.map { Baseline.Monitor.macText($0.address) }.joined(separator: ","),
+                Self.shortTime(device.seen.first), Self.shortTime(device.seen.last), "\(device.seen.count)",
+            ])
+        }
+        out += "\nDevices (\(devices.count))\n" + devicesTable.text
+
+        var pairsTable = TextTable([
+            "protocol", "client/master -> server/outstation", "stations", "requests", "busiest window", "first seen",
+            "last seen",
+        ])
+        for pair in pairs {
+            pairsTable.add([
+                pair.key.kind.rawValue, "\(pair.key.client) -> \(pair.key.server)",
+                pair.stations.map { Self.stationText(pair.key.kind, $0.identifier) }.joined(separator: ", "),
+                "\(pair.requests)", "\(pair.maximumRequestsPerWindow) in \(pair.rateWindowSeconds) s",
+                Self.shortTime(pair.seen.first), Self.shortTime(pair.seen.last),
+            ])
+        }
+        out += "\nPairs (\(pairs.count))\n" + pairsTable.text
+
+        var functionsTable = TextTable(["pair", "station", "function", "count", "blocks", "values", "first seen"])
+        var pollsTable = TextTable([
+            "pair", "station", "function", "poll", "period", "jitter", "interval", "longest silence", "polls",
+        ])
+        for pair in pairs {
+            for station in pair.stations {
+                for function in station.functions {
+                    let blocks = function.blocks.map {
+                        "\($0.access == .read ? "R" : "W") \($0.table.name) \($0.start == $0.end ? "\($0.start)" : "\($0.start)-\($0.end)")"
+                    }
+                    let values = function.values.map {
+                        "\($0.table.name) \($0.address): \($0.minimum == $0.maximum ? "\($0.minimum)" : "\($0.minimum)..\($0.maximum)")"
+                    }
+                    var detail = blocks
+                    if pair.key.kind == .dnp3 && !function.objects.isEmpty {
+                        detail.insert(
+                            function.objects.map { "g\($0.group)v\($0.variation)" }.joined(separator: " "),
+                            at: 0
+                        )
+                    }
+                    functionsTable.add([
+                        "\(pair.key.client) -> \(pair.key.server)", Self.stationText(pair.key.kind, station.identifier),
+                        Self.functionText(pair.key.kind, function.code), "\(function.seen.count)",
+                        detail.joined(separator: "; ") + (function.objectsComplete ? "" : " (incomplete)"),
+                        values.joined(separator: "; ") + (function.valuesComplete ? "" : " (incomplete)"),
+                        Self.shortTime(function.seen.first),
+                    ])
+                    for poll in function.polls {
+                        pollsTable.add([
+                            "\(pair.key.client) -> \(pair.key.server)",
+                            Self.stationText(pair.key.kind, station.identifier),
+                            Self.functionText(pair.key.kind, function.code), poll.key.description,
+                            poll.intervals > 0 ? Baseline.Monitor.duration(Int64(poll.period)) : "-",
+                            poll.intervals > 1 ? Baseline.Monitor.duration(Int64(poll.jitter)) : "-",
+                            poll.intervals > 0
+                                ? "\(Baseline.Monitor.duration(poll.minimumInterval))..\(Baseline.Monitor.duration(poll.maximumInterval))"
+                                : "-",
+                            Baseline.Monitor.duration(poll.maximumSilence), "\(poll.seen.count)",
+                        ])
+                    }
+                }
+            }
+        }
+        out += "\nFunctions\n" + functionsTable.text
+        out +=
+            "\nPolls (timed when they have at least the configured intervals and a steady period)\n" + pollsTable.text
+        return out
+    }
+
+    /// "1 h 2 min", "14 days".
+    public static func durationText(_ microseconds: Int64) -> String { Baseline.Monitor.duration(microseconds) }
+
+    static func shortTime(_ microseconds: Int64) -> String {
+        let text = timeText(microseconds)
+        // 2026-11-30T14:40:39.123456Z -> 2026-11-30 14:40:39
+        return String(text.prefix(19)).replacingFirst("T", with: " ")
+    }
+
+    static func stationText(_ kind: Baseline.ProtocolKind, _ identifier: UInt32) -> String {
+        kind == .modbus ? "unit \(identifier)" : "\(identifier >> 16)->\(identifier & 0xFFFF)"
+    }
+
+    static func functionText(_ kind: Baseline.ProtocolKind, _ code: UInt8) -> String {
+        switch kind {
+        case .modbus: return Modbus.FunctionCode(rawValue: code).description
+        case .dnp3: return "\(code) (\(DNP3.Application.FunctionCode(rawValue: code).name ?? "reserved"))"
+        }
+    }
+}
+
+// MARK: - Diff
+
+extension Baseline.Model {
+    /// One learned item, by a key that names it, and what about it matters when two models are compared (counts
+    /// and times are expected to differ and are not compared).
+    struct FlatItem {
+        var key: String
+        var detail: String
+        var seen: Baseline.Seen
+    }
+
+    func flatItems() -> [FlatItem] {
+        sort()
+        var items: [FlatItem] = []
+        for device in devices {
+            let roles = Baseline.Roles.names.filter { device.roles.contains($0.0) }.map(\.1).joined(separator: ",")
+            items.append(FlatItem(key: "device \(device.address)", detail: "roles \(roles)", seen: device.seen))
+            for mac in device.macs {
+                items.append(
+                    FlatItem(
+                        key: "device \(device.address) mac \(Baseline.Monitor.macText(mac.address))",
+                        detail: "",
+                        seen: mac.seen
+                    )
+                )
+            }
+        }
+        for pair in pairs {
+            let pairKey = "\(pair.key.kind.rawValue) \(pair.key.client) -> \(pair.key.server)"
+            items.append(
+                FlatItem(
+                    key: "pair \(pairKey)",
+                    detail: "at most \(pair.maximumRequestsPerWindow) requests in \(pair.rateWindowSeconds) s",
+                    seen: pair.seen
+                )
+            )
+            for station in pair.stations {
+                let stationKey = "\(pairKey) \(Self.stationText(pair.key.kind, station.identifier))"
+                items.append(FlatItem(key: "station \(stationKey)", detail: "", seen: station.seen))
+                for function in station.functions {
+                    let functionKey = "\(stationKey) function \(function.code)"
+                    items.append(FlatItem(key: "function \(functionKey)", detail: "", seen: function.seen))
+                    for object in function.objects {
+                        items.append(
+                            FlatItem(
+                                key: "object \(functionKey) g\(object.group)v\(object.variation)",
+                                detail: "",
+                                seen: object.seen
+                            )
+                        )
+                    }
+                    for block in function.blocks {
+                        items.append(
+                            FlatItem(
+                                key:
+                                    "block \(functionKey) \(block.access.rawValue) \(block.table.name) \(block.start)-\(block.end)",
+                                detail: "",
+                                seen: block.seen
+                            )
+                        )
+                    }
+                    for value in function.values {
+                        items.append(
+                            FlatItem(
+                                key: "value \(functionKey) \(value.table.name) \(value.address)",
+                                detail: "\(value.minimum)..\(value.maximum)",
+                                seen: value.seen
+                            )
+                        )
+                    }
+                    for poll in function.polls {
+                        let interval =
+                            poll.intervals > 0
+                            ? "\(Double(poll.minimumInterval) / 1_000)..\(Double(poll.maximumInterval) / 1_000) ms"
+                            : "none"
+                        items.append(
+                            FlatItem(
+                                key: "poll \(functionKey) \(poll.key.description)",
+                                detail:
+                                    "period \((poll.period / 100).rounded() / 10) ms, jitter \((poll.jitter / 100).rounded() / 10) ms, interval \(interval), silence up to \(Double(poll.maximumSilence) / 1_000) ms, \(poll.intervals) intervals",
+                                seen: poll.seen
+                            )
+                        )
+                    }
+                }
+            }
+        }
+        return items
+    }
+
+    /// What changed from `self` (A) to `other` (B): items only in B (`+`), only in A (`-`), and items in both
+    /// whose substance changed (`~`: roles, value ranges, poll timing, the busiest rate window). Counts and times
+    /// are not compared. Empty when the models learned the same things.
+    public func differences(to other: Baseline.Model) -> [String] {
+        let before = flatItems()
+        let after = other.flatItems()
+        var beforeIndex: [String: FlatItem] = [:]
+        for item in before { beforeIndex[item.key] = item }
+        var afterIndex: [String: FlatItem] = [:]
+        for item in after { afterIndex[item.key] = item }
+        var lines: [String] = []
+        for item in before {
+            guard let counterpart = afterIndex[item.key] else {
+                lines.append("- \(item.key) (first seen \(Self.shortTime(item.seen.first)), \(item.seen.count) times)")
+                continue
+            }
+            if counterpart.detail != item.detail {
+                lines.append("~ \(item.key): \(item.detail) -> \(counterpart.detail)")
+            }
+        }
+        for item in after where beforeIndex[item.key] == nil {
+            lines.append("+ \(item.key) (first seen \(Self.shortTime(item.seen.first)), \(item.seen.count) times)")
+        }
+        return lines
+    }
+}
+
+// MARK: - Tables
+
+/// Columns of text, left-aligned, two spaces apart.
+struct TextTable {
+    var header: [String]
+    var rows: [[String]] = []
+
+    init(_ header: [String]) { self.header = header }
+
+    mutating func add(_ row: [String]) { rows.append(row) }
+
+    var text: String {
+        guard !rows.isEmpty else { return "  (none)\n" }
+        var widths = header.map(\.count)
+        for row in rows {
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], cell.count)
+            }
+        }
+        func line(_ cells: [String]) -> String {
+            var text = " "
+            for (index, cell) in cells.enumerated() {
+                text += " " + cell
+                if index < cells.count - 1 { text += String(repeating: " ", count: widths[index] - cell.count + 1) }
+            }
+            return text + "\n"
+        }
+        return line(header) + rows.map(line).joined()
+    }
+}
+
+extension String {
+    func replacingFirst(_ target: Character, with replacement: String) -> String {
+        guard let index = firstIndex(of: target) else { return self }
+        return String(self[..<index]) + replacement + String(self[self.index(after: index)...])
+    }
+}

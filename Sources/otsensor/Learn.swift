@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+import ArgumentParser
+import Baseline
+import Foundation
+import PacketCapture
+import SensorConfiguration
+import SensorEngine
+
+/// `otsensor learn FILE... --out baseline.json`: builds the model of normal traffic from captures.
+struct Learn: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Learn a baseline model of normal traffic from capture files.",
+        discussion: """
+            The model lists devices, communicating pairs, unit identifiers and DNP3 addresses, function codes, \
+            DNP3 objects, the address blocks read and written, written values, and polls with their periods. It \
+            is JSON, written in a stable order for a person to review and edit: remove what should not be there, \
+            widen a range. Each file is learned as its own stretch of capture time. Then: otsensor replay \
+            --baseline FILE. Settings: the baseline section of otsensor.yaml.
+            """
+    )
+
+    @Argument(help: "Capture files (pcap or pcapng) of normal traffic.")
+    var files: [String]
+
+    @Option(name: .customLong("out"), help: "The model file to write (- for standard output).")
+    var output: String
+
+    @Option(
+        name: .customLong("update"),
+        help: "Start from this model and add what the captures hold (learning over several sessions)."
+    )
+    var update: String?
+
+    @OptionGroup var decoding: DecodingOptions
+
+    @Option(name: .customLong("config"), help: "The configuration file (otsensor.yaml): its baseline settings.")
+    var configFile: String?
+
+    @Flag(name: .customLong("read-values"), help: "Also learn the range of values read per address.")
+    var readValues = false
+
+    @Flag(help: "Never show the progress bar.")
+    var noProgress = false
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give at least one capture file") }
+        guard !files.contains("-") else { throw ValidationError("learn reads files, not standard input") }
+    }
+
+    func run() throws {
+        var settings = try RuleLoading.settings(configFile).baseline
+        if readValues { settings.learnReadValues = true }
+        let captures = try decoding.open(files)
+        let model = try update.map(BaselineFile.read) ?? Baseline.Model()
+        var configuration = EngineConfiguration()
+        decoding.apply(to: &configuration)
+        let monitor = Baseline.Monitor(learningInto: model, settings: settings)
+        var readStatistics = CaptureReadStatistics()
+        var exitCode: Int32 = 0
+        let progress = ProgressBar(enabled: !noProgress && StandardError.isTerminal, paths: files)
+        let started = Date()
+        // One engine per file: each capture is its own stretch of time, and a poll's silence at a file's end is
+        // learned as such.
+        for capture in captures {
+            let engine = SensorEngine(configuration: configuration, sink: DiscardingSink(), baseline: monitor)
+            exitCode = DecodingOptions.feed([capture], to: engine, progress: progress, statistics: &readStatistics)
+            engine.finish()
+            model.packets += engine.statistics.packets
+            model.sources.append((capture.path as NSString).lastPathComponent)
+            if exitCode != 0 { break }
+        }
+        progress.clear()
+        try BaselineFile.write(model, to: output)
+        StandardError.write(Self.summary(model, output: output, seconds: Date().timeIntervalSince(started)))
+        if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+
+    static func summary(_ model: Baseline.Model, output: String, seconds: Double) -> String {
+        var stations = 0
+        var functions = 0
+        var blocks = 0
+        var values = 0
+        var polls = 0
+        for pair in model.pairs {
+            stations += pair.stations.count
+            for station in pair.stations {
+                functions += station.functions.count
+                for function in station.functions {
+                    blocks += function.blocks.count
+                    values += function.values.count
+                    polls += function.polls.count
+                }
+            }
+        }
+        var text =
+            "learned \(model.packets) packets (\(model.records) Modbus transactions and DNP3 fragments) over \(Baseline.Model.durationText(model.learnedMicroseconds)) of capture time in \(String(format: "%.2f", seconds)) s\n"
+        text +=
+            "model: \(model.devices.count) devices, \(model.pairs.count) pairs, \(stations) units or DNP3 address pairs, \(functions) functions, \(blocks) address blocks, \(values) values, \(polls) polls\n"
+        for (name, count) in model.itemsNotLearned.sorted(by: { $0.key < $1.key }) {
+            text += "limit reached: \(count) \(name) not learned (the model says where: \"incomplete\")\n"
+        }
+        if output != "-" { text += "written to \(output); review it with otsensor baseline show \(output)\n" }
+        return text
+    }
+}
