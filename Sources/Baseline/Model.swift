@@ -261,7 +261,7 @@ extension Baseline {
             self.seen = seen
         }
 
-        func function(_ code: UInt8) -> Function? {
+        public func function(_ code: UInt8) -> Function? {
             for function in functions where function.code == code { return function }
             return nil
         }
@@ -306,7 +306,7 @@ extension Baseline {
             self.rateWindowSeconds = rateWindowSeconds
         }
 
-        func station(_ identifier: UInt32) -> Station? {
+        public func station(_ identifier: UInt32) -> Station? {
             for station in stations where station.identifier == identifier { return station }
             return nil
         }
