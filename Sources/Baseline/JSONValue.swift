@@ -328,6 +328,18 @@ extension JSONValue {
 
         mutating func string() throws(JSONParseError) -> String {
             index += 1  // the opening quote
+            // Most strings have no escape: decoded in one step.
+            var end = index
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"),
+                bytes[end] >= 0x20
+            {
+                end += 1
+            }
+            if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+                let text = String(decoding: bytes[index..<end], as: UTF8.self)
+                index = end + 1
+                return text
+            }
             var scalars = String.UnicodeScalarView()
             var runStart = index
             func flush(_ parser: Parser, _ scalars: inout String.UnicodeScalarView, to end: Int) {

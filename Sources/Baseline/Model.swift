@@ -145,19 +145,28 @@ extension Baseline {
     /// The key of a poll: a Modbus read (table, start, quantity) or a DNP3 read's object headers (group and
     /// variation, in order).
     public struct PollKey: Hashable, Sendable {
-        public var table: Table
-        public var start: UInt32
-        public var quantity: UInt32
+        public let table: Table
+        public let start: UInt32
+        public let quantity: UInt32
         /// DNP3: `(group << 8 | variation)` of each object header; empty for Modbus.
-        public var objects: [UInt16]
+        public let objects: [UInt16]
+        /// FNV-1a over the fields: polls are found by it.
+        public let hash64: UInt64
 
-        var hash64: UInt64 {
+        public init(table: Table, start: UInt32, quantity: UInt32, objects: [UInt16]) {
+            self.table = table
+            self.start = start
+            self.quantity = quantity
+            self.objects = objects
+            self.hash64 = Self.hash(table: table, start: start, quantity: quantity, objects: objects)
+        }
+
+        static func hash(table: Table, start: UInt32, quantity: UInt32, objects: [UInt16]) -> UInt64 {
             var h: UInt64 = 0xCBF2_9CE4_8422_2325
-            func mix(_ value: UInt64) { h = (h ^ value) &* 0x0000_0100_0000_01B3 }
-            mix(UInt64(table.rawValue))
-            mix(UInt64(start))
-            mix(UInt64(quantity))
-            for object in objects { mix(UInt64(object)) }
+            h = (h ^ UInt64(table.rawValue)) &* 0x0000_0100_0000_01B3
+            h = (h ^ UInt64(start)) &* 0x0000_0100_0000_01B3
+            h = (h ^ UInt64(quantity)) &* 0x0000_0100_0000_01B3
+            for object in objects { h = (h ^ UInt64(object)) &* 0x0000_0100_0000_01B3 }
             return h
         }
 
@@ -173,28 +182,30 @@ extension Baseline {
 
     /// A request repeated on a schedule: how often it came and how regularly (capture time, microseconds).
     public final class Poll {
-        public var key: PollKey
-        public var seen: Seen
+        @safe @exclusivity(unchecked) public var key: PollKey
+        @safe @exclusivity(unchecked) public var seen: Seen
         /// Intervals between consecutive requests: count, shortest, longest, sum and sum of squares (for the mean
         /// period and its jitter).
-        public var intervals = 0
-        public var minimumInterval: Int64 = .max
-        public var maximumInterval: Int64 = 0
-        var intervalSum: Double = 0
-        var intervalSquares: Double = 0
+        @safe @exclusivity(unchecked) public var intervals = 0
+        @safe @exclusivity(unchecked) public var minimumInterval: Int64 = .max
+        @safe @exclusivity(unchecked) public var maximumInterval: Int64 = 0
+        @safe @exclusivity(unchecked) var intervalSum: Double = 0
+        @safe @exclusivity(unchecked) var intervalSquares: Double = 0
         /// The longest silence learned, the gap to the end of each learning capture included: a poll that stopped
         /// before learning ended was learned as one that may stop.
-        public var maximumSilence: Int64 = 0
+        @safe @exclusivity(unchecked) public var maximumSilence: Int64 = 0
         /// Learned period and jitter as read from a model file (learning computes them from the sums).
-        var storedPeriod: Double?
-        var storedJitter: Double?
+        @safe @exclusivity(unchecked) var storedPeriod: Double?
+        @safe @exclusivity(unchecked) var storedJitter: Double?
 
         // Detection state for this run.
-        var lastInRun: Int64?
-        var lastFlow: FlowContext?
-        var lastPacket: UInt64 = 0
-        var departureArmed = true
-        var silenceReported = false
+        @safe @exclusivity(unchecked) var lastInRun: Int64?
+        @safe @exclusivity(unchecked) var lastFlow: FlowContext?
+        @safe @exclusivity(unchecked) var lastPacket: UInt64 = 0
+        @safe @exclusivity(unchecked) var departureArmed = true
+        /// Detection: whether the poll is regular enough to be timed (fixed for the run's settings).
+        @safe @exclusivity(unchecked) var judged = false
+        @safe @exclusivity(unchecked) var silenceReported = false
 
         init(key: PollKey, seen: Seen) {
             self.key = key
@@ -229,18 +240,22 @@ extension Baseline {
 
     /// A function code used within a station, with what it touched.
     public final class Function {
-        public var code: UInt8
-        public var seen: Seen
+        @safe @exclusivity(unchecked) public var code: UInt8
+        @safe @exclusivity(unchecked) public var seen: Seen
         /// DNP3 objects named by the function's fragments.
-        public var objects: [ObjectItem] = []
+        @safe @exclusivity(unchecked) public var objects: [ObjectItem] = []
         /// Address blocks, sorted by table, access and start; merged where they touch.
-        public var blocks: [Block] = []
+        @safe @exclusivity(unchecked) public var blocks: [Block] = []
         /// Written values (and read values, when learned) per address, sorted by table and address.
-        public var values: [ValueRange] = []
-        public var polls: [Poll] = []
+        @safe @exclusivity(unchecked) public var values: [ValueRange] = []
+        @safe @exclusivity(unchecked) public var polls: [Poll] = [] {
+            didSet { pollHashes = polls.map(\.key.hash64) }
+        }
+        /// The polls' key hashes, in the same order: searched without touching the polls themselves.
+        @safe @exclusivity(unchecked) private(set) var pollHashes: [UInt64] = []
         /// Lists that hit their limit while learning: items past it were not learned, so they are not judged.
-        public var objectsComplete = true
-        public var valuesComplete = true
+        @safe @exclusivity(unchecked) public var objectsComplete = true
+        @safe @exclusivity(unchecked) public var valuesComplete = true
 
         init(code: UInt8, seen: Seen) {
             self.code = code
@@ -251,10 +266,14 @@ extension Baseline {
     /// A Modbus unit identifier, or a DNP3 pair of link addresses (master, outstation), within a pair.
     public final class Station {
         /// Modbus: the unit identifier; DNP3: `master << 16 | outstation`.
-        public var identifier: UInt32
-        public var seen: Seen
-        public var functions: [Function] = []
-        public var functionsComplete = true
+        @safe @exclusivity(unchecked) public var identifier: UInt32
+        @safe @exclusivity(unchecked) public var seen: Seen
+        @safe @exclusivity(unchecked) public var functions: [Function] = [] {
+            didSet { functionCodes = functions.map(\.code) }
+        }
+        /// The functions' codes, in the same order.
+        @safe @exclusivity(unchecked) private var functionCodes: [UInt8] = []
+        @safe @exclusivity(unchecked) public var functionsComplete = true
 
         init(identifier: UInt32, seen: Seen) {
             self.identifier = identifier
@@ -262,8 +281,8 @@ extension Baseline {
         }
 
         public func function(_ code: UInt8) -> Function? {
-            for function in functions where function.code == code { return function }
-            return nil
+            guard let index = functionCodes.firstIndex(of: code) else { return nil }
+            return functions[index]
         }
     }
 
@@ -283,22 +302,28 @@ extension Baseline {
 
     /// A communicating pair and everything learned under it.
     public final class Pair {
-        public var key: PairKey
-        public var seen: Seen
-        public var stations: [Station] = []
-        public var stationsComplete = true
+        @safe @exclusivity(unchecked) public var key: PairKey
+        @safe @exclusivity(unchecked) public var seen: Seen
+        @safe @exclusivity(unchecked) public var stations: [Station] = [] {
+            didSet { stationIdentifiers = stations.map(\.identifier) }
+        }
+        /// The stations' identifiers, in the same order.
+        @safe @exclusivity(unchecked) private var stationIdentifiers: [UInt32] = []
+        /// Detection: the most requests a rate window may hold before it is a spike.
+        @safe @exclusivity(unchecked) var rateLimit = Int.max
+        @safe @exclusivity(unchecked) public var stationsComplete = true
         /// Requests per rate window: the most learned in one window (windows aligned on capture time).
-        public var rateWindowSeconds: Int64
-        public var maximumRequestsPerWindow = 0
+        @safe @exclusivity(unchecked) public var rateWindowSeconds: Int64
+        @safe @exclusivity(unchecked) public var maximumRequestsPerWindow = 0
         /// Requests sent by the client (Modbus requests, DNP3 master fragments).
-        public var requests = 0
+        @safe @exclusivity(unchecked) public var requests = 0
 
         // Learning and detection state for this run.
-        var rateWindow: Int64 = .min
-        var requestsInWindow = 0
-        var rateReported = false
+        @safe @exclusivity(unchecked) var rateWindow: Int64 = .min
+        @safe @exclusivity(unchecked) var requestsInWindow = 0
+        @safe @exclusivity(unchecked) var rateReported = false
         /// DNP3 fragments per transaction direction are requests only when they come from the master.
-        var reportedInRun = false
+        @safe @exclusivity(unchecked) var reportedInRun = false
 
         init(key: PairKey, seen: Seen, rateWindowSeconds: Int64) {
             self.key = key
@@ -307,8 +332,8 @@ extension Baseline {
         }
 
         public func station(_ identifier: UInt32) -> Station? {
-            for station in stations where station.identifier == identifier { return station }
-            return nil
+            guard let index = stationIdentifiers.firstIndex(of: identifier) else { return nil }
+            return stations[index]
         }
     }
 
@@ -320,10 +345,10 @@ extension Baseline {
 
     /// A device: an IP address that took part in Modbus or DNP3, its MAC addresses and roles.
     public final class Device {
-        public var address: IPAddress
-        public var seen: Seen
-        public var macs: [MACItem] = []
-        public var roles: Roles = []
+        @safe @exclusivity(unchecked) public var address: IPAddress
+        @safe @exclusivity(unchecked) public var seen: Seen
+        @safe @exclusivity(unchecked) public var macs: [MACItem] = []
+        @safe @exclusivity(unchecked) public var roles: Roles = []
 
         init(address: IPAddress, seen: Seen) {
             self.address = address
@@ -337,25 +362,25 @@ extension Baseline {
         public static let formatVersion = 1
         /// Capture time learned: the first and last packet of the learning, and the total time the learning
         /// captures spanned (captures may have gaps between them).
-        public var learnedFrom: Int64?
-        public var learnedTo: Int64?
-        public var learnedMicroseconds: Int64 = 0
+        @safe @exclusivity(unchecked) public var learnedFrom: Int64?
+        @safe @exclusivity(unchecked) public var learnedTo: Int64?
+        @safe @exclusivity(unchecked) public var learnedMicroseconds: Int64 = 0
         /// The captures learned from, in order.
-        public var sources: [String] = []
-        public var packets = 0
+        @safe @exclusivity(unchecked) public var sources: [String] = []
+        @safe @exclusivity(unchecked) public var packets = 0
         /// Modbus transactions and DNP3 fragments learned.
-        public var records = 0
+        @safe @exclusivity(unchecked) public var records = 0
         /// Whether read values were learned too (``Baseline/Settings/learnReadValues``).
-        public var readValuesLearned = false
-        public var devices: [Device] = []
-        public var pairs: [Pair] = []
-        public var devicesComplete = true
-        public var pairsComplete = true
+        @safe @exclusivity(unchecked) public var readValuesLearned = false
+        @safe @exclusivity(unchecked) public var devices: [Device] = []
+        @safe @exclusivity(unchecked) public var pairs: [Pair] = []
+        @safe @exclusivity(unchecked) public var devicesComplete = true
+        @safe @exclusivity(unchecked) public var pairsComplete = true
         /// Items not learned because a list was full, by limit name (reported by `otsensor learn`).
-        public var itemsNotLearned: [String: Int] = [:]
+        @safe @exclusivity(unchecked) public var itemsNotLearned: [String: Int] = [:]
 
-        var deviceIndex: [IPAddress: Int] = [:]
-        var pairIndex: [PairKey: Int] = [:]
+        @safe @exclusivity(unchecked) var deviceIndex: [IPAddress: Int] = [:]
+        @safe @exclusivity(unchecked) var pairIndex: [PairKey: Int] = [:]
 
         public init() {}
 

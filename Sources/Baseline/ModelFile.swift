@@ -293,7 +293,7 @@ extension Baseline.Model {
 
     /// Reads a model from its JSON document.
     public static func read(document: JSONValue) throws(Baseline.ModelError) -> Baseline.Model {
-        let root = Reader(value: document, path: "")
+        let root = Reader(value: document, location: .root)
         try root.allow([
             "otsensor_baseline", "learned", "not_learned", "incomplete", "devices", "pairs",
         ])
@@ -542,12 +542,36 @@ extension Baseline.Model {
 /// A position in the document, with typed accessors whose errors name it.
 private struct Reader {
     var value: JSONValue
-    var path: String
+    /// Where the value is, as a chain of members and indexes: made into text only for an error message.
+    var location: Location
+
+    indirect enum Location {
+        case root
+        case member(Location, String)
+        case index(Location, Int)
+
+        var text: String {
+            switch self {
+            case .root: return ""
+            case .member(let parent, let name):
+                let prefix = parent.text
+                return prefix.isEmpty ? name : "\(prefix).\(name)"
+            case .index(let parent, let index): return "\(parent.text)[\(index)]"
+            }
+        }
+    }
+
+    init(value: JSONValue, location: Location) {
+        self.value = value
+        self.location = location
+    }
+
+    var path: String { location.text }
 
     func error(_ message: String) -> Baseline.ModelError { Baseline.ModelError(path: path, message: message) }
 
     func member(_ name: String) -> Reader {
-        Reader(value: value[name] ?? .null, path: path.isEmpty ? name : "\(path).\(name)")
+        Reader(value: value[name] ?? .null, location: .member(location, name))
     }
 
     /// Refuses members other than `names`.
@@ -573,7 +597,7 @@ private struct Reader {
     func array(_ name: String) throws(Baseline.ModelError) -> [Reader] {
         let item = try required(name)
         guard case .array(let items) = item.value else { throw item.error("must be an array") }
-        return items.enumerated().map { Reader(value: $1, path: "\(item.path)[\($0)]") }
+        return items.enumerated().map { Reader(value: $1, location: .index(item.location, $0)) }
     }
 
     func optionalArray(_ name: String) throws(Baseline.ModelError) -> [Reader] {

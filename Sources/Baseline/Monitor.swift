@@ -12,6 +12,9 @@ extension Baseline {
         var pair: Pair?
         var client: Device?
         var server: Device?
+        /// The function of the flow's last record, and its station and code: polls repeat the same ones.
+        var function: Function?
+        var functionKey: (UInt32, UInt8) = (0, 0)
         public init() {}
     }
 
@@ -33,23 +36,25 @@ extension Baseline {
         public let model: Model
         public let settings: Settings
         /// Alerts raised and not yet taken.
-        public private(set) var alerts: [Alert] = []
+        @safe @exclusivity(unchecked) public private(set) var alerts: [Alert] = []
         /// Deviations not alerted because a detection limit was full (``Limits/maxReportedItems``,
         /// ``Limits/maxScanClients``), by limit.
-        public private(set) var alertsNotRaised: [String: Int] = [:]
+        @safe @exclusivity(unchecked) public private(set) var alertsNotRaised: [String: Int] = [:]
 
-        private var reported: Set<UInt64> = []
-        private var windows: [IPAddress: ScanWindow] = [:]
+        @safe @exclusivity(unchecked) private var reported: Set<UInt64> = []
+        @safe @exclusivity(unchecked) private var windows: [IPAddress: ScanWindow] = [:]
         /// Polls seen in this run: detection watches them for silence; learning closes their silences at the end.
-        private var activePolls: [Poll] = []
-        private var pollOwners: [ObjectIdentifier: PollOwner] = [:]
+        @safe @exclusivity(unchecked) private var activePolls: [Poll] = []
+        @safe @exclusivity(unchecked) private var pollOwners: [ObjectIdentifier: PollOwner] = [:]
         /// Pairs whose rate window is open (learning closes them at the end of each capture).
-        private var activePairs: [Pair] = []
-        private var captureStart: Int64?
-        private var captureLast: Int64?
-        private var scratch: [(UInt16, UInt32, UInt32)] = []
+        @safe @exclusivity(unchecked) private var activePairs: [Pair] = []
+        @safe @exclusivity(unchecked) private var captureStart: Int64?
+        @safe @exclusivity(unchecked) private var captureLast: Int64?
+        @safe @exclusivity(unchecked) private var scratch: [(UInt16, UInt32, UInt32)] = []
+        /// A DNP3 fragment's object headers, `group << 8 | variation` (reused: no allocation per fragment).
+        @safe @exclusivity(unchecked) private var objectScratch: [UInt16] = []
         /// The pair whose rate spike the current request caused, raised once the request is judged.
-        private var pendingSpike: Pair?
+        @safe @exclusivity(unchecked) private var pendingSpike: Pair?
 
         /// A monitor that learns into `model` (a new one by default).
         public init(learningInto model: Model = Model(), settings: Settings = Settings()) {
@@ -65,9 +70,12 @@ extension Baseline {
             self.model = model
             self.settings = settings
             for pair in model.pairs {
+                let learned = pair.maximumRequestsPerWindow
+                pair.rateLimit = max(Int(Double(learned) * settings.rateFactor), learned + settings.rateMinimumExcess)
                 for station in pair.stations {
                     for function in station.functions {
                         for poll in function.polls {
+                            poll.judged = isJudged(poll)
                             pollOwners[ObjectIdentifier(poll)] = PollOwner(
                                 pair: pair.key,
                                 station: station.identifier,
@@ -101,7 +109,7 @@ extension Baseline {
                 }
             }
             for poll in activePolls where !poll.silenceReported {
-                guard let last = poll.lastInRun, isJudged(poll) else { continue }
+                guard let last = poll.lastInRun, poll.judged else { continue }
                 let silence = time - last
                 let limit = max(Double(poll.maximumInterval) * settings.periodTolerance, Double(poll.maximumSilence))
                 guard Double(silence) > limit, let owner = pollOwners[ObjectIdentifier(poll)],
@@ -193,7 +201,7 @@ extension Baseline {
                 writtenValues(context, function, request: request, adu: adu, table: table)
             }
             if let (table, start, quantity) = reads, writes == nil {
-                poll(context, function, key: PollKey(table: table, start: start, quantity: quantity, objects: []))
+                poll(context, function, table: table, start: start, quantity: quantity, objects: [])
             }
         }
 
@@ -215,7 +223,7 @@ extension Baseline {
                 let function = station.function(request.functionCode.rawValue)
             else { return }
             var context = modbusContext(flow: flow, request: request, time: time, packet: packets.1)
-            context.evidence = [packets.0, packets.1]
+            context.firstPacket = packets.0
             readValues(context, function, table: table, start: start, quantity: quantity, values: values, adu: adu)
             if mode == .detecting { flushSpike(context) }
         }
@@ -229,16 +237,15 @@ extension Baseline {
             let code = request.functionCode.rawValue
             let unit = UInt32(request.header.unitIdentifier)
             return Context(
-                kind: .modbus,
                 flow: flow,
                 client: flow.key.clientAddress,
                 server: flow.key.serverAddress,
+                time: time,
                 station: unit,
                 function: code,
-                time: time,
+                kind: .modbus,
                 packet: packet,
-                evidence: [packet],
-                what: "Modbus \(Self.modbusFunction(code)) to unit \(unit)"
+                firstPacket: packet
             )
         }
 
@@ -375,29 +382,31 @@ extension Baseline {
             var macs = macs
             if master != flow.key.clientAddress { macs = (macs.1, macs.0) }
             let context = Context(
-                kind: .dnp3,
                 flow: flow,
                 client: master,
                 server: outstation,
+                time: time,
                 station: station,
                 function: code,
-                time: time,
+                kind: .dnp3,
                 packet: packets.1,
-                evidence: packets.0 == packets.1 ? [packets.1] : [packets.0, packets.1],
-                what:
-                    "DNP3 \(application.functionCode.name ?? "function \(code)") (\(code)) from \(fromMaster ? "master" : "outstation") \(fromMaster ? masterAddress : outstationAddress) to \(fromMaster ? "outstation" : "master") \(fromMaster ? outstationAddress : masterAddress)",
+                firstPacket: packets.0,
                 toServer: senderIsClient,
-                isRequest: isRequest
+                isRequest: isRequest,
+                fromMaster: fromMaster
             )
             guard let function = common(context, macs: macs, link: &link, isRequest: isRequest) else { return }
+            // Responses' objects are learned, not judged (what an outstation reports comes and goes with its
+            // events): detection need not read them.
+            if mode == .detecting && !isRequest { return }
             // Objects, and the point indexes a request names (a control, a write, a ranged read).
             var parser = DNP3.Application.ObjectParser(header: application)
-            var objects: [UInt16] = []
+            objectScratch.removeAll(keepingCapacity: true)
             scratch.removeAll(keepingCapacity: true)
             while let block = parser.next(in: fragment, view: view) {
                 let group = block.header.group
                 let variation = block.header.variation
-                if objects.count < 64 { objects.append(UInt16(group) << 8 | UInt16(variation)) }
+                if objectScratch.count < 64 { objectScratch.append(UInt16(group) << 8 | UInt16(variation)) }
                 guard object(context, function, group: group, variation: variation) else { return }
                 guard isRequest else { continue }
                 let qualifier = block.header.qualifier
@@ -433,8 +442,8 @@ extension Baseline {
                     )
                 else { return }
             }
-            if application.functionCode == .read, !objects.isEmpty {
-                poll(context, function, key: PollKey(table: .dnp3Group(0), start: 0, quantity: 0, objects: objects))
+            if application.functionCode == .read, !objectScratch.isEmpty {
+                poll(context, function, table: .dnp3Group(0), start: 0, quantity: 0, objects: objectScratch)
             }
         }
     }
@@ -445,20 +454,44 @@ extension Baseline {
 extension Baseline.Monitor {
     /// What every step needs to learn an item or to say how it broke the model.
     struct Context {
-        var kind: Baseline.ProtocolKind
+        // Wide fields first: the struct is built per record, and packing small ones between them costs
+        // misaligned copies.
         var flow: FlowContext
         var client: IPAddress
         var server: IPAddress
+        var time: CaptureTimestamp
         var station: UInt32
         var function: UInt8
-        var time: CaptureTimestamp
+        var kind: Baseline.ProtocolKind
+        /// The packet the record is about (the request; a fragment's last), and the first one it came in.
         var packet: UInt64
-        var evidence: [UInt64]
-        /// "Modbus 3 (Read Holding Registers) to unit 1".
-        var what: String
+        var firstPacket: UInt64
         var toServer = true
         /// A Modbus request, or a DNP3 fragment from the master other than a confirm.
         var isRequest = true
+        /// A DNP3 fragment's sender is the master.
+        var fromMaster = true
+
+        /// The packets involved, ascending (built only for an alert).
+        var evidence: [UInt64] { firstPacket == packet || firstPacket == 0 ? [packet] : [firstPacket, packet] }
+
+        /// "Modbus 3 (Read Holding Registers) to unit 1", "DNP3 READ (1) from master 1 to outstation 10" (built
+        /// only for an alert).
+        var what: String {
+            switch kind {
+            case .modbus:
+                return "Modbus \(Baseline.Monitor.modbusFunction(function)) to unit \(station)"
+            case .dnp3:
+                let code = DNP3.Application.FunctionCode(rawValue: function)
+                let master = station >> 16
+                let outstation = station & 0xFFFF
+                let route =
+                    fromMaster
+                    ? "from master \(master) to outstation \(outstation)"
+                    : "from outstation \(outstation) to master \(master)"
+                return "DNP3 \(code.name ?? "function \(function)") (\(function)) \(route)"
+            }
+        }
     }
 
     struct PollOwner {
@@ -474,10 +507,10 @@ extension Baseline.Monitor {
     final class ScanWindow {
         let client: IPAddress
         let opened: Int64
-        var held: [(alert: Baseline.Alert, server: IPAddress, scan: ScanKind?)] = []
-        var keys: ([UInt64], [UInt64], [UInt64]) = ([], [], [])
-        var labels: ([String], [String], [String]) = ([], [], [])
-        var scanned: (Bool, Bool, Bool) = (false, false, false)
+        @safe @exclusivity(unchecked) var held: [(alert: Baseline.Alert, server: IPAddress, scan: ScanKind?)] = []
+        @safe @exclusivity(unchecked) var keys: ([UInt64], [UInt64], [UInt64]) = ([], [], [])
+        @safe @exclusivity(unchecked) var labels: ([String], [String], [String]) = ([], [], [])
+        @safe @exclusivity(unchecked) var scanned: (Bool, Bool, Bool) = (false, false, false)
         init(client: IPAddress, opened: Int64) {
             self.client = client
             self.opened = opened
@@ -493,11 +526,13 @@ extension Baseline.Monitor {
         isRequest: Bool
     ) -> Baseline.Function? {
         let time = context.time.totalMicroseconds
-        let pairKey = Baseline.PairKey(kind: context.kind, client: context.client, server: context.server)
+        // A Modbus flow's client and server never change; a DNP3 flow's master may be on either side.
+        let sameRoles = link.resolved && (context.kind == .modbus || link.pair?.key.client == context.client)
         switch mode {
         case .learning:
             model.records += 1
-            if !link.resolved || link.pair?.key != pairKey {
+            if !sameRoles {
+                let pairKey = Baseline.PairKey(kind: context.kind, client: context.client, server: context.server)
                 link.resolved = true
                 link.client = learnDevice(context.client, time: time)
                 link.server = learnDevice(context.server, time: time)
@@ -528,8 +563,10 @@ extension Baseline.Monitor {
             function.seen.record(time)
             return function
         case .detecting:
-            if !link.resolved || link.pair?.key != pairKey {
+            if !sameRoles {
+                let pairKey = Baseline.PairKey(kind: context.kind, client: context.client, server: context.server)
                 link.resolved = true
+                link.function = nil
                 link.client = model.device(context.client)
                 link.server = model.device(context.server)
                 link.pair = model.pair(pairKey)
@@ -552,6 +589,7 @@ extension Baseline.Monitor {
                 countRequest(pair, time: time)
                 flushSpike(context)
             }
+            if let cached = link.function, link.functionKey == (context.station, context.function) { return cached }
             guard let station = pair.station(context.station) else {
                 if pair.stationsComplete {
                     let known = pair.stations.map { stationName(context.kind, $0.identifier) }
@@ -586,6 +624,8 @@ extension Baseline.Monitor {
                 }
                 return nil
             }
+            link.function = function
+            link.functionKey = (context.station, context.function)
             return function
         }
     }
@@ -816,18 +856,25 @@ extension Baseline.Monitor {
         }
     }
 
-    /// Learns a poll's timing, or judges it.
-    fileprivate func poll(_ context: Context, _ function: Baseline.Function, key: Baseline.PollKey) {
+    /// Learns a poll's timing, or judges it. The poll is found by its key's hash; the key itself (with its own
+    /// copy of `objects`) is made only for a poll learned for the first time.
+    fileprivate func poll(
+        _ context: Context,
+        _ function: Baseline.Function,
+        table: Baseline.Table,
+        start: UInt32,
+        quantity: UInt32,
+        objects: [UInt16]
+    ) {
         let time = context.time.totalMicroseconds
-        var found: Baseline.Poll? = nil
-        let hash = key.hash64
-        for poll in function.polls where poll.key.hash64 == hash && poll.key == key {
-            found = poll
-            break
+        let hash = Baseline.PollKey.hash(table: table, start: start, quantity: quantity, objects: objects)
+        let found = function.pollHashes.firstIndex(of: hash).map { function.polls[$0] }
+        func key() -> Baseline.PollKey {
+            Baseline.PollKey(table: table, start: start, quantity: quantity, objects: objects)
         }
         switch mode {
         case .learning:
-            guard let poll = found ?? newPoll(function, key: key, time: time) else { return }
+            guard let poll = found ?? newPoll(function, key: key(), time: time) else { return }
             if found != nil { poll.seen.record(time) }
             if let last = poll.lastInRun {
                 // Capture time that steps back (merged files, a bad clock) gives no interval.
@@ -838,7 +885,7 @@ extension Baseline.Monitor {
             poll.lastInRun = max(poll.lastInRun ?? time, time)
         case .detecting:
             guard let poll = found else { return }
-            if let last = poll.lastInRun, time >= last, isJudged(poll) {
+            if let last = poll.lastInRun, time >= last, poll.judged {
                 let interval = time - last
                 if Double(interval) < Double(poll.minimumInterval) / settings.periodTolerance {
                     if poll.departureArmed {
@@ -856,8 +903,8 @@ extension Baseline.Monitor {
                             scanKey: 0,
                             label: "",
                             explanation:
-                                "\(context.client) polled \(describe(owner)) \(key.description) \(Self.duration(interval)) after the previous poll; learned period \(Self.duration(Int64(poll.period))), never sooner than \(Self.duration(poll.minimumInterval)) in \(learnedSpan)",
-                            learned: "\(path(owner)) poll \(key.description)"
+                                "\(context.client) polled \(describe(owner)) \(poll.key.description) \(Self.duration(interval)) after the previous poll; learned period \(Self.duration(Int64(poll.period))), never sooner than \(Self.duration(poll.minimumInterval)) in \(learnedSpan)",
+                            learned: "\(path(owner)) poll \(poll.key.description)"
                         )
                     }
                 } else {
@@ -866,7 +913,7 @@ extension Baseline.Monitor {
             }
             if poll.lastInRun == nil { activePolls.append(poll) }
             poll.lastInRun = max(poll.lastInRun ?? time, time)
-            poll.lastFlow = context.flow
+            if poll.lastFlow?.flowID != context.flow.flowID { poll.lastFlow = context.flow }
             poll.lastPacket = context.packet
             poll.silenceReported = false
         }
@@ -897,10 +944,7 @@ extension Baseline.Monitor {
         pendingSpike = pair
     }
 
-    private func rateThreshold(_ pair: Baseline.Pair) -> Int {
-        let learned = pair.maximumRequestsPerWindow
-        return max(Int(Double(learned) * settings.rateFactor), learned + settings.rateMinimumExcess)
-    }
+    private func rateThreshold(_ pair: Baseline.Pair) -> Int { pair.rateLimit }
 }
 
 // MARK: - Learning the tree

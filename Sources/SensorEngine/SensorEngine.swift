@@ -1152,7 +1152,7 @@ public final class SensorEngine {
             }
         }
         sink.modbusTransaction(event, requestADU: requestADU, responseADU: responseADU)
-        if let baseline, let request = event.request {
+        if let baseline, requestWasProvisional || baseline.model.readValuesLearned, let request = event.request {
             // A request decoded after a capture gap is judged once its response confirms it; others were judged
             // when they arrived.
             if requestWasProvisional {
@@ -1165,7 +1165,7 @@ public final class SensorEngine {
                     packetNumber: event.requestPacketNumber ?? event.packetNumber
                 )
             }
-            if let response = event.response {
+            if let response = event.response, baseline.model.readValuesLearned {
                 baseline.modbusResponse(
                     flow: event.flow,
                     link: flow.baselineLink,
