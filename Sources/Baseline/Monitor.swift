@@ -111,7 +111,7 @@ extension Baseline {
             for poll in activePolls where !poll.silenceReported {
                 guard let last = poll.lastInRun, poll.judged else { continue }
                 let silence = time - last
-                let limit = max(Double(poll.maximumInterval) * settings.periodTolerance, Double(poll.maximumSilence))
+                let limit = max(Double(poll.maximumInterval) * settings.missedPolls, Double(poll.maximumSilence))
                 guard Double(silence) > limit, let owner = pollOwners[ObjectIdentifier(poll)],
                     let flow = poll.lastFlow
                 else { continue }
@@ -592,7 +592,7 @@ extension Baseline.Monitor {
             if let cached = link.function, link.functionKey == (context.station, context.function) { return cached }
             guard let station = pair.station(context.station) else {
                 if pair.stationsComplete {
-                    let known = pair.stations.map { stationName(context.kind, $0.identifier) }
+                    let known = pair.stations.map { Baseline.Model.stationText(context.kind, $0.identifier) }
                     hold(
                         context,
                         .newStation,
@@ -601,7 +601,7 @@ extension Baseline.Monitor {
                         scanKey: Self.key(0, context.server, context.station),
                         label: stationLabel(context),
                         explanation:
-                            "\(stationName(context.kind, context.station).capitalizedFirst) was never addressed by \(context.client) at \(context.server) in \(learnedSpan) (learned: \(Self.list(known))); seen: \(context.what)",
+                            "\(stationSubject(context.kind, context.station)) was never addressed by \(context.client) at \(context.server) in \(learnedSpan) (learned: \(Self.list(known))); seen: \(context.what)",
                         learned: "\(pairPath(pair.key)) stations"
                     )
                 }
@@ -712,7 +712,12 @@ extension Baseline.Monitor {
                 .map { $0.start == $0.end ? "\($0.start)" : "\($0.start)-\($0.end)" }
             let range = start == end ? "\(start)" : "\(start)-\(end)"
             let deviation: Baseline.Deviation = access == .read ? .readOutsideBlocks : .writeOutsideBlocks
-            let verb = access == .read ? "read" : (context.kind == .dnp3 ? "wrote or controlled" : "wrote")
+            let verb = access == .read ? "read" : (context.kind == .dnp3 ? "written or controlled" : "written")
+            let plural = start == end ? "" : "s"
+            // "Holding registers 100-109", "Point 5 of g12".
+            let subject =
+                table.dnp3Group.map { "Point\(plural) \(range) of g\($0)" }
+                ?? "\(table.itemName.capitalizedFirst)\(plural) \(range)"
             hold(
                 context,
                 deviation,
@@ -731,7 +736,7 @@ extension Baseline.Monitor {
                 ),
                 label: "\(table.name) \(range)",
                 explanation:
-                    "\(context.what.capitalizedFirst) \(access == .read ? "reads" : "writes") \(table.itemName)\(start == end ? "" : "s") \(range), outside what \(context.client) \(verb) at \(context.server) with function \(context.function) in \(learnedSpan) (learned: \(known.isEmpty ? "none" : Self.list(known)))",
+                    "\(subject) \(start == end ? "was" : "were") never \(verb) by \(context.client) at \(context.server) \(stationName(context.kind, context.station)) with function \(functionName(context.kind, context.function)) in \(learnedSpan) (learned: \(known.isEmpty ? "none" : Self.list(known))); seen: \(context.what)",
                 learned:
                     "\(pairPath(Baseline.PairKey(kind: context.kind, client: context.client, server: context.server))) \(stationName(context.kind, context.station)) function \(context.function) blocks"
             )
@@ -885,7 +890,8 @@ extension Baseline.Monitor {
             poll.lastInRun = max(poll.lastInRun ?? time, time)
         case .detecting:
             guard let poll = found else { return }
-            if let last = poll.lastInRun, time >= last, poll.judged {
+            // The first poll on a new connection is not judged: masters poll at once when they (re)connect.
+            if let last = poll.lastInRun, time >= last, poll.judged, poll.lastFlow?.flowID == context.flow.flowID {
                 let interval = time - last
                 if Double(interval) < Double(poll.minimumInterval) / settings.periodTolerance {
                     if poll.departureArmed {
@@ -1262,6 +1268,8 @@ extension Baseline.Monitor {
         pendingSpike = nil
         var evidence = context.evidence
         if let window = windows[pair.key.client] {
+            // A burst from a client whose scan was just raised is that scan's traffic: one alert, not two.
+            if window.scanned.0 || window.scanned.1 || window.scanned.2 { return }
             window.held.removeAll { item in
                 guard item.alert.deviation == .pollTooSoon, item.server == pair.key.server else { return false }
                 evidence += item.alert.evidence
@@ -1334,7 +1342,15 @@ extension Baseline.Monitor {
     func stationName(_ kind: Baseline.ProtocolKind, _ identifier: UInt32) -> String {
         switch kind {
         case .modbus: return "unit \(identifier)"
-        case .dnp3: return "DNP3 addresses master \(identifier >> 16) outstation \(identifier & 0xFFFF)"
+        case .dnp3: return "(DNP3 master \(identifier >> 16), outstation \(identifier & 0xFFFF))"
+        }
+    }
+
+    /// The station as the subject of a sentence: "Unit 7", "DNP3 master 1 to outstation 10".
+    func stationSubject(_ kind: Baseline.ProtocolKind, _ identifier: UInt32) -> String {
+        switch kind {
+        case .modbus: return "Unit \(identifier)"
+        case .dnp3: return "DNP3 master address \(identifier >> 16) to outstation address \(identifier & 0xFFFF)"
         }
     }
 

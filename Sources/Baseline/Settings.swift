@@ -5,11 +5,14 @@ extension Baseline {
     /// sets them under `baseline:`; these defaults suit a plant whose masters poll every few hundred milliseconds
     /// to a few minutes.
     public struct Settings: Equatable, Sendable {
-        /// The jitter factor. A poll that comes sooner than the shortest learned interval divided by it departs
-        /// from its period; a poll silent for longer than the longest learned interval times it (or the longest
-        /// learned silence, whichever is longer) has stopped. 1.5 tolerates a master that slips half a period,
-        /// which learned jitter of a few percent never does.
+        /// The jitter factor: a poll that comes sooner than the shortest learned interval divided by it departs
+        /// from its period. 1.5 tolerates a master that slips half a period, which learned jitter of a few percent
+        /// never does. The first poll on a new connection is not judged (masters poll at once when they connect).
         public var periodTolerance = 1.5
+        /// Polls missed before a poll counts as stopped (an inactive channel): silence longer than this many
+        /// times the longest learned interval, or than the longest learned silence, whichever is longer. Three
+        /// missed polls is the usual SCADA convention for a channel failure; it rides over a device restart.
+        public var missedPolls = 3.0
         /// Intervals a request needs in learning before its timing is judged: fewer cannot tell a poll from a
         /// request repeated by chance.
         public var minimumPollIntervals = 5

@@ -22,7 +22,8 @@ import Yams
 /// detect:
 ///   alerts-per-rule-per-flow: 10               # per-flow suppression; 0 for no limit
 /// baseline:                     # learning and judging against a model (the defaults shown)
-///   period-tolerance: 1.5       # jitter factor: sooner than shortest/1.5, or silent past longest*1.5
+///   period-tolerance: 1.5       # jitter factor: a poll sooner than the shortest learned interval / 1.5
+///   missed-polls: 3             # stopped after silence past 3x the longest learned interval
 ///   min-poll-intervals: 5       # intervals a poll needs in learning before its timing is judged
 ///   max-poll-jitter: 0.25       # polls steadier than this (jitter / period) are timed
 ///   rate-window: 10             # seconds; requests per pair are counted per window
@@ -187,7 +188,7 @@ public struct SensorConfiguration: Sendable {
             )
         }
         let names = [
-            "period-tolerance", "min-poll-intervals", "max-poll-jitter", "rate-window", "rate-factor",
+            "period-tolerance", "missed-polls", "min-poll-intervals", "max-poll-jitter", "rate-window", "rate-factor",
             "rate-min-excess", "scan-window", "scan-units", "scan-functions", "scan-addresses", "learn-read-values",
         ]
         for (keyNode, value) in mapping {
@@ -197,11 +198,12 @@ public struct SensorConfiguration: Sendable {
                 ConfigurationError(file: file, line: line(value), message: "baseline \(key) is \(what)")
             }
             switch key {
-            case "period-tolerance", "max-poll-jitter", "rate-factor":
+            case "period-tolerance", "max-poll-jitter", "rate-factor", "missed-polls":
                 guard value.scalar != nil, let number = Double(text), number.isFinite else { throw bad("a number") }
                 switch key {
                 case "period-tolerance": settings.periodTolerance = number
                 case "max-poll-jitter": settings.maximumPollJitter = number
+                case "missed-polls": settings.missedPolls = number
                 default: settings.rateFactor = number
                 }
             case "min-poll-intervals", "rate-window", "rate-min-excess", "scan-window", "scan-units", "scan-functions",
