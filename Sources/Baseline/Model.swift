@@ -201,6 +201,8 @@ extension Baseline {
         // Detection state for this run.
         @safe @exclusivity(unchecked) var lastInRun: Int64?
         @safe @exclusivity(unchecked) var lastFlow: FlowContext?
+        /// `lastFlow`'s identifier (0: none), compared per poll without copying the context out.
+        @safe @exclusivity(unchecked) var lastFlowID: UInt64 = 0
         @safe @exclusivity(unchecked) var lastPacket: UInt64 = 0
         @safe @exclusivity(unchecked) var departureArmed = true
         /// Detection: whether the poll is regular enough to be timed (fixed for the run's settings).
@@ -320,6 +322,9 @@ extension Baseline {
 
         // Learning and detection state for this run.
         @safe @exclusivity(unchecked) var rateWindow: Int64 = .min
+        /// The open rate window's first and past-last capture microsecond.
+        @safe @exclusivity(unchecked) var rateWindowStart: Int64 = .max
+        @safe @exclusivity(unchecked) var rateWindowEnd: Int64 = .min
         @safe @exclusivity(unchecked) var requestsInWindow = 0
         @safe @exclusivity(unchecked) var rateReported = false
         /// DNP3 fragments per transaction direction are requests only when they come from the master.

@@ -15,6 +15,39 @@ extension Baseline {
         /// The function of the flow's last record, and its station and code: polls repeat the same ones.
         var function: Function?
         var functionKey: (UInt32, UInt8) = (0, 0)
+        /// Detection: the last four different requests on the flow that broke nothing (their keys, and their
+        /// polls): the same request again breaks nothing either, so only its rate and timing are judged. Four
+        /// covers a master cycling through its poll list; the oldest is replaced.
+        var memoKeys: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var memoPolls: (Poll?, Poll?, Poll?, Poll?) = (nil, nil, nil, nil)
+        var memoNext = 0
+        /// Detection: the station and function of the last DNP3 response (or confirm) that broke nothing.
+        var responseKey: (UInt32, UInt8) = (0, 0)
+        var responseKnown = false
+
+        /// Whether `key` is remembered, and its poll.
+        func recall(_ key: UInt64) -> (Bool, Poll?) {
+            if memoKeys.0 == key { return (true, memoPolls.0) }
+            if memoKeys.1 == key { return (true, memoPolls.1) }
+            if memoKeys.2 == key { return (true, memoPolls.2) }
+            if memoKeys.3 == key { return (true, memoPolls.3) }
+            return (false, nil)
+        }
+
+        mutating func remember(_ key: UInt64, _ poll: Poll?) {
+            switch memoNext {
+            case 0: (memoKeys.0, memoPolls.0) = (key, poll)
+            case 1: (memoKeys.1, memoPolls.1) = (key, poll)
+            case 2: (memoKeys.2, memoPolls.2) = (key, poll)
+            default: (memoKeys.3, memoPolls.3) = (key, poll)
+            }
+            memoNext = (memoNext + 1) & 3
+        }
+
+        mutating func forget() {
+            memoKeys = (0, 0, 0, 0)
+            memoPolls = (nil, nil, nil, nil)
+        }
         public init() {}
     }
 
@@ -147,6 +180,8 @@ extension Baseline {
                     pair.maximumRequestsPerWindow = max(pair.maximumRequestsPerWindow, pair.requestsInWindow)
                     pair.requestsInWindow = 0
                     pair.rateWindow = .min
+                    pair.rateWindowStart = .max
+                    pair.rateWindowEnd = .min
                 }
                 if let start = captureStart, let last = captureLast {
                     model.learnedMicroseconds += max(last - start, 0)
@@ -164,6 +199,7 @@ extension Baseline {
         }
 
         private func noteTime(_ time: Int64) {
+            guard mode == .learning else { return }  // only learning measures its captures
             if captureStart == nil { captureStart = time }
             if time > captureLast ?? .min { captureLast = time }
         }
@@ -187,8 +223,17 @@ extension Baseline {
         ) {
             noteTime(time.totalMicroseconds)
             let context = modbusContext(flow: flow, request: request, time: time, packet: packet)
-            guard let function = common(context, macs: macs, link: &link, isRequest: true) else { return }
             let (reads, writes) = Self.modbusAccess(request)
+            // A read the flow sent before without breaking anything: only its rate and timing are new.
+            var memo: UInt64 = 0
+            if mode == .detecting, writes == nil, let (table, start, quantity) = reads {
+                memo =
+                    1 << 63 | UInt64(context.station & 0xFF) << 56 | UInt64(context.function) << 48
+                    | UInt64(table.rawValue & 0xFF) << 40 | UInt64(start) << 20 | UInt64(quantity & 0xFFFFF)
+            }
+            guard let function = common(context, macs: macs, link: &link, isRequest: true, memo: memo) else {
+                return
+            }
             if let (table, start, quantity) = reads, quantity > 0 {
                 guard block(context, function, table: table, access: .read, start: start, quantity: quantity) else {
                     return
@@ -201,7 +246,8 @@ extension Baseline {
                 writtenValues(context, function, request: request, adu: adu, table: table)
             }
             if let (table, start, quantity) = reads, writes == nil {
-                poll(context, function, table: table, start: start, quantity: quantity, objects: [])
+                let found = poll(context, function, table: table, start: start, quantity: quantity, objects: [])
+                if memo != 0 { link.remember(memo, found) }
             }
         }
 
@@ -379,6 +425,13 @@ extension Baseline {
             let station = UInt32(masterAddress) << 16 | UInt32(outstationAddress)
             let code = application.functionCode.rawValue
             let isRequest = fromMaster && application.functionCode != .confirm && !application.functionCode.isResponse
+            // Detection: a response (or confirm) on a resolved flow whose function was judged before has nothing
+            // more to judge.
+            if mode == .detecting, !isRequest, link.responseKnown, link.responseKey == (station, code),
+                link.pair?.key.client == master
+            {
+                return
+            }
             var macs = macs
             if master != flow.key.clientAddress { macs = (macs.1, macs.0) }
             let context = Context(
@@ -395,10 +448,28 @@ extension Baseline {
                 isRequest: isRequest,
                 fromMaster: fromMaster
             )
-            guard let function = common(context, macs: macs, link: &link, isRequest: isRequest) else { return }
+            // A request the flow sent before without breaking anything (the same octets after the application
+            // header): only its rate and timing are new.
+            var memo: UInt64 = 0
+            if mode == .detecting, isRequest, view.count <= 64 {
+                var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(station) << 8 ^ UInt64(code)
+                var index = 2  // after the application control and function code (IEEE 1815-2012 §4.2.2)
+                while index < view.count {
+                    h = (h ^ UInt64(view.byte(index, in: fragment))) &* 0x0000_0100_0000_01B3
+                    index += 1
+                }
+                memo = h | 1
+            }
+            guard let function = common(context, macs: macs, link: &link, isRequest: isRequest, memo: memo) else {
+                return
+            }
             // Responses' objects are learned, not judged (what an outstation reports comes and goes with its
             // events): detection need not read them.
-            if mode == .detecting && !isRequest { return }
+            if mode == .detecting && !isRequest {
+                link.responseKnown = true
+                link.responseKey = (station, code)
+                return
+            }
             // Objects, and the point indexes a request names (a control, a write, a ranged read).
             var parser = DNP3.Application.ObjectParser(header: application)
             objectScratch.removeAll(keepingCapacity: true)
@@ -442,9 +513,11 @@ extension Baseline {
                     )
                 else { return }
             }
+            var found: Poll? = nil
             if application.functionCode == .read, !objectScratch.isEmpty {
-                poll(context, function, table: .dnp3Group(0), start: 0, quantity: 0, objects: objectScratch)
+                found = poll(context, function, table: .dnp3Group(0), start: 0, quantity: 0, objects: objectScratch)
             }
+            if memo != 0 { link.remember(memo, found) }
         }
     }
 }
@@ -523,7 +596,8 @@ extension Baseline.Monitor {
         _ context: Context,
         macs: (UInt64?, UInt64?),
         link: inout Baseline.FlowLink,
-        isRequest: Bool
+        isRequest: Bool,
+        memo: UInt64 = 0
     ) -> Baseline.Function? {
         let time = context.time.totalMicroseconds
         // A Modbus flow's client and server never change; a DNP3 flow's master may be on either side.
@@ -567,6 +641,8 @@ extension Baseline.Monitor {
                 let pairKey = Baseline.PairKey(kind: context.kind, client: context.client, server: context.server)
                 link.resolved = true
                 link.function = nil
+                link.responseKnown = false
+                link.forget()
                 link.client = model.device(context.client)
                 link.server = model.device(context.server)
                 link.pair = model.pair(pairKey)
@@ -588,6 +664,13 @@ extension Baseline.Monitor {
             if isRequest {
                 countRequest(pair, time: time)
                 flushSpike(context)
+            }
+            if memo != 0 {
+                let (known, poll) = link.recall(memo)
+                if known {
+                    if let poll { judge(poll, context) }
+                    return nil
+                }
             }
             if let cached = link.function, link.functionKey == (context.station, context.function) { return cached }
             guard let station = pair.station(context.station) else {
@@ -870,7 +953,7 @@ extension Baseline.Monitor {
         start: UInt32,
         quantity: UInt32,
         objects: [UInt16]
-    ) {
+    ) -> Baseline.Poll? {
         let time = context.time.totalMicroseconds
         let hash = Baseline.PollKey.hash(table: table, start: start, quantity: quantity, objects: objects)
         let found = function.pollHashes.firstIndex(of: hash).map { function.polls[$0] }
@@ -879,7 +962,7 @@ extension Baseline.Monitor {
         }
         switch mode {
         case .learning:
-            guard let poll = found ?? newPoll(function, key: key(), time: time) else { return }
+            guard let poll = found ?? newPoll(function, key: key(), time: time) else { return nil }
             if found != nil { poll.seen.record(time) }
             if let last = poll.lastInRun {
                 // Capture time that steps back (merged files, a bad clock) gives no interval.
@@ -888,10 +971,20 @@ extension Baseline.Monitor {
                 activePolls.append(poll)
             }
             poll.lastInRun = max(poll.lastInRun ?? time, time)
+            return poll
         case .detecting:
-            guard let poll = found else { return }
+            guard let poll = found else { return nil }
+            judge(poll, context)
+            return poll
+        }
+    }
+
+    /// Judges a poll's timing and notes it for the silence check.
+    fileprivate func judge(_ poll: Baseline.Poll, _ context: Context) {
+        let time = context.time.totalMicroseconds
+        do {
             // The first poll on a new connection is not judged: masters poll at once when they (re)connect.
-            if let last = poll.lastInRun, time >= last, poll.judged, poll.lastFlow?.flowID == context.flow.flowID {
+            if let last = poll.lastInRun, time >= last, poll.judged, poll.lastFlowID == context.flow.flowID {
                 let interval = time - last
                 if Double(interval) < Double(poll.minimumInterval) / settings.periodTolerance {
                     if poll.departureArmed {
@@ -919,7 +1012,10 @@ extension Baseline.Monitor {
             }
             if poll.lastInRun == nil { activePolls.append(poll) }
             poll.lastInRun = max(poll.lastInRun ?? time, time)
-            if poll.lastFlow?.flowID != context.flow.flowID { poll.lastFlow = context.flow }
+            if poll.lastFlowID != context.flow.flowID {
+                poll.lastFlow = context.flow
+                poll.lastFlowID = context.flow.flowID
+            }
             poll.lastPacket = context.packet
             poll.silenceReported = false
         }
@@ -933,8 +1029,11 @@ extension Baseline.Monitor {
     /// Counts a request in its pair's rate window: learning keeps the busiest window, detection raises a spike.
     private func countRequest(_ pair: Baseline.Pair, time: Int64) {
         pair.requests += mode == .learning ? 1 : 0
-        let window = Self.floorDivide(time, pair.rateWindowSeconds * 1_000_000)
-        if window != pair.rateWindow {
+        if time < pair.rateWindowStart || time >= pair.rateWindowEnd {
+            let span = pair.rateWindowSeconds * 1_000_000
+            let window = Self.floorDivide(time, span)
+            pair.rateWindowStart = window &* span
+            pair.rateWindowEnd = pair.rateWindowStart &+ span
             if pair.rateWindow == .min && mode == .learning { activePairs.append(pair) }
             if mode == .learning {
                 pair.maximumRequestsPerWindow = max(pair.maximumRequestsPerWindow, pair.requestsInWindow)
