@@ -70,6 +70,11 @@ public struct EngineStatistics: Sendable {
 
     /// Rules the engine matched with.
     public var rulesLoaded = 0
+    /// The baseline the run learned or judged against, in words ("judged against 3 pairs, 2 h of learning"); nil
+    /// without one.
+    public var baseline: String?
+    /// Baseline deviations counted but not raised, by the detection limit that was full.
+    public var baselineNotRaised: [String: Int] = [:]
     /// Alerts per signature, keyed `[gid:sid:rev] msg`.
     public var alerts: [String: Int] = [:]
     /// Rule matches held back by the threshold file's `suppress`, or by `threshold` or `detection_filter`.

@@ -340,6 +340,15 @@ public final class SensorEngine {
         if let baseline {
             baseline.captureEnded(at: now)
             writeBaselineAlerts(baseline, flow: nil)
+            let model = baseline.model
+            switch baseline.mode {
+            case .learning:
+                statistics.baseline = "learning (\(Self.count(model.pairs.count, "pair")) so far)"
+            case .detecting:
+                statistics.baseline =
+                    "judged against \(Self.count(model.pairs.count, "pair")) and \(Self.count(model.devices.count, "device")), \(Baseline.Model.durationText(model.learnedMicroseconds)) of learning"
+            }
+            statistics.baselineNotRaised = baseline.alertsNotRaised
         }
         if let rules = configuration.rules {
             for (index, count) in alertCounts.enumerated() where count > 0 {
@@ -1244,6 +1253,8 @@ public final class SensorEngine {
 // MARK: - Baseline
 
 extension SensorEngine {
+    static func count(_ value: Int, _ noun: String) -> String { "\(value) \(noun)\(value == 1 ? "" : "s")" }
+
     /// Hands a Modbus request to the baseline as it arrives, and writes what it raised.
     func baselineRequest(
         _ baseline: Baseline.Monitor,

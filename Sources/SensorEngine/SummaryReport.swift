@@ -93,6 +93,10 @@ public enum SummaryReport {
             statistics.rulesLoaded == 0
                 ? "  rules: none loaded" : "  rules: \(plural(statistics.rulesLoaded, "rule")) loaded"
         )
+        if let baseline = statistics.baseline { lines.append("  baseline: \(baseline)") }
+        for (limit, count) in statistics.baselineNotRaised.sorted(by: { $0.key < $1.key }) {
+            lines.append("  baseline limit reached: \(count) deviations not raised (\(limit))")
+        }
         if !statistics.alerts.isEmpty || !statistics.alertsHeldBack.isEmpty {
             let total = statistics.alerts.values.reduce(0, +)
             var heldBack: [String] = []
