@@ -97,6 +97,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "fuzz-baseline-model",
+            dependencies: ["Baseline", "FuzzSupport"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "fuzz-reassembly",
             dependencies: ["TCPReassembly", "ModbusTCP", "WireFormat", "FuzzSupport"],
             swiftSettings: strictSettings

@@ -22,7 +22,7 @@ echo "== swift test"
 swift test
 
 echo "== fuzz corpus replay"
-for target in fuzz-modbus fuzz-reassembly fuzz-dnp3-link fuzz-dnp3-transport fuzz-dnp3-objects fuzz-signatures; do
+for target in fuzz-modbus fuzz-reassembly fuzz-dnp3-link fuzz-dnp3-transport fuzz-dnp3-objects fuzz-signatures fuzz-baseline-model; do
     swift build --product "$target" >/dev/null
     ".build/debug/$target" Tests/FuzzCorpus/"$target"/*
 done
