@@ -229,6 +229,12 @@ extension Baseline {
         }
 
         func addInterval(_ interval: Int64) {
+            if let storedPeriod {
+                // A poll read from a model file (learning with --update): its sums again, from its mean and jitter.
+                let jitter = storedJitter ?? 0
+                intervalSum = storedPeriod * Double(intervals)
+                intervalSquares = (jitter * jitter + storedPeriod * storedPeriod) * Double(intervals)
+            }
             intervals += 1
             minimumInterval = min(minimumInterval, interval)
             maximumInterval = max(maximumInterval, interval)
@@ -327,6 +333,8 @@ extension Baseline {
         @safe @exclusivity(unchecked) var rateWindowEnd: Int64 = .min
         @safe @exclusivity(unchecked) var requestsInWindow = 0
         @safe @exclusivity(unchecked) var rateReported = false
+        /// Detection: the spike being counted in the open window, raised when it ends.
+        @safe @exclusivity(unchecked) var spike: Alert?
         /// DNP3 fragments per transaction direction are requests only when they come from the master.
         @safe @exclusivity(unchecked) var reportedInRun = false
 
@@ -361,17 +369,29 @@ extension Baseline {
         }
     }
 
+    /// A capture learned from: its file name and the capture time it spans (microseconds).
+    public struct Source: Equatable, Sendable {
+        public var file: String
+        public var from: Int64
+        public var to: Int64
+        public init(file: String, from: Int64, to: Int64) {
+            self.file = file
+            self.from = from
+            self.to = to
+        }
+    }
+
     /// The learned model of normal traffic.
     public final class Model {
         /// The model file's format version; a reader refuses versions it does not know.
         public static let formatVersion = 1
-        /// Capture time learned: the first and last packet of the learning, and the total time the learning
-        /// captures spanned (captures may have gaps between them).
+        /// Capture time learned: the first and last packet of the learning, and the time the learning captures
+        /// spanned together (overlapping captures count once; gaps between them do not count).
         @safe @exclusivity(unchecked) public var learnedFrom: Int64?
         @safe @exclusivity(unchecked) public var learnedTo: Int64?
         @safe @exclusivity(unchecked) public var learnedMicroseconds: Int64 = 0
-        /// The captures learned from, in order.
-        @safe @exclusivity(unchecked) public var sources: [String] = []
+        /// The captures learned from, in order, each with the capture time it spans.
+        @safe @exclusivity(unchecked) public var sources: [Source] = []
         @safe @exclusivity(unchecked) public var packets = 0
         /// Modbus transactions and DNP3 fragments learned.
         @safe @exclusivity(unchecked) public var records = 0
@@ -388,6 +408,18 @@ extension Baseline {
         @safe @exclusivity(unchecked) var pairIndex: [PairKey: Int] = [:]
 
         public init() {}
+
+        /// The union of the sources' spans, microseconds.
+        static func union(_ sources: [Source]) -> Int64 {
+            var total: Int64 = 0
+            var end = Int64.min
+            for source in sources.sorted(by: { $0.from < $1.from }) {
+                let start = max(source.from, end)
+                if source.to > start { total += source.to - start }
+                end = max(end, source.to)
+            }
+            return total
+        }
 
         public func device(_ address: IPAddress) -> Device? {
             deviceIndex[address].map { devices[$0] }

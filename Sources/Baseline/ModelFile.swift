@@ -29,7 +29,19 @@ extension Baseline.Model {
         if let learnedFrom { learned.append(("from", .string(Self.timeText(learnedFrom)))) }
         if let learnedTo { learned.append(("to", .string(Self.timeText(learnedTo)))) }
         learned.append(("duration_s", .number(Double(learnedMicroseconds) / 1_000_000)))
-        learned.append(("sources", .array(sources.map { .string($0) })))
+        learned.append(
+            (
+                "sources",
+                .array(
+                    sources.map {
+                        .object([
+                            ("file", .string($0.file)), ("from", .string(Self.timeText($0.from))),
+                            ("to", .string(Self.timeText($0.to))),
+                        ])
+                    }
+                )
+            )
+        )
         learned.append(("packets", .integer(Int64(packets))))
         learned.append(("records", .integer(Int64(records))))
         learned.append(("read_values", .bool(readValuesLearned)))
@@ -234,7 +246,9 @@ extension Baseline.Model {
         let (year, month, day, hour, minute, second) = CivilTime.components(ofUnixSeconds: seconds)
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
         let micro = String(fraction)
-        return "\(year)-\(two(month))-\(two(day))T\(two(hour)):\(two(minute)):\(two(second))."
+        let yearText = String(year)
+        return String(repeating: "0", count: max(4 - yearText.count, 0)) + yearText
+            + "-\(two(month))-\(two(day))T\(two(hour)):\(two(minute)):\(two(second))."
             + String(repeating: "0", count: 6 - micro.count) + micro + "Z"
     }
 
@@ -311,7 +325,13 @@ extension Baseline.Model {
         let duration = try learned.number("duration_s")
         guard duration >= 0, duration < 1e12 else { throw learned.member("duration_s").error("must be 0 or more") }
         model.learnedMicroseconds = Int64((duration * 1_000_000).rounded())
-        model.sources = try learned.array("sources").map { item throws(Baseline.ModelError) in try item.string() }
+        for item in try learned.array("sources") {
+            try item.allow(["file", "from", "to"])
+            let from = try item.time("from")
+            let to = try item.time("to")
+            guard to >= from else { throw item.member("to").error("is before from") }
+            model.sources.append(Baseline.Source(file: try item.string("file"), from: from, to: to))
+        }
         model.packets = Int(try learned.integer("packets", in: 0...Int64(Int32.max) * 1_000_000))
         model.records = Int(try learned.integer("records", in: 0...Int64(Int32.max) * 1_000_000))
         model.readValuesLearned = try learned.bool("read_values")
@@ -451,6 +471,9 @@ extension Baseline.Model {
             let start = UInt32(try block.integer("start", in: 0...Int64(UInt32.max)))
             let end = UInt32(try block.integer("end", in: 0...Int64(UInt32.max)))
             guard end >= start else { throw block.member("end").error("\(end) is below start \(start)") }
+            guard kind == .dnp3 || end <= 65_535 else {
+                throw block.member("end").error("\(end) is past the last Modbus address, 65535")
+            }
             // Merged as learning merges them: a person may add a block that overlaps another.
             Baseline.Monitor.learnBlock(
                 function,
@@ -469,6 +492,15 @@ extension Baseline.Model {
             let minimum = try value.integer("min", in: Int64(Int32.min)...Int64(UInt32.max))
             let maximum = try value.integer("max", in: Int64(Int32.min)...Int64(UInt32.max))
             guard maximum >= minimum else { throw value.member("max").error("\(maximum) is below min \(minimum)") }
+            if kind == .modbus {
+                let top: Int64 = table == .coils || table == .discreteInputs ? 1 : 65_535
+                guard minimum >= 0, maximum <= top else {
+                    throw value.error("a \(table.itemName) holds 0 to \(top), not \(minimum)..\(maximum)")
+                }
+                guard address <= 65_535 else {
+                    throw value.member("address").error("\(address) is past the last Modbus address, 65535")
+                }
+            }
             guard !function.values.contains(where: { $0.table == table && $0.address == address }) else {
                 throw value.error("\(table.name) \(address) is listed twice")
             }

@@ -79,6 +79,8 @@ extension Baseline {
         /// Polls seen in this run: detection watches them for silence; learning closes their silences at the end.
         @safe @exclusivity(unchecked) private var activePolls: [Poll] = []
         @safe @exclusivity(unchecked) private var pollOwners: [ObjectIdentifier: PollOwner] = [:]
+        /// Learning: the name of the capture being learned, recorded in the model's sources when it ends.
+        public var sourceName = ""
         /// Pairs whose rate window is open (learning closes them at the end of each capture).
         @safe @exclusivity(unchecked) private var activePairs: [Pair] = []
         @safe @exclusivity(unchecked) private var captureStart: Int64?
@@ -86,8 +88,13 @@ extension Baseline {
         @safe @exclusivity(unchecked) private var scratch: [(UInt16, UInt32, UInt32)] = []
         /// A DNP3 fragment's object headers, `group << 8 | variation` (reused: no allocation per fragment).
         @safe @exclusivity(unchecked) private var objectScratch: [UInt16] = []
-        /// The pair whose rate spike the current request caused, raised once the request is judged.
+        /// The pair whose rate spike the current request caused, noted once the request is judged.
         @safe @exclusivity(unchecked) private var pendingSpike: Pair?
+        /// Detection: what each server (per protocol) was asked in learning by any client: its stations and
+        /// (station, function) pairs, so that a new client asking for the usual is not counted as scanning.
+        @safe @exclusivity(unchecked) private var serverProfiles: [ServerKey: ServerProfile] = [:]
+        /// Pairs with a rate spike being counted: raised when their rate window ends.
+        @safe @exclusivity(unchecked) private var spikingPairs: [Pair] = []
 
         /// A monitor that learns into `model` (a new one by default).
         public init(learningInto model: Model = Model(), settings: Settings = Settings()) {
@@ -103,6 +110,14 @@ extension Baseline {
             self.model = model
             self.settings = settings
             for pair in model.pairs {
+                var profile = serverProfiles[ServerKey(kind: pair.key.kind, server: pair.key.server)] ?? ServerProfile()
+                for station in pair.stations {
+                    profile.stations.insert(station.identifier)
+                    for function in station.functions {
+                        profile.functions.insert(UInt64(station.identifier) << 8 | UInt64(function.code))
+                    }
+                }
+                serverProfiles[ServerKey(kind: pair.key.kind, server: pair.key.server)] = profile
                 let learned = pair.maximumRequestsPerWindow
                 pair.rateLimit = max(Int(Double(learned) * settings.rateFactor), learned + settings.rateMinimumExcess)
                 for station in pair.stations {
@@ -130,10 +145,16 @@ extension Baseline {
 
         /// The capture clock moved on (called once per capture second): closes scan windows that are over and
         /// raises polls that went silent.
-        public func tick(now: CaptureTimestamp) {
+        ///
+        /// - Parameter packet: the packet that moved the clock (a stopped poll's alert is raised at it).
+        public func tick(now: CaptureTimestamp, packet: UInt64 = 0) {
             let time = now.totalMicroseconds
             noteTime(time)
             guard mode == .detecting else { return }
+            if !spikingPairs.isEmpty {
+                for pair in spikingPairs where time >= pair.rateWindowEnd { finishSpike(pair) }
+                spikingPairs.removeAll { $0.spike == nil }
+            }
             if !windows.isEmpty {
                 let span = settings.scanWindowSeconds * 1_000_000
                 for (client, window) in windows where time - window.opened > span {
@@ -148,14 +169,14 @@ extension Baseline {
                 guard Double(silence) > limit, let owner = pollOwners[ObjectIdentifier(poll)],
                     let flow = poll.lastFlow
                 else { continue }
-                poll.silenceReported = true
+                poll.silenceReported = true  // once per run
                 raise(
                     Alert(
                         deviation: .pollStopped,
                         flow: flow,
                         protocolKind: owner.pair.kind,
                         timestamp: now,
-                        packetNumber: poll.lastPacket,
+                        packetNumber: packet == 0 ? poll.lastPacket : packet,
                         evidence: [poll.lastPacket],
                         explanation:
                             "\(owner.pair.client) stopped polling \(describe(owner)) \(poll.key.description): silent for \(Self.duration(silence)) since packet \(poll.lastPacket); learned period \(Self.duration(Int64(poll.period))), at most \(Self.duration(poll.maximumInterval)) between polls in \(learnedSpan)",
@@ -184,11 +205,14 @@ extension Baseline {
                     pair.rateWindowEnd = .min
                 }
                 if let start = captureStart, let last = captureLast {
-                    model.learnedMicroseconds += max(last - start, 0)
+                    model.sources.append(Source(file: sourceName, from: start, to: last))
+                    model.learnedMicroseconds = Model.union(model.sources)
                     model.learnedFrom = min(model.learnedFrom ?? start, start)
                     model.learnedTo = max(model.learnedTo ?? last, last)
                 }
             case .detecting:
+                for pair in spikingPairs { finishSpike(pair) }
+                spikingPairs = []
                 for window in windows.values.sorted(by: { $0.opened < $1.opened }) { release(window) }
                 windows = [:]
             }
@@ -196,6 +220,24 @@ extension Baseline {
             activePairs = []
             captureStart = nil
             captureLast = nil
+        }
+
+        /// A flow is about to end: what is held about it (single deviations, a scan or a rate spike it made) is
+        /// raised now, so that its alerts come before its flow record.
+        public func flowEnding(_ flowID: UInt64, client: IPAddress) {
+            guard mode == .detecting else { return }
+            for pair in spikingPairs where pair.spike?.flow.flowID == flowID { finishSpike(pair) }
+            spikingPairs.removeAll { $0.spike == nil }
+            guard let window = windows[client] else { return }
+            window.held.removeAll { item in
+                guard item.alert.flow.flowID == flowID else { return false }
+                raise(item.alert)
+                return true
+            }
+            for kind in [ScanKind.station, .function, .address]
+            where window.scans[kind.rawValue].alert?.flow.flowID == flowID {
+                finishScan(window, kind)
+            }
         }
 
         private func noteTime(_ time: Int64) {
@@ -573,21 +615,43 @@ extension Baseline.Monitor {
         var function: UInt8
     }
 
+    struct ServerKey: Hashable {
+        var kind: Baseline.ProtocolKind
+        var server: IPAddress
+    }
+
+    struct ServerProfile {
+        var stations: Set<UInt32> = []
+        var functions: Set<UInt64> = []
+    }
+
     /// Which scan a deviation counts toward.
     enum ScanKind: Int { case station = 0, function = 1, address = 2 }
+
+    /// One kind of scan within a client's window: the distinct items tried, their packets, and the scan alert
+    /// once the threshold was reached (raised, with the whole count, when the window closes).
+    struct Scan {
+        var keys: [UInt64] = []
+        var labels: [String] = []
+        /// Items past ``Baseline/Limits/maxScanItems``, counted only.
+        var more = 0
+        var evidence: [UInt64] = []
+        var last: Int64 = 0
+        var alert: Baseline.Alert?
+        var scanned = false
+    }
 
     /// One client's deviations within the scan window.
     final class ScanWindow {
         let client: IPAddress
         let opened: Int64
         @safe @exclusivity(unchecked) var held: [(alert: Baseline.Alert, server: IPAddress, scan: ScanKind?)] = []
-        @safe @exclusivity(unchecked) var keys: ([UInt64], [UInt64], [UInt64]) = ([], [], [])
-        @safe @exclusivity(unchecked) var labels: ([String], [String], [String]) = ([], [], [])
-        @safe @exclusivity(unchecked) var scanned: (Bool, Bool, Bool) = (false, false, false)
+        @safe @exclusivity(unchecked) var scans = [Scan(), Scan(), Scan()]
         init(client: IPAddress, opened: Int64) {
             self.client = client
             self.opened = opened
         }
+        var anyScanned: Bool { scans.contains { $0.scanned } }
     }
 
     /// Devices, pair, station and function: learns them, or judges them and returns the function to judge
@@ -649,16 +713,28 @@ extension Baseline.Monitor {
                 resolve(context, pairKey: pairKey, link: link, macs: macs)
             }
             guard let pair = link.pair else {
-                // An unknown pair: its new device or pair was raised; what it does still counts toward scans.
-                let stationKey = Self.key(0, context.server, context.station)
-                note(context, scan: .station, key: stationKey, label: stationLabel(context), alert: nil)
-                note(
-                    context,
-                    scan: .function,
-                    key: Self.key(stationKey, UInt64(context.function)),
-                    label: "\(context.function)",
-                    alert: nil
-                )
+                // An unknown pair: its new device or pair was raised. What it asks of the server that no client
+                // asked in learning still counts toward scans; what the server is used to serving does not.
+                let profile = serverProfiles[ServerKey(kind: context.kind, server: context.server)]
+                if !(profile?.stations.contains(context.station) ?? false) {
+                    note(
+                        context,
+                        scan: .station,
+                        key: Self.key(0, context.server, context.station),
+                        label: stationLabel(context),
+                        alert: nil
+                    )
+                } else if !(profile?.functions.contains(UInt64(context.station) << 8 | UInt64(context.function))
+                    ?? false)
+                {
+                    note(
+                        context,
+                        scan: .function,
+                        key: Self.key(12, context.server, 0, nil, UInt64(context.function)),
+                        label: "\(context.function)",
+                        alert: nil
+                    )
+                }
                 return nil
             }
             if isRequest {
@@ -698,7 +774,7 @@ extension Baseline.Monitor {
                         .newFunction,
                         dedupe: Self.key(2, context.server, context.station, context.client, UInt64(context.function)),
                         scan: .function,
-                        scanKey: Self.key(Self.key(0, context.server, context.station), UInt64(context.function)),
+                        scanKey: Self.key(12, context.server, 0, nil, UInt64(context.function)),
                         label: "\(context.function)",
                         explanation:
                             "Function \(functionName(context.kind, context.function)) was never seen from \(context.client) to \(context.server) \(stationName(context.kind, context.station)) in \(learnedSpan) (learned: \(Self.list(known))); seen: \(context.what)",
@@ -891,7 +967,7 @@ extension Baseline.Monitor {
                 scanKey: 0,
                 label: "",
                 explanation:
-                    "Value \(value) \(read ? "read from" : "written to") \(table.itemName) \(address) is outside the range \(item.minimum)-\(item.maximum) learned from \(context.client) at \(context.server) \(stationName(context.kind, context.station)) (\(item.seen.count) \(read ? "reads" : "writes") in \(learnedSpan)); seen: \(context.what)",
+                    "Value \(value) \(read ? "read from" : "written to") \(table.itemName) \(address) is outside \(item.minimum == item.maximum ? "the only value, \(item.minimum)," : "the range \(item.minimum)-\(item.maximum)") learned from \(context.client) at \(context.server) \(stationName(context.kind, context.station)) (\(Self.count(item.seen.count, read ? "read" : "write")) in \(learnedSpan)); seen: \(context.what)",
                 learned:
                     "\(pairPath(Baseline.PairKey(kind: context.kind, client: context.client, server: context.server))) \(stationName(context.kind, context.station)) function \(context.function) values \(table.name) \(address)"
             )
@@ -988,7 +1064,7 @@ extension Baseline.Monitor {
                 let interval = time - last
                 if Double(interval) < Double(poll.minimumInterval) / settings.periodTolerance {
                     if poll.departureArmed {
-                        poll.departureArmed = false
+                        poll.departureArmed = false  // once per run
                         let owner = Baseline.Monitor.PollOwner(
                             pair: Baseline.PairKey(kind: context.kind, client: context.client, server: context.server),
                             station: context.station,
@@ -1006,8 +1082,6 @@ extension Baseline.Monitor {
                             learned: "\(path(owner)) poll \(poll.key.description)"
                         )
                     }
-                } else {
-                    poll.departureArmed = true
                 }
             }
             if poll.lastInRun == nil { activePolls.append(poll) }
@@ -1017,7 +1091,6 @@ extension Baseline.Monitor {
                 poll.lastFlowID = context.flow.flowID
             }
             poll.lastPacket = context.packet
-            poll.silenceReported = false
         }
     }
 
@@ -1030,6 +1103,7 @@ extension Baseline.Monitor {
     private func countRequest(_ pair: Baseline.Pair, time: Int64) {
         pair.requests += mode == .learning ? 1 : 0
         if time < pair.rateWindowStart || time >= pair.rateWindowEnd {
+            if pair.spike != nil { finishSpike(pair) }
             let span = pair.rateWindowSeconds * 1_000_000
             let window = Self.floorDivide(time, span)
             pair.rateWindowStart = window &* span
@@ -1280,29 +1354,34 @@ extension Baseline.Monitor {
         var alert = alert
         if let scan {
             let threshold = [settings.scanUnits, settings.scanFunctions, settings.scanAddresses][scan.rawValue]
-            var keys = [window.keys.0, window.keys.1, window.keys.2][scan.rawValue]
-            var labels = [window.labels.0, window.labels.1, window.labels.2][scan.rawValue]
-            let scanned = [window.scanned.0, window.scanned.1, window.scanned.2][scan.rawValue]
-            if !keys.contains(key), keys.count < Baseline.Limits.maxScanItems {
-                keys.append(key)
-                labels.append(label)
-            }
-            switch scan {
-            case .station: (window.keys.0, window.labels.0) = (keys, labels)
-            case .function: (window.keys.1, window.labels.1) = (keys, labels)
-            case .address: (window.keys.2, window.labels.2) = (keys, labels)
-            }
-            if scanned {
-                alert = nil  // the scan alert already covers it
-            } else if keys.count >= threshold {
-                switch scan {
-                case .station: window.scanned.0 = true
-                case .function: window.scanned.1 = true
-                case .address: window.scanned.2 = true
+            var state = window.scans[scan.rawValue]
+            if !state.keys.contains(key) {
+                if state.keys.count < Baseline.Limits.maxScanItems {
+                    state.keys.append(key)
+                    state.labels.append(label)
+                } else {
+                    state.more += 1
                 }
-                raiseScan(context, scan, window: window, labels: labels, current: alert)
+            }
+            if state.evidence.count < Baseline.Limits.maxScanItems {
+                state.evidence.append(contentsOf: alert?.evidence ?? context.evidence)
+            }
+            state.last = time
+            if state.scanned {
+                alert = nil  // the scan covers it
+            } else if state.keys.count >= threshold {
+                state.scanned = true
+                // The held deviations of this kind become the scan's; its alert is raised, with the whole count,
+                // when the window closes (or the scanning flow ends).
+                var kept: [(alert: Baseline.Alert, server: IPAddress, scan: ScanKind?)] = []
+                for item in window.held {
+                    if item.scan == scan { state.evidence += item.alert.evidence } else { kept.append(item) }
+                }
+                window.held = kept
+                state.alert = self.alert(context, scanDeviation(scan), explanation: "", learned: "")
                 alert = nil
             }
+            window.scans[scan.rawValue] = state
         }
         guard let alert else { return }
         if window.held.count >= Baseline.Limits.maxScanItems {
@@ -1312,77 +1391,72 @@ extension Baseline.Monitor {
         }
     }
 
-    private func raiseScan(
-        _ context: Context,
-        _ scan: ScanKind,
-        window: ScanWindow,
-        labels: [String],
-        current: Baseline.Alert?
-    ) {
-        var evidence: [UInt64] = []
-        var kept: [(alert: Baseline.Alert, server: IPAddress, scan: ScanKind?)] = []
-        for item in window.held {
-            if item.scan == scan {
-                evidence += item.alert.evidence
-            } else {
-                kept.append(item)
-            }
-        }
-        window.held = kept
-        evidence += current?.evidence ?? context.evidence
-        let deviation: Baseline.Deviation
-        let noun: String
+    private func scanDeviation(_ scan: ScanKind) -> Baseline.Deviation {
         switch scan {
-        case .station:
-            deviation = .stationScan
-            noun = context.kind == .modbus ? "unit identifiers" : "DNP3 addresses"
-        case .function:
-            deviation = .functionScan
-            noun = "function codes"
-        case .address:
-            deviation = .addressScan
-            noun = "address blocks"
+        case .station: .stationScan
+        case .function: .functionScan
+        case .address: .addressScan
         }
-        let shown = labels.prefix(12).joined(separator: ", ") + (labels.count > 12 ? ", ..." : "")
-        var alert = self.alert(
-            context,
-            deviation,
-            explanation:
-                "\(context.client) tried \(labels.count) \(noun) it never used in \(learnedSpan), within \(Self.duration(context.time.totalMicroseconds - window.opened)): \(shown)",
-            learned: "\(context.client) as \(context.kind == .modbus ? "Modbus client" : "DNP3 master")"
-        )
-        alert.evidence = Array(Set(evidence)).sorted()
+    }
+
+    /// Raises a window's scan of `kind` with everything it counted.
+    private func finishScan(_ window: ScanWindow, _ kind: ScanKind) {
+        let state = window.scans[kind.rawValue]
+        guard var alert = state.alert else { return }
+        window.scans[kind.rawValue].alert = nil  // raised once; the window keeps absorbing
+        let noun: String
+        switch kind {
+        case .station: noun = alert.protocolKind == .modbus ? "unit identifiers" : "DNP3 address pairs"
+        case .function: noun = "function codes"
+        case .address: noun = "address blocks"
+        }
+        let total = state.keys.count + state.more
+        let shown = state.labels.prefix(12).joined(separator: ", ") + (total > 12 ? ", and \(total - 12) more" : "")
+        let client = window.client
+        alert.explanation =
+            "\(client) tried \(total) \(noun) it never used in \(learnedSpan), within \(Self.duration(state.last - window.opened)): \(shown)"
+        alert.learned = "\(client) as \(alert.protocolKind == .modbus ? "Modbus client" : "DNP3 master")"
+        alert.evidence = Array(Set(state.evidence)).sorted()
         raise(alert)
     }
 
     /// Emits a window's held alerts, in the order they were seen.
     private func release(_ window: ScanWindow) {
+        let before = alerts.count
+        for kind in [ScanKind.station, .function, .address] { finishScan(window, kind) }
         for item in window.held { raise(item.alert) }
         window.held = []
+        // In capture order.
+        alerts[before...].sort { $0.timestamp < $1.timestamp }
     }
 
-    /// Raises the rate spike a request just caused, absorbing the too-soon polls its window holds for the pair.
+    /// Notes the rate spike a request just caused (raised, with the window's whole count, when the window ends),
+    /// absorbing the too-soon polls the client's scan window holds for the pair.
     private func flushSpike(_ context: Context) {
         guard let pair = pendingSpike else { return }
         pendingSpike = nil
-        var evidence = context.evidence
+        var alert = self.alert(context, .rateSpike, explanation: "", learned: "\(pairPath(pair.key)) rate")
         if let window = windows[pair.key.client] {
-            // A burst from a client whose scan was just raised is that scan's traffic: one alert, not two.
-            if window.scanned.0 || window.scanned.1 || window.scanned.2 { return }
             window.held.removeAll { item in
                 guard item.alert.deviation == .pollTooSoon, item.server == pair.key.server else { return false }
-                evidence += item.alert.evidence
+                alert.evidence += item.alert.evidence
                 return true
             }
         }
-        var alert = self.alert(
-            context,
-            .rateSpike,
-            explanation:
-                "\(pair.key.client) sent \(pair.requestsInWindow) requests to \(pair.key.server) within a \(pair.rateWindowSeconds) s window; learning saw at most \(pair.maximumRequestsPerWindow) in any \(pair.rateWindowSeconds) s window (\(pair.requests) requests in \(learnedSpan))",
-            learned: "\(pairPath(pair.key)) rate"
-        )
-        alert.evidence = Array(Set(evidence)).sorted()
+        pair.spike = alert
+        spikingPairs.append(pair)
+    }
+
+    /// Raises a pair's rate spike with its window's count (unless the client's scan explains the burst).
+    private func finishSpike(_ pair: Baseline.Pair) {
+        guard var alert = pair.spike else { return }
+        pair.spike = nil
+        // A burst from a client whose scan was raised is that scan's traffic: one alert, not two.
+        if let window = windows[pair.key.client], window.anyScanned { return }
+        let windowStart = Baseline.Model.timeText(pair.rateWindowStart).dropFirst(11).prefix(8)
+        alert.explanation =
+            "\(pair.key.client) sent \(Self.count(pair.requestsInWindow, "request")) to \(pair.key.server) in the \(pair.rateWindowSeconds) s window from \(windowStart) UTC; learning saw at most \(pair.maximumRequestsPerWindow) in any \(pair.rateWindowSeconds) s window (\(Self.count(pair.requests, "request")) in \(learnedSpan))"
+        alert.evidence = Array(Set(alert.evidence)).sorted()
         raise(alert)
     }
 }
@@ -1413,6 +1487,9 @@ extension Baseline.Monitor {
         }
         return "\(seconds / 86_400) days"
     }
+
+    /// "1 request", "34 requests".
+    static func count(_ value: Int, _ noun: String) -> String { "\(value) \(noun)\(value == 1 ? "" : "s")" }
 
     static func list(_ items: [String]) -> String {
         guard !items.isEmpty else { return "none" }

@@ -16,7 +16,7 @@ extension Baseline.Model {
             out += ", \(Self.shortTime(learnedFrom)) to \(Self.shortTime(learnedTo)) UTC"
         }
         out +=
-            "\n  from \(sources.isEmpty ? "(no capture named)" : sources.joined(separator: ", ")): \(packets) packets, \(records) Modbus transactions and DNP3 fragments"
+            "\n  from \(sources.isEmpty ? "(no capture named)" : sources.map(\.file).joined(separator: ", ")): \(packets) packets, \(records) Modbus transactions and DNP3 fragments"
         out += readValuesLearned ? "; read values learned\n" : "\n"
         if !itemsNotLearned.isEmpty {
             out +=
@@ -243,7 +243,9 @@ extension Baseline.Model {
             }
         }
         for item in after where beforeIndex[item.key] == nil {
-            lines.append("+ \(item.key) (first seen \(Self.shortTime(item.seen.first)), \(item.seen.count) times)")
+            lines.append(
+                "+ \(item.key) (first seen \(Self.shortTime(item.seen.first)), \(Baseline.Monitor.count(item.seen.count, "time")))"
+            )
         }
         return lines
     }
@@ -258,7 +260,28 @@ struct TextTable {
 
     init(_ header: [String]) { self.header = header }
 
-    mutating func add(_ row: [String]) { rows.append(row) }
+    /// The widest a cell is shown; longer ones end in "... (N more)" so a row fits a terminal. `otsensor
+    /// baseline show` is a summary: the model file has everything.
+    static let maxCell = 72
+
+    mutating func add(_ row: [String]) {
+        rows.append(
+            row.map { (cell: String) -> String in
+                guard cell.count > Self.maxCell else { return cell }
+                let items = cell.split(separator: ";").map { String($0.drop { $0 == " " }) }
+                var shown = ""
+                var count = 0
+                for item in items {
+                    let next = shown.isEmpty ? item : shown + "; " + item
+                    if next.count > Self.maxCell - 14 { break }
+                    shown = next
+                    count += 1
+                }
+                if count == 0 { return String(cell.prefix(Self.maxCell - 3)) + "..." }
+                return shown + "; ... (\(items.count - count) more)"
+            }
+        )
+    }
 
     var text: String {
         guard !rows.isEmpty else { return "  (none)\n" }

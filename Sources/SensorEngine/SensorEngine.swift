@@ -99,7 +99,7 @@ public final class SensorEngine {
             expireIdleFlows()
             if !flowsAwaitingResponses.isEmpty { sweepUnansweredRequests() }
             if let baseline {
-                baseline.tick(now: now)
+                baseline.tick(now: now, packet: currentPacketNumber)
                 writeBaselineAlerts(baseline, flow: nil)
             }
             nextExpiryCheck = now.seconds + 1
@@ -380,6 +380,12 @@ public final class SensorEngine {
             appProto = .failed
         } else {
             appProto = flow.modbus.framers.0.framedADUs + flow.modbus.framers.1.framedADUs > 0 ? .modbus : .none
+        }
+        if let baseline {
+            // What the baseline holds about this flow is raised before its flow record.
+            baseline.flowEnding(flow.context.flowID, client: flow.context.key.clientAddress)
+            baseline.flowEnding(flow.context.flowID, client: flow.context.key.serverAddress)
+            if !baseline.alerts.isEmpty { writeBaselineAlerts(baseline, flow: flow) }
         }
         sink.flowEnded(
             FlowEndEvent(
@@ -1283,9 +1289,22 @@ extension SensorEngine {
             let rule = alert.rule
             statistics.alerts["[\(rule.gid):\(rule.sid):\(rule.rev)] \(rule.signature)", default: 0] += 1
             var counters: FlowCounters? = nil
-            if let flow, flow.context.flowID == alert.flow.flowID {
-                flow.alerted = true
-                counters = flowCounters(flow)
+            // The alert's flow, when it is still open (a held alert comes after the packet that raised it).
+            var target = flow
+            if target?.context.flowID != alert.flow.flowID {
+                let key = alert.flow.key
+                target =
+                    table.find(
+                        source: key.clientAddress,
+                        destination: key.serverAddress,
+                        sourcePort: key.clientPort,
+                        destinationPort: key.serverPort,
+                        ipProtocol: key.ipProtocol
+                    ).flatMap { flows[$0.slot] }
+            }
+            if let target, target.context.flowID == alert.flow.flowID {
+                target.alerted = true
+                counters = flowCounters(target)
             }
             sink.baselineAlert(alert, counters: counters)
         }

@@ -24,8 +24,11 @@ func fuzzOne(_ input: [UInt8]) {
     precondition((try? JSONValue(parsing: printed)) == value, "printed JSON does not read back to the same value")
     guard let model = try? Baseline.Model.read(document: value) else { return }
     let file = model.fileText()
-    guard let reread = try? Baseline.Model.read(text: file) else {
-        preconditionFailure("a model's own file does not read back")
+    let reread: Baseline.Model
+    do {
+        reread = try Baseline.Model.read(text: file)
+    } catch {
+        preconditionFailure("a model's own file does not read back: \(error)")
     }
     precondition(reread.fileText() == file, "a model's file changes when read and written again")
 }

@@ -136,8 +136,17 @@ enum BaselineFile {
     /// Reads a model file; a file that cannot be read or is not a model stops the command (status 2) with the
     /// place of the problem.
     static func read(_ path: String) throws -> Baseline.Model {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            StandardError.write("otsensor: cannot read the baseline '\(Terminal.safe(path))': no such file\n")
+            throw ExitCode(2)
+        }
+        guard !isFolder.boolValue else {
+            StandardError.write("otsensor: cannot read the baseline '\(Terminal.safe(path))': it is a folder\n")
+            throw ExitCode(2)
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
-            StandardError.write("otsensor: cannot read the baseline '\(Terminal.safe(path))'\n")
+            StandardError.write("otsensor: cannot read the baseline '\(Terminal.safe(path))': permission denied\n")
             throw ExitCode(2)
         }
         guard let text = String(validating: data, as: UTF8.self) else {

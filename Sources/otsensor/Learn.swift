@@ -52,6 +52,13 @@ struct Learn: ParsableCommand {
         if readValues { settings.learnReadValues = true }
         let captures = try decoding.open(files)
         let model = try update.map(BaselineFile.read) ?? Baseline.Model()
+        if let update, settings.learnReadValues, !model.readValuesLearned, !model.pairs.isEmpty {
+            // Ranges learned from the new captures only would be judged as if learned from all of them.
+            StandardError.write(
+                "otsensor: '\(Terminal.safe(update))' was learned without read values; learn it again with --read-values from all its captures\n"
+            )
+            throw ExitCode(2)
+        }
         var configuration = EngineConfiguration()
         decoding.apply(to: &configuration)
         let monitor = Baseline.Monitor(learningInto: model, settings: settings)
@@ -62,11 +69,11 @@ struct Learn: ParsableCommand {
         // One engine per file: each capture is its own stretch of time, and a poll's silence at a file's end is
         // learned as such.
         for capture in captures {
+            monitor.sourceName = (capture.path as NSString).lastPathComponent
             let engine = SensorEngine(configuration: configuration, sink: DiscardingSink(), baseline: monitor)
             exitCode = DecodingOptions.feed([capture], to: engine, progress: progress, statistics: &readStatistics)
             engine.finish()
             model.packets += engine.statistics.packets
-            model.sources.append((capture.path as NSString).lastPathComponent)
             if exitCode != 0 { break }
         }
         progress.clear()

@@ -45,7 +45,8 @@ struct Replay: ParsableCommand {
 
     @Option(
         name: .customLong("config"),
-        help: "The configuration file (otsensor.yaml): variables, rule files, classification and thresholds."
+        help:
+            "The configuration file (otsensor.yaml): variables, rule files, classification, thresholds, baseline settings."
     )
     var configFile: String?
 

@@ -63,6 +63,9 @@ import Testing
 @Suite struct ModelFileTests {
     @Test(arguments: [
         ("1970-01-01T00:00:00.000000Z", Int64(0)),
+        // Years below 1000 keep four digits (found by fuzz-baseline-model: "932-11-30..." did not read back).
+        ("0932-11-30T14:49:43.242047Z", Int64(-32_727_229_816_757_953)),
+        ("0000-01-01T00:00:00.000000Z", Int64(-62_167_219_200_000_000)),
         ("2026-11-30T14:40:39.123456Z", Int64(1_796_049_639_123_456)),
         ("2000-02-29T23:59:59.999999Z", Int64(951_868_799_999_999)),
         ("1969-12-31T23:59:59.500000Z", Int64(-500_000)),
@@ -87,7 +90,7 @@ import Testing
     static let minimal = """
         {
           "otsensor_baseline": 1,
-          "learned": {"duration_s": 60, "sources": ["a.pcap"], "packets": 10, "records": 4, "read_values": false},
+          "learned": {"duration_s": 60, "sources": [{"file": "a.pcap", "from": "2026-11-30T00:00:00Z", "to": "2026-11-30T00:01:00Z"}], "packets": 10, "records": 4, "read_values": false},
           "devices": [],
           "pairs": [
             {

@@ -60,24 +60,24 @@ import Testing
             capture: "modbus-register-scan",
             sid: 9100016,
             packet: 793,
-            evidence: [774, 777, 779, 781, 783, 785, 787, 789, 791, 793],
+            evidence: [774] + Array(stride(from: 777, through: 953, by: 2)),
             client: "127.0.0.10",
             explanation:
-                "127.0.0.10 tried 10 address blocks it never used in 1 h of learning, within 27 ms: holding_registers 100-109, holding_registers 110-119, holding_registers 120-129, holding_registers 130-139, holding_registers 140-149, holding_registers 150-159, holding_registers 160-169, holding_registers 170-179, holding_registers 180-189, holding_registers 190-199"
+                "127.0.0.10 tried 90 address blocks it never used in 1 h of learning, within 218 ms: holding_registers 100-109, holding_registers 110-119, holding_registers 120-129, holding_registers 130-139, holding_registers 140-149, holding_registers 150-159, holding_registers 160-169, holding_registers 170-179, holding_registers 180-189, holding_registers 190-199, holding_registers 200-209, holding_registers 210-219, and 78 more"
         ),
         Attack(
             capture: "modbus-unit-scan",
             sid: 9100014,
             packet: 787,
-            evidence: [777, 781, 783, 785, 787],
+            evidence: [777] + Array(stride(from: 781, through: 853, by: 2)),
             client: "127.0.0.10",
             explanation:
-                "127.0.0.10 tried 5 unit identifiers it never used in 1 h of learning, within 49 ms: 3, 4, 5, 6, 7"
+                "127.0.0.10 tried 38 unit identifiers it never used in 1 h of learning, within 246 ms: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, and 26 more"
         ),
         Attack(
             capture: "modbus-stopped-poller",
             sid: 9100012,
-            packet: 720,
+            packet: 957,
             evidence: [720],
             client: "127.0.0.11",
             explanation:
@@ -90,7 +90,7 @@ import Testing
             evidence: [777, 833],
             client: "127.0.0.10",
             explanation:
-                "127.0.0.10 sent 34 requests to 127.0.0.1 within a 10 s window; learning saw at most 11 in any 10 s window (2952 requests in 1 h of learning)"
+                "127.0.0.10 sent 78 requests to 127.0.0.1 in the 10 s window from 15:07:30 UTC; learning saw at most 11 in any 10 s window (2952 requests in 1 h of learning)"
         ),
         Attack(
             capture: "dnp3-new-control",
@@ -113,7 +113,7 @@ import Testing
         Attack(
             capture: "dnp3-stopped-integrity-poll",
             sid: 9100012,
-            packet: 214,
+            packet: 334,
             evidence: [214],
             client: "127.0.0.20",
             explanation:

@@ -94,6 +94,7 @@ public enum ReplayHarness {
                 func flowEnded(_ event: FlowEndEvent) {}
                 var receivesDNP3Messages: Bool { false }
             }
+            monitor.sourceName = URL(fileURLWithPath: path).lastPathComponent
             let engine = SensorEngine(configuration: configuration, sink: Discard(), baseline: monitor)
             var readStatistics = CaptureReadStatistics()
             let capture = try OfflineCapture(path: path)
@@ -103,7 +104,6 @@ public enum ReplayHarness {
             }
             engine.finish()
             model.packets += engine.statistics.packets
-            model.sources.append(URL(fileURLWithPath: path).lastPathComponent)
         }
         return model
     }
