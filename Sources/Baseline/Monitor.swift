@@ -264,15 +264,29 @@ extension Baseline {
             packet: UInt64
         ) {
             noteTime(time.totalMicroseconds)
-            let context = modbusContext(flow: flow, request: request, time: time, packet: packet)
             let (reads, writes) = Self.modbusAccess(request)
-            // A read the flow sent before without breaking anything: only its rate and timing are new.
+            // A read the flow sent before without breaking anything: only its rate and timing are new (judged
+            // here without building the record's context unless something is to be raised).
             var memo: UInt64 = 0
             if mode == .detecting, writes == nil, let (table, start, quantity) = reads {
                 memo =
-                    1 << 63 | UInt64(context.station & 0xFF) << 56 | UInt64(context.function) << 48
+                    1 << 63 | UInt64(request.header.unitIdentifier) << 56 | UInt64(request.functionCode.rawValue) << 48
                     | UInt64(table.rawValue & 0xFF) << 40 | UInt64(start) << 20 | UInt64(quantity & 0xFFFFF)
+                if link.resolved, let pair = link.pair {
+                    let (known, poll) = link.recall(memo)
+                    if known {
+                        let microseconds = time.totalMicroseconds
+                        countRequest(pair, time: microseconds)
+                        let tooSoon = poll.flatMap { clock($0, at: microseconds, flow: flow, packet: packet) }
+                        guard pendingSpike != nil || tooSoon != nil else { return }
+                        let context = modbusContext(flow: flow, request: request, time: time, packet: packet)
+                        flushSpike(context)
+                        if let poll, let tooSoon { raiseTooSoon(poll, context, interval: tooSoon) }
+                        return
+                    }
+                }
             }
+            let context = modbusContext(flow: flow, request: request, time: time, packet: packet)
             guard let function = common(context, macs: macs, link: &link, isRequest: true, memo: memo) else {
                 return
             }
@@ -1057,41 +1071,51 @@ extension Baseline.Monitor {
 
     /// Judges a poll's timing and notes it for the silence check.
     fileprivate func judge(_ poll: Baseline.Poll, _ context: Context) {
-        let time = context.time.totalMicroseconds
-        do {
-            // The first poll on a new connection is not judged: masters poll at once when they (re)connect.
-            if let last = poll.lastInRun, time >= last, poll.judged, poll.lastFlowID == context.flow.flowID {
-                let interval = time - last
-                if Double(interval) < Double(poll.minimumInterval) / settings.periodTolerance {
-                    if poll.departureArmed {
-                        poll.departureArmed = false  // once per run
-                        let owner = Baseline.Monitor.PollOwner(
-                            pair: Baseline.PairKey(kind: context.kind, client: context.client, server: context.server),
-                            station: context.station,
-                            function: context.function
-                        )
-                        hold(
-                            context,
-                            .pollTooSoon,
-                            dedupe: 0,
-                            scan: nil,
-                            scanKey: 0,
-                            label: "",
-                            explanation:
-                                "\(context.client) polled \(describe(owner)) \(poll.key.description) \(Self.duration(interval)) after the previous poll; learned period \(Self.duration(Int64(poll.period))), never sooner than \(Self.duration(poll.minimumInterval)) in \(learnedSpan)",
-                            learned: "\(path(owner)) poll \(poll.key.description)"
-                        )
-                    }
-                }
+        guard let interval = clock(poll, at: context.time.totalMicroseconds, flow: context.flow, packet: context.packet)
+        else { return }
+        raiseTooSoon(poll, context, interval: interval)
+    }
+
+    /// Holds the alert of a poll that came `interval` after the previous one, sooner than its period allows.
+    fileprivate func raiseTooSoon(_ poll: Baseline.Poll, _ context: Context, interval: Int64) {
+        let owner = Baseline.Monitor.PollOwner(
+            pair: Baseline.PairKey(kind: context.kind, client: context.client, server: context.server),
+            station: context.station,
+            function: context.function
+        )
+        hold(
+            context,
+            .pollTooSoon,
+            dedupe: 0,
+            scan: nil,
+            scanKey: 0,
+            label: "",
+            explanation:
+                "\(context.client) polled \(describe(owner)) \(poll.key.description) \(Self.duration(interval)) after the previous poll; learned period \(Self.duration(Int64(poll.period))), never sooner than \(Self.duration(poll.minimumInterval)) in \(learnedSpan)",
+            learned: "\(path(owner)) poll \(poll.key.description)"
+        )
+    }
+
+    /// Notes a poll at `time` for the silence check; returns the interval when it came too soon (to be raised,
+    /// once per poll and run).
+    fileprivate func clock(_ poll: Baseline.Poll, at time: Int64, flow: FlowContext, packet: UInt64) -> Int64? {
+        var tooSoon: Int64? = nil
+        // The first poll on a new connection is not judged: masters poll at once when they (re)connect.
+        if let last = poll.lastInRun, time >= last, poll.judged, poll.lastFlowID == flow.flowID, poll.departureArmed {
+            let interval = time - last
+            if Double(interval) < Double(poll.minimumInterval) / settings.periodTolerance {
+                poll.departureArmed = false  // once per run
+                tooSoon = interval
             }
-            if poll.lastInRun == nil { activePolls.append(poll) }
-            poll.lastInRun = max(poll.lastInRun ?? time, time)
-            if poll.lastFlowID != context.flow.flowID {
-                poll.lastFlow = context.flow
-                poll.lastFlowID = context.flow.flowID
-            }
-            poll.lastPacket = context.packet
         }
+        if poll.lastInRun == nil { activePolls.append(poll) }
+        poll.lastInRun = max(poll.lastInRun ?? time, time)
+        if poll.lastFlowID != flow.flowID {
+            poll.lastFlow = flow
+            poll.lastFlowID = flow.flowID
+        }
+        poll.lastPacket = packet
+        return tooSoon
     }
 
     private func isJudged(_ poll: Baseline.Poll) -> Bool {
