@@ -10,6 +10,8 @@
 #     (Tests/Generators/bench_rules.py), each against the floor, then 1,000 rules against none directly;
 #   - counts heap allocations and retain/release calls per packet in steady state with callgrind
 #     (100k-packet run minus 10-packet run, / 99,990) through ../shared/bench/cg_calls.py;
+#   - learns a baseline model from the workload (time, peak RSS, model size) and times the replay judged against it
+#     against the replay without it;
 #   - optionally (BENCH_TSHARK=1) times tshark's field extraction on the same file for the ratio to tshark.
 # Usage: Packaging/bench.sh [SCRATCH_DIR]   (generated captures are 130 MB: keep them out of the repository)
 set -euo pipefail
@@ -43,6 +45,14 @@ print(n)" "$D/$P-1000000.pcap")
     echo "== $P: 1,000 generated rules vs no rules"
     python3 "$BENCH/abbench.py" -n "$RUNS" --packets 1000000 --bytes "$BYTES" \
         "$AGENT replay --format summary --no-progress --no-default-rules --rules $D/bench1000.rules $D/$P-1000000.pcap" \
+        "$AGENT replay --format summary --no-progress --no-default-rules $D/$P-1000000.pcap"
+
+    echo "== $P: baseline: learn time, peak RSS and model size; replay with the model (judged against itself) vs without"
+    /usr/bin/time -f "learn: %e s wall, %M KB peak RSS" "$AGENT" learn --no-progress "$D/$P-1000000.pcap" \
+        --out "$D/$P-model.json"
+    echo "model: $(stat -c %s "$D/$P-model.json") bytes"
+    python3 "$BENCH/abbench.py" -n "$RUNS" --packets 1000000 --bytes "$BYTES" \
+        "$AGENT replay --format summary --no-progress --no-default-rules --baseline $D/$P-model.json $D/$P-1000000.pcap" \
         "$AGENT replay --format summary --no-progress --no-default-rules $D/$P-1000000.pcap"
 
     echo "== $P: otsensor replay --format eve (to /dev/null) vs the floor"
