@@ -52,10 +52,14 @@ extension JSONValue {
     private func write(into out: inout String, indent: Int, width: Int) {
         switch self {
         case .array(let items) where !items.isEmpty:
-            let inline = compact()
-            if isFlat && indent + inline.count <= width {
-                out += inline
-                return
+            // Only a flat value is tried on one line (compacting a whole subtree first would make printing
+            // quadratic in depth).
+            if isFlat {
+                let inline = compact()
+                if indent + inline.count <= width {
+                    out += inline
+                    return
+                }
             }
             out += "[\n"
             for (index, item) in items.enumerated() {
@@ -65,10 +69,12 @@ extension JSONValue {
             }
             out += String(repeating: " ", count: indent) + "]"
         case .object(let members) where !members.isEmpty:
-            let inline = compact()
-            if isFlat && indent + inline.count <= width {
-                out += inline
-                return
+            if isFlat {
+                let inline = compact()
+                if indent + inline.count <= width {
+                    out += inline
+                    return
+                }
             }
             out += "{\n"
             for (index, (name, value)) in members.enumerated() {
@@ -161,6 +167,8 @@ extension JSONValue {
     /// - Throws: ``JSONParseError`` with the line and column of the first problem.
     public init(parsing text: String) throws(JSONParseError) {
         var parser = Parser(bytes: Array(text.utf8))
+        // A UTF-8 byte order mark may open the text (RFC 8259 §8.1 lets a reader ignore it).
+        if parser.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)
         parser.skipWhitespace()
@@ -321,7 +329,7 @@ extension JSONValue {
             if isInteger, let value = Int64(text) { return .integer(value) }
             guard let value = Double(text), value.isFinite else {
                 index = start
-                throw error("the number \(text) is out of range")
+                throw error("the number \(text.count > 32 ? text.prefix(32) + "..." : text) is out of range")
             }
             return .number(value)
         }
@@ -396,6 +404,9 @@ extension JSONValue {
 
         mutating func hex4() throws(JSONParseError) -> UInt32 {
             guard index + 4 <= bytes.count,
+                bytes[index..<index + 4].allSatisfy({
+                    ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66)
+                }),
                 let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
             else { throw error("four hex digits were expected after \\u") }
             index += 4

@@ -264,6 +264,7 @@ extension Baseline {
         /// Lists that hit their limit while learning: items past it were not learned, so they are not judged.
         @safe @exclusivity(unchecked) public var objectsComplete = true
         @safe @exclusivity(unchecked) public var valuesComplete = true
+        @safe @exclusivity(unchecked) public var blocksComplete = true
 
         init(code: UInt8, seen: Seen) {
             self.code = code
@@ -362,6 +363,8 @@ extension Baseline {
         @safe @exclusivity(unchecked) public var seen: Seen
         @safe @exclusivity(unchecked) public var macs: [MACItem] = []
         @safe @exclusivity(unchecked) public var roles: Roles = []
+        /// The MAC list hit its limit while learning: a MAC not in it is not judged.
+        @safe @exclusivity(unchecked) public var macsComplete = true
 
         init(address: IPAddress, seen: Seen) {
             self.address = address
@@ -403,6 +406,9 @@ extension Baseline {
         @safe @exclusivity(unchecked) public var pairsComplete = true
         /// Items not learned because a list was full, by limit name (reported by `otsensor learn`).
         @safe @exclusivity(unchecked) public var itemsNotLearned: [String: Int] = [:]
+        /// Stations, functions, objects, blocks, values and polls in the model, against
+        /// ``Limits/maxModelItems``.
+        @safe @exclusivity(unchecked) var itemCount = 0
 
         @safe @exclusivity(unchecked) var deviceIndex: [IPAddress: Int] = [:]
         @safe @exclusivity(unchecked) var pairIndex: [PairKey: Int] = [:]

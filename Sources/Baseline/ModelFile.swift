@@ -61,7 +61,17 @@ extension Baseline.Model {
         if !devicesComplete { incomplete.append(.string("devices")) }
         if !pairsComplete { incomplete.append(.string("pairs")) }
         if !incomplete.isEmpty { root.append(("incomplete", .array(incomplete))) }
-        root.append(("devices", .array(devices.map(deviceDocument))))
+        let (units, addresses) = deviceSummaries()
+        root.append(
+            (
+                "devices",
+                .array(
+                    devices.map {
+                        deviceDocument($0, units: units[$0.address] ?? [], addresses: addresses[$0.address] ?? [])
+                    }
+                )
+            )
+        )
         root.append(("pairs", .array(pairs.map(Self.pairDocument))))
         return .object(root)
     }
@@ -69,25 +79,28 @@ extension Baseline.Model {
     /// The model file's text.
     public func fileText() -> String { document().formatted() }
 
-    private func deviceDocument(_ device: Baseline.Device) -> JSONValue {
+    /// A summary of the pairs for each device, for the reader: units served, DNP3 addresses used (one pass).
+    func deviceSummaries() -> (units: [IPAddress: Set<UInt32>], addresses: [IPAddress: Set<UInt32>]) {
+        var units: [IPAddress: Set<UInt32>] = [:]
+        var addresses: [IPAddress: Set<UInt32>] = [:]
+        for pair in pairs {
+            for station in pair.stations {
+                switch pair.key.kind {
+                case .modbus: units[pair.key.server, default: []].insert(station.identifier)
+                case .dnp3:
+                    addresses[pair.key.client, default: []].insert(station.identifier >> 16)
+                    addresses[pair.key.server, default: []].insert(station.identifier & 0xFFFF)
+                }
+            }
+        }
+        return (units, addresses)
+    }
+
+    private func deviceDocument(_ device: Baseline.Device, units: Set<UInt32>, addresses: Set<UInt32>) -> JSONValue {
         var members: [(String, JSONValue)] = [("ip", .string(device.address.description))]
         members.append(
             ("roles", .array(Baseline.Roles.names.filter { device.roles.contains($0.0) }.map { .string($0.1) }))
         )
-        // A summary of the pairs, for the reader: units served, DNP3 addresses used.
-        var units: Set<UInt32> = []
-        var addresses: Set<UInt32> = []
-        for pair in pairs where pair.key.client == device.address || pair.key.server == device.address {
-            for station in pair.stations {
-                switch pair.key.kind {
-                case .modbus where pair.key.server == device.address: units.insert(station.identifier)
-                case .dnp3:
-                    if pair.key.client == device.address { addresses.insert(station.identifier >> 16) }
-                    if pair.key.server == device.address { addresses.insert(station.identifier & 0xFFFF) }
-                default: break
-                }
-            }
-        }
         if !units.isEmpty { members.append(("units", .array(units.sorted().map { .integer(Int64($0)) }))) }
         if !addresses.isEmpty {
             members.append(("dnp3_addresses", .array(addresses.sorted().map { .integer(Int64($0)) })))
@@ -102,6 +115,7 @@ extension Baseline.Model {
                 )
             )
         )
+        if !device.macsComplete { members.append(("incomplete", .array([.string("macs")]))) }
         return .object(members + Self.seenMembers(device.seen))
     }
 
@@ -154,6 +168,7 @@ extension Baseline.Model {
         var incomplete: [JSONValue] = []
         if !function.objectsComplete { incomplete.append(.string("objects")) }
         if !function.valuesComplete { incomplete.append(.string("values")) }
+        if !function.blocksComplete { incomplete.append(.string("blocks")) }
         if !incomplete.isEmpty { members.append(("incomplete", .array(incomplete))) }
         if kind == .dnp3 {
             members.append(
@@ -269,7 +284,7 @@ extension Baseline.Model {
             bytes[7] == UInt8(ascii: "-"), let day = number(8..<10), bytes[10] == UInt8(ascii: "T"),
             let hour = number(11..<13), bytes[13] == UInt8(ascii: ":"), let minute = number(14..<16),
             bytes[16] == UInt8(ascii: ":"), let second = number(17..<19),
-            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
         else { return nil }
         var micro = 0
         if bytes.count > 20 {
@@ -283,6 +298,9 @@ extension Baseline.Model {
         }
         let days = CivilTime.days(year: year, month: month, day: day)
         let seconds = days * 86_400 + Int64(hour * 3_600 + minute * 60 + second)
+        // Only dates that exist (no February 31, no leap second): the time must write back as it was read.
+        let (y, m, d, h, mi, se) = CivilTime.components(ofUnixSeconds: seconds)
+        guard (y, m, d, h, mi, se) == (year, month, day, hour, minute, second) else { return nil }
         return seconds * 1_000_000 + Int64(micro)
     }
 }
@@ -326,6 +344,7 @@ extension Baseline.Model {
         guard duration >= 0, duration < 1e12 else { throw learned.member("duration_s").error("must be 0 or more") }
         model.learnedMicroseconds = Int64((duration * 1_000_000).rounded())
         for item in try learned.array("sources") {
+            guard model.sources.count < 100_000 else { throw item.error("more than 100000 sources (the limit)") }
             try item.allow(["file", "from", "to"])
             let from = try item.time("from")
             let to = try item.time("to")
@@ -340,8 +359,8 @@ extension Baseline.Model {
                 throw root.member("not_learned").error("must be an object of counts")
             }
             for (name, value) in members {
-                guard case .integer(let count) = value, count >= 0 else {
-                    throw root.member("not_learned").member(name).error("must be a count")
+                guard case .integer(let count) = value, (0...Int64(1) << 40).contains(count) else {
+                    throw root.member("not_learned").member(name).error("must be a count from 0 to 2^40")
                 }
                 model.itemsNotLearned[name] = Int(count)
             }
@@ -350,8 +369,18 @@ extension Baseline.Model {
         model.devicesComplete = !incomplete.contains("devices")
         model.pairsComplete = !incomplete.contains("pairs")
         for item in try root.array("devices") {
-            try item.allow(["ip", "roles", "units", "dnp3_addresses", "macs", "first_seen", "last_seen", "count"])
+            try item.allow([
+                "ip", "roles", "units", "dnp3_addresses", "macs", "incomplete", "first_seen", "last_seen", "count",
+            ])
+            guard model.devices.count < limits.maxDevices else {
+                throw item.error("more than \(limits.maxDevices) devices (the limit)")
+            }
             let device = Baseline.Device(address: try item.address("ip"), seen: try item.seen())
+            device.macsComplete = !(try item.incomplete(allowed: ["macs"])).contains("macs")
+            // The summaries are the reader's; they are checked for shape, then rebuilt from the pairs.
+            for name in ["units", "dnp3_addresses"] {
+                for number in try item.optionalArray(name) { _ = try number.integer(in: 0...65_535) }
+            }
             guard model.deviceIndex[device.address] == nil else {
                 throw item.error("device \(device.address) is listed twice")
             }
@@ -362,6 +391,7 @@ extension Baseline.Model {
                         "'\(name)' is not a role (modbus_client, modbus_server, dnp3_master, dnp3_outstation)"
                     )
                 }
+                guard !device.roles.contains(match.0) else { throw role.error("'\(name)' is listed twice") }
                 device.roles.insert(match.0)
             }
             for mac in try item.optionalArray("macs") {
@@ -370,12 +400,21 @@ extension Baseline.Model {
                 guard let address = parseMAC(text) else {
                     throw mac.member("mac").error("'\(text)' is not a MAC address (aa:bb:cc:dd:ee:ff)")
                 }
+                guard !device.macs.contains(where: { $0.address == address }) else {
+                    throw mac.member("mac").error("'\(text)' is listed twice")
+                }
+                guard device.macs.count < limits.maxMACsPerDevice else {
+                    throw mac.error("more than \(limits.maxMACsPerDevice) MAC addresses (the limit)")
+                }
                 device.macs.append(Baseline.MACItem(address: address, seen: try mac.seen()))
             }
             model.deviceIndex[device.address] = model.devices.count
             model.devices.append(device)
         }
         for item in try root.array("pairs") {
+            guard model.pairs.count < limits.maxPairs else {
+                throw item.error("more than \(limits.maxPairs) pairs (the limit)")
+            }
             let pair = try readPair(item, model: model)
             guard model.pairIndex[pair.key] == nil else {
                 throw item.error(
@@ -386,8 +425,24 @@ extension Baseline.Model {
             model.pairs.append(pair)
         }
         model.sort()
+        var items = 0
+        for pair in model.pairs {
+            items += pair.stations.count
+            for station in pair.stations {
+                items += station.functions.count
+                for function in station.functions {
+                    items +=
+                        function.objects.count + function.blocks.count + function.values.count
+                        + function.polls.count
+                }
+            }
+        }
+        model.itemCount = items
         return model
     }
+
+    /// The limits a model file is held to when read (the defaults learning uses).
+    static let limits = Baseline.Limits()
 
     private static func readPair(_ item: Reader, model: Baseline.Model) throws(Baseline.ModelError) -> Baseline.Pair {
         let protocolName = try item.string("protocol")
@@ -410,6 +465,9 @@ extension Baseline.Model {
         pair.requests = Int(try rate.integer("requests", in: 0...Int64(Int32.max) * 1_000_000))
         pair.stationsComplete = !(try item.incomplete(allowed: ["stations"])).contains("stations")
         for stationItem in try item.array(names.2) {
+            guard pair.stations.count < limits.maxStationsPerPair else {
+                throw stationItem.error("more than \(limits.maxStationsPerPair) stations in one pair (the limit)")
+            }
             let identifier: UInt32
             if kind == .modbus {
                 try stationItem.allow(["unit", "first_seen", "last_seen", "count", "functions", "incomplete"])
@@ -426,6 +484,9 @@ extension Baseline.Model {
             let station = Baseline.Station(identifier: identifier, seen: try stationItem.seen())
             station.functionsComplete = !(try stationItem.incomplete(allowed: ["functions"])).contains("functions")
             for functionItem in try stationItem.array("functions") {
+                guard station.functions.count < limits.maxFunctionsPerStation else {
+                    throw functionItem.error("more than \(limits.maxFunctionsPerStation) functions (the limit)")
+                }
                 let function = try readFunction(functionItem, kind: kind, model: model)
                 guard station.function(function.code) == nil else {
                     throw functionItem.error("function \(function.code) is listed twice")
@@ -447,21 +508,34 @@ extension Baseline.Model {
             "polls",
         ])
         let function = Baseline.Function(code: UInt8(try item.integer("function", in: 0...255)), seen: try item.seen())
-        let incomplete = try item.incomplete(allowed: ["objects", "values"])
+        if item.value["name"] != nil { _ = try item.string("name") }  // the reader's; rewritten from the code
+        let incomplete = try item.incomplete(allowed: ["objects", "values", "blocks"])
         function.objectsComplete = !incomplete.contains("objects")
         function.valuesComplete = !incomplete.contains("values")
+        function.blocksComplete = !incomplete.contains("blocks")
+        if kind == .modbus, item.value["objects"] != nil {
+            throw item.member("objects").error("DNP3 objects in a Modbus function")
+        }
+        var objectKeys: Set<UInt16> = []
         for object in try item.optionalArray("objects") {
+            guard function.objects.count < limits.maxObjectsPerFunction else {
+                throw object.error("more than \(limits.maxObjectsPerFunction) objects (the limit)")
+            }
             try object.allow(["group", "variation", "first_seen", "count"])
             let group = UInt8(try object.integer("group", in: 0...255))
             let variation = UInt8(try object.integer("variation", in: 0...255))
-            guard !function.objects.contains(where: { $0.group == group && $0.variation == variation }) else {
+            guard objectKeys.insert(UInt16(group) << 8 | UInt16(variation)).inserted else {
                 throw object.error("g\(group)v\(variation) is listed twice")
             }
             function.objects.append(
                 Baseline.ObjectItem(group: group, variation: variation, seen: try object.itemSeen())
             )
         }
-        for block in try item.array("blocks") {
+        let blocks = try item.array("blocks")
+        guard blocks.count <= limits.maxBlocksPerFunction else {
+            throw item.member("blocks").error("more than \(limits.maxBlocksPerFunction) blocks (the limit)")
+        }
+        for block in blocks {
             try block.allow(["table", "access", "start", "end", "first_seen", "count"])
             let table = try block.table("table", kind: kind)
             let accessName = try block.string("access")
@@ -485,7 +559,11 @@ extension Baseline.Model {
                 maxBlocks: Int.max
             )
         }
+        var valueKeys: Set<UInt64> = []
         for value in try item.optionalArray("values") {
+            guard function.values.count < limits.maxValuesPerFunction else {
+                throw value.error("more than \(limits.maxValuesPerFunction) values (the limit)")
+            }
             try value.allow(["table", "address", "min", "max", "first_seen", "count"])
             let table = try value.table("table", kind: kind)
             let address = UInt32(try value.integer("address", in: 0...Int64(UInt32.max)))
@@ -501,7 +579,7 @@ extension Baseline.Model {
                     throw value.member("address").error("\(address) is past the last Modbus address, 65535")
                 }
             }
-            guard !function.values.contains(where: { $0.table == table && $0.address == address }) else {
+            guard valueKeys.insert(UInt64(table.rawValue) << 32 | UInt64(address)).inserted else {
                 throw value.error("\(table.name) \(address) is listed twice")
             }
             function.values.append(
@@ -514,7 +592,11 @@ extension Baseline.Model {
                 )
             )
         }
+        var pollKeys: Set<UInt64> = []
         for pollItem in try item.array("polls") {
+            guard function.polls.count < limits.maxPollsPerFunction else {
+                throw pollItem.error("more than \(limits.maxPollsPerFunction) polls (the limit)")
+            }
             try pollItem.allow([
                 "table", "start", "quantity", "objects", "period_ms", "jitter_ms", "min_interval_ms",
                 "max_interval_ms", "max_silence_ms", "intervals", "first_seen", "count",
@@ -524,9 +606,10 @@ extension Baseline.Model {
                 let text = try pollItem.string("objects")
                 var objects: [UInt16] = []
                 for word in text.split(separator: " ") {
-                    let parts = word.dropFirst().split(separator: "v")
-                    guard word.first == "g", parts.count == 2, let group = UInt8(parts[0]),
-                        let variation = UInt8(parts[1])
+                    let parts = word.dropFirst().split(separator: "v", omittingEmptySubsequences: false)
+                    guard word.first == "g", parts.count == 2,
+                        parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+                        let group = UInt8(parts[0]), let variation = UInt8(parts[1])
                     else { throw pollItem.member("objects").error("'\(word)' is not gNvM") }
                     objects.append(UInt16(group) << 8 | UInt16(variation))
                 }
@@ -540,7 +623,7 @@ extension Baseline.Model {
                     objects: []
                 )
             }
-            guard !function.polls.contains(where: { $0.key == key }) else {
+            guard pollKeys.insert(key.hash64).inserted else {
                 throw pollItem.error("the poll \(key.description) is listed twice")
             }
             let poll = Baseline.Poll(key: key, seen: try pollItem.itemSeen())
@@ -553,6 +636,13 @@ extension Baseline.Model {
             poll.maximumSilence = Int64(try pollItem.milliseconds("max_silence_ms").rounded())
             guard poll.intervals == 0 || poll.maximumInterval >= poll.minimumInterval else {
                 throw pollItem.member("max_interval_ms").error("is below min_interval_ms")
+            }
+            // The mean lies between the shortest and longest interval (within the file's 0.1 ms rounding).
+            if poll.intervals > 0, let period = poll.storedPeriod,
+                case let slack = max(100, period * 1e-9),
+                period < Double(poll.minimumInterval) - slack || period > Double(poll.maximumInterval) + slack
+            {
+                throw pollItem.member("period_ms").error("lies outside min_interval_ms..max_interval_ms")
             }
             function.polls.append(poll)
         }
@@ -650,7 +740,14 @@ private struct Reader {
     }
 
     func integer(_ name: String, in range: ClosedRange<Int64>) throws(Baseline.ModelError) -> Int64 {
-        let item = try required(name)
+        try required(name).integer(in: range)
+    }
+
+    func integer(in range: ClosedRange<Int64>) throws(Baseline.ModelError) -> Int64 {
+        let item = self
+        if case .number(let number) = item.value, number == number.rounded() {
+            throw item.error("\(number) is out of range (\(range.lowerBound) to \(range.upperBound))")
+        }
         guard case .integer(let number) = item.value else { throw item.error("must be a whole number") }
         guard range.contains(number) else {
             throw item.error("\(number) is out of range (\(range.lowerBound) to \(range.upperBound))")
@@ -670,7 +767,8 @@ private struct Reader {
     /// Milliseconds in the file, microseconds in the model.
     func milliseconds(_ name: String) throws(Baseline.ModelError) -> Double {
         let number = try self.number(name)
-        guard number >= 0, number < 1e13 else { throw member(name).error("must be 0 or more milliseconds") }
+        // 1e15 ms is past any span of capture time (1970 to 9999 is 2.5e14 ms).
+        guard number >= 0, number <= 1e15 else { throw member(name).error("must be 0 to 1e15 milliseconds") }
         return number * 1_000
     }
 

@@ -75,6 +75,10 @@ extension Baseline {
         @safe @exclusivity(unchecked) public private(set) var alertsNotRaised: [String: Int] = [:]
 
         @safe @exclusivity(unchecked) private var reported: Set<UInt64> = []
+        /// `reported` in the order the deviations were first raised.
+        @safe @exclusivity(unchecked) private var reportedOrder: [UInt64] = []
+        /// Deviations held in scan windows, all clients.
+        @safe @exclusivity(unchecked) private var heldTotal = 0
         @safe @exclusivity(unchecked) private var windows: [IPAddress: ScanWindow] = [:]
         /// Polls seen in this run: detection watches them for silence; learning closes their silences at the end.
         @safe @exclusivity(unchecked) private var activePolls: [Poll] = []
@@ -90,6 +94,11 @@ extension Baseline {
         @safe @exclusivity(unchecked) private var objectScratch: [UInt16] = []
         /// The pair whose rate spike the current request caused, noted once the request is judged.
         @safe @exclusivity(unchecked) private var pendingSpike: Pair?
+        /// The capture time of the last tick.
+        @safe @exclusivity(unchecked) private var lastTick: Int64?
+        /// A stretch of capture time with no packet at all, longer than this, is a gap in the capture (between
+        /// files, a sensor restart), not silence: ten minutes, the flow idle timeout.
+        static let captureGap: Int64 = 600_000_000
         /// Detection: what each server (per protocol) was asked in learning by any client: its stations and
         /// (station, function) pairs, so that a new client asking for the usual is not counted as scanning.
         @safe @exclusivity(unchecked) private var serverProfiles: [ServerKey: ServerProfile] = [:]
@@ -155,11 +164,21 @@ extension Baseline {
                 for pair in spikingPairs where time >= pair.rateWindowEnd { finishSpike(pair) }
                 spikingPairs.removeAll { $0.spike == nil }
             }
+            // A capture gap (no packet for longer than a flow's idle timeout): nobody was listening, so silence
+            // is measured again from the first poll after it.
+            if let previous = lastTick, time - previous > Self.captureGap {
+                for poll in activePolls { poll.lastInRun = nil }
+                activePolls = []
+            }
+            lastTick = time
             if !windows.isEmpty {
                 let span = settings.scanWindowSeconds * 1_000_000
-                for (client, window) in windows where time - window.opened > span {
+                // In the order the windows opened (client address on a tie): the output never depends on a
+                // dictionary's order.
+                let due = windows.values.filter { time - $0.opened > span }.sorted(by: Self.windowOrder)
+                for window in due {
                     release(window)
-                    windows[client] = nil
+                    windows[window.client] = nil
                 }
             }
             for poll in activePolls where !poll.silenceReported {
@@ -213,7 +232,7 @@ extension Baseline {
             case .detecting:
                 for pair in spikingPairs { finishSpike(pair) }
                 spikingPairs = []
-                for window in windows.values.sorted(by: { $0.opened < $1.opened }) { release(window) }
+                for window in windows.values.sorted(by: Self.windowOrder) { release(window) }
                 windows = [:]
             }
             activePolls = []
@@ -229,11 +248,13 @@ extension Baseline {
             for pair in spikingPairs where pair.spike?.flow.flowID == flowID { finishSpike(pair) }
             spikingPairs.removeAll { $0.spike == nil }
             guard let window = windows[client] else { return }
+            let heldBefore = window.held.count
             window.held.removeAll { item in
                 guard item.alert.flow.flowID == flowID else { return false }
                 raise(item.alert)
                 return true
             }
+            heldTotal -= heldBefore - window.held.count
             for kind in [ScanKind.station, .function, .address]
             where window.scans[kind.rawValue].alert?.flow.flowID == flowID {
                 finishScan(window, kind)
@@ -291,12 +312,16 @@ extension Baseline {
                 return
             }
             if let (table, start, quantity) = reads, quantity > 0 {
-                guard block(context, function, table: table, access: .read, start: start, quantity: quantity) else {
+                guard
+                    block(context, function, table: table, access: .read, start: start, end: Self.end(start, quantity))
+                else {
                     return
                 }
             }
             if let (table, start, quantity) = writes, quantity > 0 {
-                guard block(context, function, table: table, access: .write, start: start, quantity: quantity) else {
+                guard
+                    block(context, function, table: table, access: .write, start: start, end: Self.end(start, quantity))
+                else {
                     return
                 }
                 writtenValues(context, function, request: request, adu: adu, table: table)
@@ -541,17 +566,38 @@ extension Baseline {
                     // Start-stop ranges (qualifier codes 0x00-0x02, IEEE 1815-2012 §4.2.2.7.3) name indexes.
                     scratch.append((UInt16(group), block.header.start, block.header.stop))
                 } else if qualifier.prefixIsIndex {
-                    // Index prefixes (0x17, 0x28, 0x39): each object names its index; the first 256 are taken.
-                    var cursor = DNP3.Application.PointCursor(block)
-                    var taken = 0
-                    while taken < 256, let point = cursor.next(in: fragment, view: view) {
-                        let index = UInt32(truncatingIfNeeded: point.index)
-                        if let last = scratch.last, last.0 == UInt16(group), last.2 &+ 1 == index {
+                    // Index prefixes (0x17, 0x28, 0x39): each object names its index (a READ names indexes only);
+                    // the first 256 are taken.
+                    func add(_ index: UInt32) {
+                        if let last = scratch.last, last.0 == UInt16(group), last.2 < UInt32.max, last.2 + 1 == index {
                             scratch[scratch.count - 1].2 = index
                         } else {
                             scratch.append((UInt16(group), index, index))
                         }
-                        taken += 1
+                    }
+                    if block.carriesData {
+                        var cursor = DNP3.Application.PointCursor(block)
+                        var taken = 0
+                        while taken < 256, let point = cursor.next(in: fragment, view: view) {
+                            add(UInt32(truncatingIfNeeded: point.index))
+                            taken += 1
+                        }
+                    } else if let width = qualifier.prefixSize, width > 0 {
+                        var position = block.data.lowerBound
+                        var taken = 0
+                        while taken < min(block.header.count, 256), position + width <= block.data.upperBound {
+                            add(
+                                UInt32(
+                                    truncatingIfNeeded: view.unsignedLittleEndian(
+                                        at: position,
+                                        width: width,
+                                        in: fragment
+                                    )
+                                )
+                            )
+                            position += width
+                            taken += 1
+                        }
                     }
                 }
             }
@@ -565,7 +611,7 @@ extension Baseline {
                         table: .dnp3Group(UInt8(truncatingIfNeeded: group)),
                         access: access,
                         start: start,
-                        quantity: stop - start + 1
+                        end: stop
                     )
                 else { return }
             }
@@ -639,6 +685,10 @@ extension Baseline.Monitor {
         var functions: Set<UInt64> = []
     }
 
+    static func windowOrder(_ a: ScanWindow, _ b: ScanWindow) -> Bool {
+        (a.opened, a.client) < (b.opened, b.client)
+    }
+
     /// Which scan a deviation counts toward.
     enum ScanKind: Int { case station = 0, function = 1, address = 2 }
 
@@ -647,6 +697,8 @@ extension Baseline.Monitor {
     struct Scan {
         var keys: [UInt64] = []
         var labels: [String] = []
+        /// The server each label is about.
+        var servers: [IPAddress] = []
         /// Items past ``Baseline/Limits/maxScanItems``, counted only.
         var more = 0
         var evidence: [UInt64] = []
@@ -665,7 +717,8 @@ extension Baseline.Monitor {
             self.client = client
             self.opened = opened
         }
-        var anyScanned: Bool { scans.contains { $0.scanned } }
+        /// The servers the window's raised scans were about (a few; capped).
+        @safe @exclusivity(unchecked) var scannedServers: [IPAddress] = []
     }
 
     /// Devices, pair, station and function: learns them, or judges them and returns the function to judge
@@ -730,7 +783,9 @@ extension Baseline.Monitor {
                 // An unknown pair: its new device or pair was raised. What it asks of the server that no client
                 // asked in learning still counts toward scans; what the server is used to serving does not.
                 let profile = serverProfiles[ServerKey(kind: context.kind, server: context.server)]
-                if !(profile?.stations.contains(context.station) ?? false) {
+                if !model.pairsComplete || !model.devicesComplete {
+                    // The pair may be one learning had no room for: nothing it does is judged.
+                } else if !(profile?.stations.contains(context.station) ?? false) {
                     note(
                         context,
                         scan: .station,
@@ -828,7 +883,7 @@ extension Baseline.Monitor {
                 )
                 continue
             }
-            if let mac, !device.macs.isEmpty, !device.macs.contains(where: { $0.address == mac }) {
+            if let mac, device.macsComplete, !device.macs.isEmpty, !device.macs.contains(where: { $0.address == mac }) {
                 raiseOnce(
                     context,
                     .newMAC,
@@ -858,12 +913,18 @@ extension Baseline.Monitor {
         table: Baseline.Table,
         access: Baseline.Access,
         start: UInt32,
-        quantity: UInt32
+        end: UInt32
     ) -> Bool {
-        let end = UInt32(min(UInt64(start) + UInt64(quantity) - 1, UInt64(UInt32.max)))
         let time = context.time.totalMicroseconds
         switch mode {
         case .learning:
+            guard function.blocksComplete else { return true }
+            guard function.blocks.count < settings.limits.maxBlocksPerFunction, takeItem("blocks") else {
+                // Full: the function's blocks stop being learned, and are not judged.
+                function.blocksComplete = false
+                model.itemsNotLearned["blocks per function", default: 0] += 1
+                return true
+            }
             if Self.learnBlock(
                 function,
                 table: table,
@@ -877,6 +938,7 @@ extension Baseline.Monitor {
             }
             return true
         case .detecting:
+            guard function.blocksComplete else { return true }
             // Blocks are sorted by table, access, start; merged blocks never touch, so one holds the whole run.
             for block in function.blocks where block.table == table && block.access == access {
                 if block.start <= start && end <= block.end { return true }
@@ -945,7 +1007,7 @@ extension Baseline.Monitor {
                 function.values[low].minimum = min(function.values[low].minimum, value)
                 function.values[low].maximum = max(function.values[low].maximum, value)
                 function.values[low].seen.record(time)
-            } else if function.values.count >= settings.limits.maxValuesPerFunction {
+            } else if function.values.count >= settings.limits.maxValuesPerFunction || !takeItem("values") {
                 function.valuesComplete = false
                 model.itemsNotLearned["values per function", default: 0] += 1
             } else {
@@ -998,7 +1060,7 @@ extension Baseline.Monitor {
         }
         switch mode {
         case .learning:
-            if function.objects.count >= settings.limits.maxObjectsPerFunction {
+            if function.objects.count >= settings.limits.maxObjectsPerFunction || !takeItem("objects") {
                 function.objectsComplete = false
                 model.itemsNotLearned["objects per function", default: 0] += 1
             } else {
@@ -1169,6 +1231,16 @@ extension Baseline.Monitor {
         return device
     }
 
+    /// Whether the model has room for one more item (``Baseline/Limits/maxModelItems``); counts it when it has.
+    private func takeItem(_ what: String) -> Bool {
+        guard model.itemCount < settings.limits.maxModelItems else {
+            model.itemsNotLearned["\(what) (the model's item limit)", default: 0] += 1
+            return false
+        }
+        model.itemCount += 1
+        return true
+    }
+
     private func learnMAC(_ device: Baseline.Device, _ mac: UInt64?, time: Int64) {
         guard let mac else { return }
         if let index = device.macs.firstIndex(where: { $0.address == mac }) {
@@ -1176,6 +1248,7 @@ extension Baseline.Monitor {
         } else if device.macs.count < settings.limits.maxMACsPerDevice {
             device.macs.append(Baseline.MACItem(address: mac, seen: Baseline.Seen(time)))
         } else {
+            device.macsComplete = false
             model.itemsNotLearned["MAC addresses per device", default: 0] += 1
         }
     }
@@ -1197,7 +1270,7 @@ extension Baseline.Monitor {
     }
 
     private func learnStation(_ pair: Baseline.Pair, _ identifier: UInt32, time: Int64) -> Baseline.Station? {
-        guard pair.stations.count < settings.limits.maxStationsPerPair else {
+        guard pair.stations.count < settings.limits.maxStationsPerPair, takeItem("stations") else {
             pair.stationsComplete = false
             model.itemsNotLearned["stations per pair", default: 0] += 1
             return nil
@@ -1209,7 +1282,7 @@ extension Baseline.Monitor {
     }
 
     private func learnFunction(_ station: Baseline.Station, _ context: Context, time: Int64) -> Baseline.Function? {
-        guard station.functions.count < settings.limits.maxFunctionsPerStation else {
+        guard station.functions.count < settings.limits.maxFunctionsPerStation, takeItem("functions") else {
             station.functionsComplete = false
             model.itemsNotLearned["functions per station", default: 0] += 1
             return nil
@@ -1221,7 +1294,7 @@ extension Baseline.Monitor {
     }
 
     private func newPoll(_ function: Baseline.Function, key: Baseline.PollKey, time: Int64) -> Baseline.Poll? {
-        guard function.polls.count < settings.limits.maxPollsPerFunction else {
+        guard function.polls.count < settings.limits.maxPollsPerFunction, takeItem("polls") else {
             model.itemsNotLearned["polls per function", default: 0] += 1
             return nil
         }
@@ -1329,11 +1402,15 @@ extension Baseline.Monitor {
     private func firstReport(_ key: UInt64) -> Bool {
         guard key != 0 else { return true }
         guard !reported.contains(key) else { return false }
-        guard reported.count < settings.limits.maxReportedItems else {
-            alertsNotRaised["deviations remembered per run", default: 0] += 1
-            return false
+        if reported.count >= settings.limits.maxReportedItems {
+            // Full: the older half is forgotten (an old deviation may be raised again; new ones still are).
+            let forget = reportedOrder.count / 2
+            for old in reportedOrder[..<forget] { reported.remove(old) }
+            reportedOrder.removeFirst(forget)
+            alertsNotRaised["reported deviations forgotten (the per-run memory was full)", default: 0] += forget
         }
         reported.insert(key)
+        reportedOrder.append(key)
         return true
     }
 
@@ -1366,7 +1443,7 @@ extension Baseline.Monitor {
         }
         if window == nil {
             guard windows.count < settings.limits.maxScanClients else {
-                alertsNotRaised["clients in scan windows (raised at once)", default: 0] += 1
+                alertsNotRaised["deviations raised at once (the scan windows' room was full)", default: 0] += 1
                 if let alert { raise(alert) }
                 return
             }
@@ -1383,6 +1460,7 @@ extension Baseline.Monitor {
                 if state.keys.count < Baseline.Limits.maxScanItems {
                     state.keys.append(key)
                     state.labels.append(label)
+                    state.servers.append(context.server)
                 } else {
                     state.more += 1
                 }
@@ -1393,14 +1471,21 @@ extension Baseline.Monitor {
             state.last = time
             if state.scanned {
                 alert = nil  // the scan covers it
+                if window.scannedServers.count < 64, !window.scannedServers.contains(context.server) {
+                    window.scannedServers.append(context.server)
+                }
             } else if state.keys.count >= threshold {
                 state.scanned = true
+                if window.scannedServers.count < 64, !window.scannedServers.contains(context.server) {
+                    window.scannedServers.append(context.server)
+                }
                 // The held deviations of this kind become the scan's; its alert is raised, with the whole count,
                 // when the window closes (or the scanning flow ends).
                 var kept: [(alert: Baseline.Alert, server: IPAddress, scan: ScanKind?)] = []
                 for item in window.held {
                     if item.scan == scan { state.evidence += item.alert.evidence } else { kept.append(item) }
                 }
+                heldTotal -= window.held.count - kept.count
                 window.held = kept
                 state.alert = self.alert(context, scanDeviation(scan), explanation: "", learned: "")
                 alert = nil
@@ -1408,10 +1493,12 @@ extension Baseline.Monitor {
             window.scans[scan.rawValue] = state
         }
         guard let alert else { return }
-        if window.held.count >= Baseline.Limits.maxScanItems {
+        if window.held.count >= Baseline.Limits.maxScanItems || heldTotal >= settings.limits.maxHeldAlerts {
+            alertsNotRaised["deviations raised at once (the scan windows' room was full)", default: 0] += 1
             raise(alert)
         } else {
             window.held.append((alert, context.server, scan))
+            heldTotal += 1
         }
     }
 
@@ -1435,10 +1522,14 @@ extension Baseline.Monitor {
         case .address: noun = "address blocks"
         }
         let total = state.keys.count + state.more
-        let shown = state.labels.prefix(12).joined(separator: ", ") + (total > 12 ? ", and \(total - 12) more" : "")
+        // One server: its items; several (a sweep of hosts): each item with its server.
+        let oneServer = Set(state.servers).count <= 1
+        let labels = oneServer ? state.labels : zip(state.labels, state.servers).map { "\($0) at \($1)" }
+        let shown = labels.prefix(12).joined(separator: ", ") + (total > 12 ? ", and \(total - 12) more" : "")
+        let at = oneServer ? state.servers.first.map { " at \($0)" } ?? "" : " at \(Set(state.servers).count) servers"
         let client = window.client
         alert.explanation =
-            "\(client) tried \(total) \(noun) it never used in \(learnedSpan), within \(Self.duration(state.last - window.opened)): \(shown)"
+            "\(client) tried \(total) \(noun)\(at) it never used in \(learnedSpan), within \(Self.duration(state.last - window.opened)): \(shown)"
         alert.learned = "\(client) as \(alert.protocolKind == .modbus ? "Modbus client" : "DNP3 master")"
         alert.evidence = Array(Set(state.evidence)).sorted()
         raise(alert)
@@ -1449,6 +1540,7 @@ extension Baseline.Monitor {
         let before = alerts.count
         for kind in [ScanKind.station, .function, .address] { finishScan(window, kind) }
         for item in window.held { raise(item.alert) }
+        heldTotal -= window.held.count
         window.held = []
         // In capture order.
         alerts[before...].sort { $0.timestamp < $1.timestamp }
@@ -1461,11 +1553,13 @@ extension Baseline.Monitor {
         pendingSpike = nil
         var alert = self.alert(context, .rateSpike, explanation: "", learned: "\(pairPath(pair.key)) rate")
         if let window = windows[pair.key.client] {
+            let heldBefore = window.held.count
             window.held.removeAll { item in
                 guard item.alert.deviation == .pollTooSoon, item.server == pair.key.server else { return false }
                 alert.evidence += item.alert.evidence
                 return true
             }
+            heldTotal -= heldBefore - window.held.count
         }
         pair.spike = alert
         spikingPairs.append(pair)
@@ -1475,8 +1569,8 @@ extension Baseline.Monitor {
     private func finishSpike(_ pair: Baseline.Pair) {
         guard var alert = pair.spike else { return }
         pair.spike = nil
-        // A burst from a client whose scan was raised is that scan's traffic: one alert, not two.
-        if let window = windows[pair.key.client], window.anyScanned { return }
+        // A burst from a client whose scan of this server was raised is that scan's traffic: one alert, not two.
+        if let window = windows[pair.key.client], window.scannedServers.contains(pair.key.server) { return }
         let windowStart = Baseline.Model.timeText(pair.rateWindowStart).dropFirst(11).prefix(8)
         alert.explanation =
             "\(pair.key.client) sent \(Self.count(pair.requestsInWindow, "request")) to \(pair.key.server) in the \(pair.rateWindowSeconds) s window from \(windowStart) UTC; learning saw at most \(pair.maximumRequestsPerWindow) in any \(pair.rateWindowSeconds) s window (\(Self.count(pair.requests, "request")) in \(learnedSpan))"
@@ -1570,6 +1664,11 @@ extension Baseline.Monitor {
 
     func path(_ owner: PollOwner) -> String {
         "\(pairPath(owner.pair)) \(stationName(owner.pair.kind, owner.station)) function \(owner.function)"
+    }
+
+    /// The last address of `quantity` from `start` (a quantity of at least 1), kept within 32 bits.
+    static func end(_ start: UInt32, _ quantity: UInt32) -> UInt32 {
+        UInt32(min(UInt64(start) + UInt64(max(quantity, 1)) - 1, UInt64(UInt32.max)))
     }
 
     /// A 64-bit key for "reported once" and scan sets (FNV-1a over the parts).

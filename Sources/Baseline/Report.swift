@@ -16,32 +16,26 @@ extension Baseline.Model {
             out += ", \(Self.shortTime(learnedFrom)) to \(Self.shortTime(learnedTo)) UTC"
         }
         out +=
-            "\n  from \(sources.isEmpty ? "(no capture named)" : sources.map(\.file).joined(separator: ", ")): \(packets) packets, \(records) Modbus transactions and DNP3 fragments"
+            "\n  from \(sources.isEmpty ? "(no capture named)" : sources.map { Self.visible($0.file) }.joined(separator: ", ")): \(packets) packets, \(records) Modbus transactions and DNP3 fragments"
         out += readValuesLearned ? "; read values learned\n" : "\n"
         if !itemsNotLearned.isEmpty {
             out +=
                 "  not learned (limits): "
-                + itemsNotLearned.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+                + itemsNotLearned.sorted { $0.key < $1.key }.map { "\($0.value) \(Self.visible($0.key))" }
+                .joined(separator: ", ")
                 + "\n"
         }
 
         var devicesTable = TextTable([
             "device", "roles", "units", "dnp3 addresses", "macs", "first seen", "last seen", "count",
         ])
-        let document = self.document()
+        let (units, addresses) = deviceSummaries()
         for device in devices {
-            let summary = document["devices"].flatMap { list -> JSONValue? in
-                guard case .array(let items) = list else { return nil }
-                return items.first { $0["ip"] == .string(device.address.description) }
-            }
-            func numbers(_ name: String) -> String {
-                guard case .array(let items)? = summary?[name] else { return "" }
-                return items.map { $0.compact() }.joined(separator: ",")
-            }
+            func numbers(_ set: Set<UInt32>?) -> String { (set ?? []).sorted().map(String.init).joined(separator: ",") }
             devicesTable.add([
                 device.address.description,
                 Baseline.Roles.names.filter { device.roles.contains($0.0) }.map(\.1).joined(separator: ","),
-                numbers("units"), numbers("dnp3_addresses"),
+                numbers(units[device.address]), numbers(addresses[device.address]),
                 device.macs.map { Baseline.Monitor.macText($0.address) }.joined(separator: ","),
                 Self.shortTime(device.seen.first), Self.shortTime(device.seen.last), "\(device.seen.count)",
             ])
@@ -114,6 +108,23 @@ extension Baseline.Model {
     /// "1 h 2 min", "14 days".
     public static func durationText(_ microseconds: Int64) -> String { Baseline.Monitor.duration(microseconds) }
 
+    /// Text from a model file, with control characters and bidirectional overrides written as `\u{..}` (a
+    /// file name may hold anything).
+    static func visible(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            if value < 0x20 || (0x7F...0x9F).contains(value) || (0x202A...0x202E).contains(value)
+                || (0x2066...0x2069).contains(value)
+            {
+                result += "\\u{\(String(value, radix: 16))}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
     static func shortTime(_ microseconds: Int64) -> String {
         let text = timeText(microseconds)
         // 2026-11-30T14:40:39.123456Z -> 2026-11-30 14:40:39
@@ -146,9 +157,33 @@ extension Baseline.Model {
     func flatItems() -> [FlatItem] {
         sort()
         var items: [FlatItem] = []
+        // What is marked incomplete is not judged, so a changed marker is a change.
+        func marks(_ pairs: [(Bool, String)]) -> String {
+            let names = pairs.filter { !$0.0 }.map(\.1)
+            return names.isEmpty ? "" : "; incomplete: " + names.joined(separator: ", ")
+        }
+        /// A detail that is only markers: "complete" or "incomplete: functions".
+        func only(_ pairs: [(Bool, String)]) -> String {
+            let text = marks(pairs)
+            return text.isEmpty ? "complete" : String(text.dropFirst(2))
+        }
+        items.append(
+            FlatItem(
+                key: "model",
+                detail: "read values \(readValuesLearned)"
+                    + marks([(devicesComplete, "devices"), (pairsComplete, "pairs")]),
+                seen: Baseline.Seen(first: learnedFrom ?? 0, last: learnedTo ?? 0, count: records)
+            )
+        )
         for device in devices {
             let roles = Baseline.Roles.names.filter { device.roles.contains($0.0) }.map(\.1).joined(separator: ",")
-            items.append(FlatItem(key: "device \(device.address)", detail: "roles \(roles)", seen: device.seen))
+            items.append(
+                FlatItem(
+                    key: "device \(device.address)",
+                    detail: "roles \(roles)" + marks([(device.macsComplete, "macs")]),
+                    seen: device.seen
+                )
+            )
             for mac in device.macs {
                 items.append(
                     FlatItem(
@@ -164,16 +199,32 @@ extension Baseline.Model {
             items.append(
                 FlatItem(
                     key: "pair \(pairKey)",
-                    detail: "at most \(pair.maximumRequestsPerWindow) requests in \(pair.rateWindowSeconds) s",
+                    detail: "at most \(pair.maximumRequestsPerWindow) requests in \(pair.rateWindowSeconds) s"
+                        + marks([(pair.stationsComplete, "stations")]),
                     seen: pair.seen
                 )
             )
             for station in pair.stations {
                 let stationKey = "\(pairKey) \(Self.stationText(pair.key.kind, station.identifier))"
-                items.append(FlatItem(key: "station \(stationKey)", detail: "", seen: station.seen))
+                items.append(
+                    FlatItem(
+                        key: "station \(stationKey)",
+                        detail: only([(station.functionsComplete, "functions")]),
+                        seen: station.seen
+                    )
+                )
                 for function in station.functions {
                     let functionKey = "\(stationKey) function \(function.code)"
-                    items.append(FlatItem(key: "function \(functionKey)", detail: "", seen: function.seen))
+                    items.append(
+                        FlatItem(
+                            key: "function \(functionKey)",
+                            detail: only([
+                                (function.objectsComplete, "objects"), (function.blocksComplete, "blocks"),
+                                (function.valuesComplete, "values"),
+                            ]),
+                            seen: function.seen
+                        )
+                    )
                     for object in function.objects {
                         items.append(
                             FlatItem(

@@ -199,7 +199,11 @@ public struct SensorConfiguration: Sendable {
             }
             switch key {
             case "period-tolerance", "max-poll-jitter", "rate-factor", "missed-polls":
-                guard value.scalar != nil, let number = Double(text), number.isFinite else { throw bad("a number") }
+                // Decimal only: Double(String) would also read hexadecimal ("0x10") and "inf".
+                guard value.scalar != nil, text.allSatisfy({ "0123456789.+-eE".contains($0) }),
+                    let number = Double(text),
+                    number.isFinite
+                else { throw bad("a decimal number") }
                 switch key {
                 case "period-tolerance": settings.periodTolerance = number
                 case "max-poll-jitter": settings.maximumPollJitter = number

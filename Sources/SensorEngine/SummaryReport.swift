@@ -95,7 +95,7 @@ public enum SummaryReport {
         )
         if let baseline = statistics.baseline { lines.append("  baseline: \(baseline)") }
         for (limit, count) in statistics.baselineNotRaised.sorted(by: { $0.key < $1.key }) {
-            lines.append("  baseline limit reached: \(count) deviations not raised (\(limit))")
+            lines.append("  baseline limit reached: \(limit): \(count)")
         }
         if !statistics.alerts.isEmpty || !statistics.alertsHeldBack.isEmpty {
             let total = statistics.alerts.values.reduce(0, +)

@@ -161,6 +161,36 @@ enum BaselineFile {
         }
     }
 
+    /// Checks, before any work, that a model can be written to `path`: a new file or a regular file (not a folder,
+    /// a device or a symbolic link, which the atomic rename would replace), in a writable folder, and none of the
+    /// `inputs`. Stops the command (status 2) with the reason.
+    static func checkOutput(_ path: String, inputs: [String]) throws {
+        guard path != "-" else { return }
+        let manager = FileManager.default
+        func fail(_ reason: String) throws -> Never {
+            StandardError.write("otsensor: cannot write the model to '\(Terminal.safe(path))': \(reason)\n")
+            throw ExitCode(2)
+        }
+        if let attributes = try? manager.attributesOfItem(atPath: path) {
+            switch attributes[.type] as? FileAttributeType {
+            case .typeRegular?: break
+            case .typeDirectory?: try fail("it is a folder")
+            case .typeSymbolicLink?: try fail("it is a symbolic link (name the file it points to)")
+            default: try fail("it is not a regular file")
+            }
+            let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            for input in inputs where URL(fileURLWithPath: input).resolvingSymlinksInPath().path == resolved {
+                try fail("it is one of the files read")
+            }
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isFolder: ObjCBool = false
+        guard manager.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+            try fail("no such folder '\(Terminal.safe(folder))'")
+        }
+        guard manager.isWritableFile(atPath: folder) else { try fail("the folder is not writable") }
+    }
+
     /// Writes the model atomically: to a temporary file beside it, then renamed over the old one, so a reader
     /// never sees half a model.
     static func write(_ model: Baseline.Model, to path: String) throws {
@@ -172,7 +202,7 @@ enum BaselineFile {
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            StandardError.write("otsensor: cannot write '\(Terminal.safe(path))': \(error.localizedDescription)\n")
+            StandardError.write("otsensor: cannot write the model to '\(Terminal.safe(path))'\n")
             throw ExitCode(1)
         }
     }

@@ -48,6 +48,7 @@ struct Learn: ParsableCommand {
     }
 
     func run() throws {
+        try BaselineFile.checkOutput(output, inputs: files)  // updating a model in place is fine
         var settings = try RuleLoading.settings(configFile).baseline
         if readValues { settings.learnReadValues = true }
         let captures = try decoding.open(files)
@@ -78,7 +79,12 @@ struct Learn: ParsableCommand {
         }
         progress.clear()
         try BaselineFile.write(model, to: output)
-        StandardError.write(Self.summary(model, output: output, seconds: Date().timeIntervalSince(started)))
+        StandardError.write(
+            Terminal.safe(
+                Self.summary(model, output: output, seconds: Date().timeIntervalSince(started)),
+                keepingNewlines: true
+            )
+        )
         if exitCode != 0 { throw ExitCode(exitCode) }
     }
 
@@ -104,7 +110,18 @@ struct Learn: ParsableCommand {
         text +=
             "model: \(model.devices.count) devices, \(model.pairs.count) pairs, \(stations) units or DNP3 address pairs, \(functions) functions, \(blocks) address blocks, \(values) values, \(polls) polls\n"
         for (name, count) in model.itemsNotLearned.sorted(by: { $0.key < $1.key }) {
-            text += "limit reached: \(count) \(name) not learned (the model says where: \"incomplete\")\n"
+            let what: String
+            if name.hasPrefix("blocks per table") {
+                what = "merged into their neighbours: the model is coarser there, nothing it learned is forgotten"
+            } else if name.hasPrefix("polls") {
+                what = "not learned: those requests are not timed"
+            } else {
+                what = "not learned: the full list is marked \"incomplete\" in the model and is not judged"
+            }
+            text += "limit reached: \(count) \(name); \(what)\n"
+        }
+        if model.records == 0 {
+            text += "warning: no Modbus or DNP3 traffic was learned: the model is empty\n"
         }
         if output != "-" { text += "written to \(output); review it with otsensor baseline show \(output)\n" }
         return text

@@ -41,7 +41,10 @@ enum Terminal {
         for scalar in text.unicodeScalars {
             if keepingNewlines && scalar == "\n" {
                 result.unicodeScalars.append(scalar)
-            } else if (scalar.value < 0x20 && scalar != "\t") || (0x7F...0x9F).contains(scalar.value) {
+            } else if (scalar.value < 0x20 && scalar != "\t") || (0x7F...0x9F).contains(scalar.value)
+                || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
+            {
+                // Control characters, and the bidirectional overrides that reorder what a terminal shows.
                 result += "\\u{\(String(scalar.value, radix: 16))}"
             } else {
                 result.unicodeScalars.append(scalar)

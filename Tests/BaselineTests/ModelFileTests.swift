@@ -146,6 +146,18 @@ import Testing
         ),
         ("\"unit\": 3", "\"unit\": 300", "pairs[0].units[0].unit: 300 is out of range (0 to 255)"),
         (
+            "\"start\": 10, \"end\": 19", "\"start\": 10, \"end\": 70000",
+            "pairs[0].units[0].functions[0].blocks[0].end: 70000 is past the last Modbus address, 65535"
+        ),
+        (
+            "\"polls\": []", "\"polls\": [], \"objects\": []",
+            "pairs[0].units[0].functions[0].objects: DNP3 objects in a Modbus function"
+        ),
+        (
+            "\"devices\": []", "\"devices\": [], \"not_learned\": {\"pairs\": 9223372036854775807}",
+            "not_learned.pairs: must be a count from 0 to 2^40"
+        ),
+        (
             "\"client\": \"10.0.0.5\"", "\"client\": \"10.0.0.500\"",
             "pairs[0].client: '10.0.0.500' is not an IPv4 or IPv6 address"
         ),

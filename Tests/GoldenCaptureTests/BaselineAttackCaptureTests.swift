@@ -63,7 +63,7 @@ import Testing
             evidence: [774] + Array(stride(from: 777, through: 953, by: 2)),
             client: "127.0.0.10",
             explanation:
-                "127.0.0.10 tried 90 address blocks it never used in 1 h of learning, within 218 ms: holding_registers 100-109, holding_registers 110-119, holding_registers 120-129, holding_registers 130-139, holding_registers 140-149, holding_registers 150-159, holding_registers 160-169, holding_registers 170-179, holding_registers 180-189, holding_registers 190-199, holding_registers 200-209, holding_registers 210-219, and 78 more"
+                "127.0.0.10 tried 90 address blocks at 127.0.0.1 it never used in 1 h of learning, within 218 ms: holding_registers 100-109, holding_registers 110-119, holding_registers 120-129, holding_registers 130-139, holding_registers 140-149, holding_registers 150-159, holding_registers 160-169, holding_registers 170-179, holding_registers 180-189, holding_registers 190-199, holding_registers 200-209, holding_registers 210-219, and 78 more"
         ),
         Attack(
             capture: "modbus-unit-scan",
@@ -72,7 +72,7 @@ import Testing
             evidence: [777] + Array(stride(from: 781, through: 853, by: 2)),
             client: "127.0.0.10",
             explanation:
-                "127.0.0.10 tried 38 unit identifiers it never used in 1 h of learning, within 246 ms: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, and 26 more"
+                "127.0.0.10 tried 38 unit identifiers at 127.0.0.1 it never used in 1 h of learning, within 246 ms: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, and 26 more"
         ),
         Attack(
             capture: "modbus-stopped-poller",

@@ -250,4 +250,44 @@ import WireFormat
         let later = Self.start + 3_600_000_000
         #expect(run(normalTraffic(from: later).frames, monitor: Baseline.Monitor(detectingAgainst: reread)).isEmpty)
     }
+
+    // MARK: - hostile DNP3 (from the breaker's findings)
+
+    /// A DNP3 READ from master 1 to outstation 10 over UDP, carrying `objects` (object headers and their
+    /// ranges or indexes), at `seconds` into the capture.
+    func dnp3Read(_ objects: [UInt8], sequence: UInt8, at seconds: Int64) -> (frame: [UInt8], time: Int64) {
+        // Transport FIR FIN, application FIR FIN with the sequence, function 1 (READ).
+        let userData: [UInt8] = [0xC0 | (sequence & 0x3F), 0xC0 | (sequence & 0x0F), 0x01] + objects
+        let link = FrameBuilder.dnp3Frame(control: 0xC4, destination: 10, source: 1, userData: userData)
+        let ip = FrameBuilder.ipv4(protocol: 17, payload: FrameBuilder.udp(payload: link))
+        return (FrameBuilder.ethernet(etherType: 0x0800, payload: ip), Self.start + seconds * 1_000_000)
+    }
+
+    @Test func dnp3RangesAndIndexesAtTheEndOfTheirSpaceAreLearnedAndJudgedWithoutOverflow() throws {
+        let frames = [
+            // g1v0, qualifier 0x02 (4-octet start and stop): 0 to 0xFFFFFFFF.
+            dnp3Read([1, 0, 0x02, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF], sequence: 0, at: 0),
+            // g30v0, qualifier 0x39 (4-octet count, 4-octet index prefixes): indexes 0xFFFFFFFF then 0.
+            dnp3Read([30, 0, 0x39, 2, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0], sequence: 1, at: 1),
+            // g30v0, qualifier 0x28 (2-octet count, 2-octet indexes): 5000 (a READ names indexes only).
+            dnp3Read([30, 0, 0x28, 1, 0, 0x88, 0x13], sequence: 2, at: 2),
+        ]
+        let model = Baseline.Model()
+        _ = run(frames, monitor: Baseline.Monitor(learningInto: model))
+        let function = try #require(model.pairs.first?.station(1 << 16 | 10)?.function(1))
+        #expect(
+            function.blocks.map { "\($0.table.name) \($0.start)-\($0.end)" }
+                == ["g1 0-4294967295", "g30 0-0", "g30 5000-5000", "g30 4294967295-4294967295"]
+        )
+        let reread = try Baseline.Model.read(text: model.fileText())
+        #expect(run(frames, monitor: Baseline.Monitor(detectingAgainst: reread)).isEmpty)
+        // An index the READs never named is outside the learned blocks.
+        let other = [dnp3Read([30, 0, 0x28, 1, 0, 0x89, 0x13], sequence: 3, at: 3)]
+        let alerts = run(
+            other,
+            monitor: Baseline.Monitor(detectingAgainst: try Baseline.Model.read(text: model.fileText()))
+        )
+        #expect(alerts.map(\.deviation) == [.readOutsideBlocks])
+        #expect(alerts.first?.explanation.hasPrefix("Point 5001 of g30 was never read by 10.0.0.1") == true)
+    }
 }

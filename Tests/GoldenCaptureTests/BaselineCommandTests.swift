@@ -107,4 +107,43 @@ struct BaselineCommandTests {
         #expect(wrong.status == 2)
         #expect(wrong.error.contains("otsensor.yaml:2: unknown baseline setting 'missed-poll'"))
     }
+
+    /// The model is written by a rename: a path that is not a regular file, or one of the captures read, is
+    /// refused before any learning (found by the breaker: a device node and a capture were replaced).
+    @Test func theModelIsNeverWrittenOverSomethingElse() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let captureCopy = folder.appendingPathComponent("normal.pcap").path
+        try FileManager.default.copyItem(atPath: capture("dnp3-new-control"), toPath: captureCopy)
+        let link = folder.appendingPathComponent("link.json").path
+        try FileManager.default.createSymbolicLink(
+            atPath: link,
+            withDestinationPath: folder.appendingPathComponent("t.json").path
+        )
+        for (out, reason) in [
+            (captureCopy, "it is one of the files read"), (folder.path, "it is a folder"),
+            (link, "it is a symbolic link (name the file it points to)"),
+            (folder.appendingPathComponent("none/x.json").path, "no such folder"),
+        ] {
+            let run = try otsensor(["learn", "--no-progress", captureCopy, "--out", out])
+            #expect(run.status == 2)
+            #expect(run.error.contains(reason), "\(out): \(run.error)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: captureCopy)).starts(with: [0xD4, 0xC3, 0xB2, 0xA1]))
+    }
+
+    /// A list marked incomplete is not judged, so marking one is a change `diff` shows.
+    @Test func diffShowsWhatIsNoLongerJudged() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = folder.appendingPathComponent("m.json").path
+        #expect(try otsensor(["learn", "--no-progress", capture("dnp3-normal"), "--out", model]).status == 0)
+        let text = try String(contentsOfFile: model, encoding: .utf8)
+        let blind = folder.appendingPathComponent("blind.json").path
+        try text.replacingOccurrences(of: #""functions": ["#, with: #""incomplete": ["functions"], "functions": ["#)
+            .write(toFile: blind, atomically: true, encoding: .utf8)
+        let diff = try otsensor(["baseline", "diff", model, blind])
+        #expect(diff.status == 1)
+        #expect(diff.lines == ["~ station dnp3 127.0.0.20 -> 127.0.0.1 1->10: complete -> incomplete: functions"])
+    }
 }
