@@ -119,7 +119,19 @@ import Testing
         ErrorCase(
             yaml: "rules: x",
             error:
-                "c.yaml:1: unknown setting 'rules' (vars, default-rule-path, rule-files, classification-file, threshold-file, detect)"
+                "c.yaml:1: unknown setting 'rules' (vars, default-rule-path, rule-files, classification-file, threshold-file, detect, baseline)"
+        ),
+        ErrorCase(
+            yaml: "baseline:\n  scan-window: 0",
+            error: "c.yaml:2: baseline scan-window must be 1 to 86400 seconds"
+        ),
+        ErrorCase(
+            yaml: "baseline:\n  rate-factor: 0x10",
+            error: "c.yaml:2: baseline rate-factor is a decimal number"
+        ),
+        ErrorCase(
+            yaml: "baseline:\n  learn-read-values: maybe",
+            error: "c.yaml:2: baseline learn-read-values is true or false"
         ),
         ErrorCase(
             yaml: "detect:\n  alerts-per-flow: 3",
