@@ -415,6 +415,24 @@ extension Baseline {
 
         public init() {}
 
+        /// How many of each kind of item the model holds.
+        public var counts: (stations: Int, functions: Int, objects: Int, blocks: Int, values: Int, polls: Int) {
+            var counts = (stations: 0, functions: 0, objects: 0, blocks: 0, values: 0, polls: 0)
+            for pair in pairs {
+                counts.stations += pair.stations.count
+                for station in pair.stations {
+                    counts.functions += station.functions.count
+                    for function in station.functions {
+                        counts.objects += function.objects.count
+                        counts.blocks += function.blocks.count
+                        counts.values += function.values.count
+                        counts.polls += function.polls.count
+                    }
+                }
+            }
+            return counts
+        }
+
         /// The union of the sources' spans, microseconds.
         static func union(_ sources: [Source]) -> Int64 {
             var total: Int64 = 0

@@ -425,19 +425,9 @@ extension Baseline.Model {
             model.pairs.append(pair)
         }
         model.sort()
-        var items = 0
-        for pair in model.pairs {
-            items += pair.stations.count
-            for station in pair.stations {
-                items += station.functions.count
-                for function in station.functions {
-                    items +=
-                        function.objects.count + function.blocks.count + function.values.count
-                        + function.polls.count
-                }
-            }
-        }
-        model.itemCount = items
+        let counts = model.counts
+        model.itemCount =
+            counts.stations + counts.functions + counts.objects + counts.blocks + counts.values + counts.polls
         return model
     }
 

@@ -89,26 +89,14 @@ struct Learn: ParsableCommand {
     }
 
     static func summary(_ model: Baseline.Model, output: String, seconds: Double) -> String {
-        var stations = 0
-        var functions = 0
-        var blocks = 0
-        var values = 0
-        var polls = 0
-        for pair in model.pairs {
-            stations += pair.stations.count
-            for station in pair.stations {
-                functions += station.functions.count
-                for function in station.functions {
-                    blocks += function.blocks.count
-                    values += function.values.count
-                    polls += function.polls.count
-                }
-            }
-        }
+        let (stations, functions, _, blocks, values, polls) = model.counts
         var text =
             "learned \(model.packets) packets (\(model.records) Modbus transactions and DNP3 fragments) over \(Baseline.Model.durationText(model.learnedMicroseconds)) of capture time in \(String(format: "%.2f", seconds)) s\n"
+        func n(_ value: Int, _ noun: String, _ plural: String? = nil) -> String {
+            "\(value) \(value == 1 ? noun : plural ?? noun + "s")"
+        }
         text +=
-            "model: \(model.devices.count) devices, \(model.pairs.count) pairs, \(stations) units or DNP3 address pairs, \(functions) functions, \(blocks) address blocks, \(values) values, \(polls) polls\n"
+            "model: \(n(model.devices.count, "device")), \(n(model.pairs.count, "pair")), \(n(stations, "unit or DNP3 address pair", "units or DNP3 address pairs")), \(n(functions, "function")), \(n(blocks, "address block")), \(n(values, "value")), \(n(polls, "poll"))\n"
         for (name, count) in model.itemsNotLearned.sorted(by: { $0.key < $1.key }) {
             let what: String
             if name.hasPrefix("blocks per table") {
