@@ -328,7 +328,6 @@ extension Baseline {
         @safe @exclusivity(unchecked) public var requests = 0
 
         // Learning and detection state for this run.
-        @safe @exclusivity(unchecked) var rateWindow: Int64 = .min
         /// The open rate window's first and past-last capture microsecond.
         @safe @exclusivity(unchecked) var rateWindowStart: Int64 = .max
         @safe @exclusivity(unchecked) var rateWindowEnd: Int64 = .min
@@ -336,8 +335,6 @@ extension Baseline {
         @safe @exclusivity(unchecked) var rateReported = false
         /// Detection: the spike being counted in the open window, raised when it ends.
         @safe @exclusivity(unchecked) var spike: Alert?
-        /// DNP3 fragments per transaction direction are requests only when they come from the master.
-        @safe @exclusivity(unchecked) var reportedInRun = false
 
         init(key: PairKey, seen: Seen, rateWindowSeconds: Int64) {
             self.key = key

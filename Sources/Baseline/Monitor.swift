@@ -219,7 +219,6 @@ extension Baseline {
                 for pair in activePairs {
                     pair.maximumRequestsPerWindow = max(pair.maximumRequestsPerWindow, pair.requestsInWindow)
                     pair.requestsInWindow = 0
-                    pair.rateWindow = .min
                     pair.rateWindowStart = .max
                     pair.rateWindowEnd = .min
                 }
@@ -308,9 +307,8 @@ extension Baseline {
                 }
             }
             let context = modbusContext(flow: flow, request: request, time: time, packet: packet)
-            guard let function = common(context, macs: macs, link: &link, isRequest: true, memo: memo) else {
-                return
-            }
+            // (A remembered read on a resolved flow was judged above; `common` need not recall it again.)
+            guard let function = common(context, macs: macs, link: &link, isRequest: true) else { return }
             if let (table, start, quantity) = reads, quantity > 0 {
                 guard
                     block(context, function, table: table, access: .read, start: start, end: Self.end(start, quantity))
@@ -352,7 +350,6 @@ extension Baseline {
             var context = modbusContext(flow: flow, request: request, time: time, packet: packets.1)
             context.firstPacket = packets.0
             readValues(context, function, table: table, start: start, quantity: quantity, values: values, adu: adu)
-            if mode == .detecting { flushSpike(context) }
         }
 
         private func modbusContext(
@@ -1190,17 +1187,16 @@ extension Baseline.Monitor {
         pair.requests += mode == .learning ? 1 : 0
         if time < pair.rateWindowStart || time >= pair.rateWindowEnd {
             if pair.spike != nil { finishSpike(pair) }
+            // A pair's first window in this capture: learning closes it when the capture ends.
+            if pair.rateWindowStart == .max && mode == .learning { activePairs.append(pair) }
             let span = pair.rateWindowSeconds * 1_000_000
-            let window = Self.floorDivide(time, span)
-            pair.rateWindowStart = window &* span
+            pair.rateWindowStart = Self.floorDivide(time, span) &* span
             pair.rateWindowEnd = pair.rateWindowStart &+ span
-            if pair.rateWindow == .min && mode == .learning { activePairs.append(pair) }
             if mode == .learning {
                 pair.maximumRequestsPerWindow = max(pair.maximumRequestsPerWindow, pair.requestsInWindow)
             } else if pair.requestsInWindow <= rateThreshold(pair) {
                 pair.rateReported = false
             }
-            pair.rateWindow = window
             pair.requestsInWindow = 0
         }
         pair.requestsInWindow += 1

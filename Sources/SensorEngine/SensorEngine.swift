@@ -343,10 +343,10 @@ public final class SensorEngine {
             let model = baseline.model
             switch baseline.mode {
             case .learning:
-                statistics.baseline = "learning (\(Self.count(model.pairs.count, "pair")) so far)"
+                statistics.baseline = "learning (\(SummaryReport.plural(model.pairs.count, "pair")) so far)"
             case .detecting:
                 statistics.baseline =
-                    "judged against \(Self.count(model.pairs.count, "pair")) and \(Self.count(model.devices.count, "device")), \(Baseline.Model.durationText(model.learnedMicroseconds)) of learning"
+                    "judged against \(SummaryReport.plural(model.pairs.count, "pair")) and \(SummaryReport.plural(model.devices.count, "device")), \(Baseline.Model.durationText(model.learnedMicroseconds)) of learning"
             }
             statistics.baselineNotRaised = baseline.alertsNotRaised
         }
@@ -1259,7 +1259,6 @@ public final class SensorEngine {
 // MARK: - Baseline
 
 extension SensorEngine {
-    static func count(_ value: Int, _ noun: String) -> String { "\(value) \(noun)\(value == 1 ? "" : "s")" }
 
     /// Hands a Modbus request to the baseline as it arrives, and writes what it raised.
     func baselineRequest(

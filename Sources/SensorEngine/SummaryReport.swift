@@ -136,7 +136,7 @@ public enum SummaryReport {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private static func plural(_ count: Int, _ noun: String) -> String {
+    static func plural(_ count: Int, _ noun: String) -> String {
         "\(count) \(noun)\(count == 1 ? "" : "s")"
     }
 

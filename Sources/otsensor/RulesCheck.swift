@@ -61,22 +61,7 @@ struct RulesCheck: ParsableCommand {
         }
         // Each rule compiled on its own first, so that every undefined variable and unknown classtype is named;
         // then the whole set (duplicate sids below).
-        var compileFailed = false
-        for rule in rules {
-            do {
-                _ = try Detection.RuleSet(
-                    rules: [rule],
-                    variables: settings.variables,
-                    classifications: settings.classifications,
-                    thresholdFile: settings.thresholdFile
-                )
-            } catch {
-                print(Terminal.safe("\(error)"))
-                errors += 1
-                compileFailed = true
-            }
-        }
-        if !compileFailed {
+        func compiles(_ rules: [Detection.Rule]) -> Bool {
             do {
                 _ = try Detection.RuleSet(
                     rules: rules,
@@ -84,11 +69,16 @@ struct RulesCheck: ParsableCommand {
                     classifications: settings.classifications,
                     thresholdFile: settings.thresholdFile
                 )
+                return true
             } catch {
                 print(Terminal.safe("\(error)"))
                 errors += 1
+                return false
             }
         }
+        var compileFailed = false
+        for rule in rules where !compiles([rule]) { compileFailed = true }
+        if !compileFailed { _ = compiles(rules) }
         var seen: [String: Detection.SourceLocation] = [:]
         for rule in rules {
             let id = "\(rule.gid):\(rule.sid)"

@@ -83,27 +83,20 @@ public enum ReplayHarness {
     ) throws -> Baseline.Model {
         let model = Baseline.Model()
         let monitor = Baseline.Monitor(learningInto: model, settings: settings)
+        final class Discard: EngineEventSink {
+            func modbusTransaction(
+                _ event: ModbusTransactionEvent,
+                requestADU: borrowing Span<UInt8>,
+                responseADU: borrowing Span<UInt8>
+            ) {}
+            func anomaly(_ event: AnomalyEvent) {}
+            func flowEnded(_ event: FlowEndEvent) {}
+            var receivesDNP3Messages: Bool { false }
+        }
+        // Each file on its own engine: its own stretch of capture time.
         for path in paths {
-            final class Discard: EngineEventSink {
-                func modbusTransaction(
-                    _ event: ModbusTransactionEvent,
-                    requestADU: borrowing Span<UInt8>,
-                    responseADU: borrowing Span<UInt8>
-                ) {}
-                func anomaly(_ event: AnomalyEvent) {}
-                func flowEnded(_ event: FlowEndEvent) {}
-                var receivesDNP3Messages: Bool { false }
-            }
             monitor.sourceName = URL(fileURLWithPath: path).lastPathComponent
-            let engine = SensorEngine(configuration: configuration, sink: Discard(), baseline: monitor)
-            var readStatistics = CaptureReadStatistics()
-            let capture = try OfflineCapture(path: path)
-            let linkType = LinkType(rawValue: capture.linkType)
-            _ = try capture.forEachPacket(statistics: &readStatistics) { frame, timestamp, originalLength in
-                engine.process(frame: frame, timestamp: timestamp, linkType: linkType, originalLength: originalLength)
-            }
-            engine.finish()
-            model.packets += engine.statistics.packets
+            model.packets += try run([path], sink: Discard(), configuration: configuration, baseline: monitor).packets
         }
         return model
     }
@@ -112,9 +105,10 @@ public enum ReplayHarness {
     public static func run(
         _ paths: [String],
         sink: any EngineEventSink,
-        configuration: EngineConfiguration = EngineConfiguration()
+        configuration: EngineConfiguration = EngineConfiguration(),
+        baseline: Baseline.Monitor? = nil
     ) throws -> EngineStatistics {
-        let engine = SensorEngine(configuration: configuration, sink: sink)
+        let engine = SensorEngine(configuration: configuration, sink: sink, baseline: baseline)
         var readStatistics = CaptureReadStatistics()
         for path in paths {
             let capture = try OfflineCapture(path: path)
