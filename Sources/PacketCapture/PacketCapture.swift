@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 internal import CPcap
+import Synchronization
 public import WireFormat
 
 /// An error from libpcap: which call failed and libpcap's own message.
@@ -53,14 +54,7 @@ public final class OfflineCapture {
     /// - Throws: ``PcapError`` with libpcap's message when the file is missing or not a capture. The
     ///   corresponding C function is `pcap_open_offline`.
     public init(path: String) throws(PcapError) {
-        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
-        let opened = unsafe errorBuffer.withUnsafeMutableBufferPointer { buffer in
-            unsafe pcap_open_offline(path, buffer.baseAddress)
-        }
-        guard let opened = unsafe opened else {
-            let text = errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-            throw PcapError(operation: "open", message: String(decoding: text, as: UTF8.self))
-        }
+        let opened = try unsafe openHandle { errorBuffer in unsafe pcap_open_offline(path, errorBuffer) }
         unsafe self.handle = opened
         self.path = path
     }
@@ -88,23 +82,7 @@ public final class OfflineCapture {
     /// - Throws: ``PcapError`` with libpcap's message for an invalid expression, or when the expression is longer
     ///   than ``maxFilterLength``. The corresponding C functions are `pcap_compile` and `pcap_setfilter`.
     public func setFilter(_ expression: String) throws(PcapError) {
-        guard expression.count <= Self.maxFilterLength else {
-            throw PcapError(
-                operation: "filter",
-                message:
-                    "the expression has \(expression.count) characters; at most \(Self.maxFilterLength) are accepted"
-            )
-        }
-        var program = unsafe bpf_program()
-        let optimize: Int32 = expression.count <= Self.maxOptimizedFilterLength ? 1 : 0
-        let compiled = unsafe pcap_compile(handle, &program, expression, optimize, PCAP_NETMASK_UNKNOWN)
-        guard compiled == 0 else {
-            throw PcapError(operation: "filter", message: lastError)
-        }
-        defer { unsafe pcap_freecode(&program) }
-        guard unsafe pcap_setfilter(handle, &program) == 0 else {
-            throw PcapError(operation: "filter", message: lastError)
-        }
+        try unsafe installFilter(expression, on: handle)
     }
 
     private var lastError: String {
@@ -154,5 +132,203 @@ public final class OfflineCapture {
                 throw PcapError(operation: "read", message: message)
             }
         }
+    }
+}
+
+// MARK: - Live capture
+
+/// Counters libpcap keeps for a live handle (`pcap_stats`): packets the kernel received for it, dropped because
+/// the buffer was full, and dropped by the interface or its driver.
+public struct LiveCaptureCounters: Sendable, Equatable {
+    public var received: UInt64
+    public var dropped: UInt64
+    public var interfaceDropped: UInt64
+}
+
+/// A live capture on one network interface through libpcap.
+///
+/// Frames are handed to a closure as a borrowed `Span<UInt8>`, as ``OfflineCapture`` does. The handle is used by
+/// one thread (its capture loop); ``stop()`` and ``counters()`` may be called from others.
+@safe
+public final class LiveCapture: @unchecked Sendable {
+    /// How the handle is set up before it is activated.
+    public struct Options: Sendable, Equatable {
+        /// Bytes kept of each frame. 262,144 is libpcap's and tcpdump's default: whole frames, also with
+        /// offloads (GRO) that hand over frames larger than the MTU.
+        public var snapshotLength = 262_144
+        /// Promiscuous mode: a sensor on a SPAN or TAP port sees frames addressed to other hosts.
+        public var promiscuous = true
+        /// The kernel buffer in bytes. 32 MiB holds about a second of a saturated 100 Mbit/s link, covering a
+        /// pause of the capture thread (garbage, a slow disk) without drops.
+        public var bufferSize = 32 << 20
+        /// Immediate mode: each packet is delivered at once, not when the buffer fills (OT links are slow; a
+        /// request would otherwise wait for the timeout).
+        public var immediate = true
+        /// How long a read waits before it returns with nothing, so the loop can see a stop request and the
+        /// passing of time on a quiet segment, in milliseconds.
+        public var timeoutMilliseconds = 200
+        public init() {}
+    }
+
+    private let handle: OpaquePointer
+    /// The interface's name.
+    public let interface: String
+    /// Written by ``stop()`` from another thread and read by the capture loop between packets.
+    private let stopRequested = StopFlag()
+
+    /// Opens and activates a capture on `interface`.
+    ///
+    /// - Throws: ``PcapError`` with libpcap's message when the interface does not exist, is down, or the process
+    ///   lacks the permission (root or `CAP_NET_RAW`). The corresponding C functions are `pcap_create`,
+    ///   `pcap_set_snaplen`, `pcap_set_promisc`, `pcap_set_buffer_size`, `pcap_set_immediate_mode`,
+    ///   `pcap_set_timeout` and `pcap_activate`.
+    public init(interface: String, options: Options = Options()) throws(PcapError) {
+        let created = try unsafe openHandle { errorBuffer in unsafe pcap_create(interface, errorBuffer) }
+        _ = unsafe pcap_set_snaplen(created, Int32(clamping: options.snapshotLength))
+        _ = unsafe pcap_set_promisc(created, options.promiscuous ? 1 : 0)
+        _ = unsafe pcap_set_buffer_size(created, Int32(clamping: options.bufferSize))
+        _ = unsafe pcap_set_immediate_mode(created, options.immediate ? 1 : 0)
+        _ = unsafe pcap_set_timeout(created, Int32(clamping: options.timeoutMilliseconds))
+        let status = unsafe pcap_activate(created)
+        if status < 0 {
+            // PCAP_ERROR (-1) carries its text in pcap_geterr; the others are described by pcap_statustostr.
+            var message = unsafe String(cString: pcap_statustostr(status))
+            if let detail = unsafe pcap_geterr(created), unsafe detail.pointee != 0 {
+                let text = unsafe String(cString: detail)
+                message = status == PCAP_ERROR ? text : "\(message): \(text)"
+            }
+            unsafe pcap_close(created)
+            throw PcapError(operation: "open", message: message)
+        }
+        unsafe self.handle = created
+        self.interface = interface
+    }
+
+    deinit {
+        unsafe pcap_close(handle)
+    }
+
+    /// The link-layer header type (a DLT_ value). The corresponding C function is `pcap_datalink`.
+    public var linkType: Int { Int(unsafe pcap_datalink(handle)) }
+
+    /// Compiles and installs a BPF filter (pcap-filter(7) syntax), with the limits of ``OfflineCapture``.
+    ///
+    /// - Throws: ``PcapError`` for an invalid or over-long expression. The corresponding C functions are
+    ///   `pcap_compile` and `pcap_setfilter`.
+    public func setFilter(_ expression: String) throws(PcapError) {
+        try unsafe installFilter(expression, on: handle)
+    }
+
+    /// libpcap's counters for the handle, or nil when it cannot give them. The corresponding C function is
+    /// `pcap_stats`.
+    public func counters() -> LiveCaptureCounters? {
+        var statistics = pcap_stat()
+        guard unsafe pcap_stats(handle, &statistics) == 0 else { return nil }
+        return LiveCaptureCounters(
+            received: UInt64(statistics.ps_recv),
+            dropped: UInt64(statistics.ps_drop),
+            interfaceDropped: UInt64(statistics.ps_ifdrop)
+        )
+    }
+
+    /// Asks the capture loop to return: it does so after the packet in hand, or within the read timeout.
+    /// The corresponding C function is `pcap_breakloop`.
+    public func stop() {
+        stopRequested.set()
+        unsafe pcap_breakloop(handle)
+    }
+
+    /// Reads packets until ``stop()`` is called, calling `body` for each frame with its capture time and original
+    /// length, and `idle` after each read that timed out or brought packets.
+    ///
+    /// - Throws: ``PcapError`` when reading fails (the interface went away). The corresponding C function is
+    ///   `pcap_next_ex`.
+    public func run(
+        idle: () -> Void,
+        _ body: (borrowing Span<UInt8>, CaptureTimestamp, Int) -> Void
+    ) throws(PcapError) {
+        var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
+        var data: UnsafePointer<UInt8>? = nil
+        var sinceIdle = 0
+        while !stopRequested.isSet {
+            let status = unsafe pcap_next_ex(handle, &header, &data)
+            switch status {
+            case 1:
+                guard let header = unsafe header, let data = unsafe data else { continue }
+                let captured = Int(unsafe header.pointee.caplen)
+                let original = Int(unsafe header.pointee.len)
+                let timestamp = CaptureTimestamp(
+                    seconds: Int64(unsafe header.pointee.ts.tv_sec),
+                    microseconds: Int32(truncatingIfNeeded: unsafe header.pointee.ts.tv_usec)
+                )
+                // The one place a C buffer becomes a Span: valid until the next pcap_next_ex.
+                let buffer = unsafe UnsafeBufferPointer(start: data, count: captured)
+                let frame = unsafe buffer.span
+                body(frame, timestamp, original)
+                // A busy link never times out: let the caller see time pass every 1,024 packets too.
+                sinceIdle += 1
+                if sinceIdle >= 1024 {
+                    sinceIdle = 0
+                    idle()
+                }
+            case 0:
+                sinceIdle = 0
+                idle()
+            case -2:
+                return  // pcap_breakloop
+            default:
+                throw PcapError(operation: "read", message: lastError)
+            }
+        }
+    }
+
+    private var lastError: String {
+        guard let text = unsafe pcap_geterr(handle) else { return "unknown libpcap error" }
+        return unsafe String(cString: text)
+    }
+}
+
+/// A flag set once from any thread.
+private final class StopFlag: @unchecked Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .relaxed) }
+    func set() { value.store(true, ordering: .relaxed) }
+}
+
+/// Calls a libpcap open function with an error buffer; its message becomes the ``PcapError``.
+private func openHandle(
+    _ open: (UnsafeMutablePointer<CChar>?) -> OpaquePointer?
+) throws(PcapError) -> OpaquePointer {
+    var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+    let opened = unsafe errorBuffer.withUnsafeMutableBufferPointer { buffer in unsafe open(buffer.baseAddress) }
+    guard let opened = unsafe opened else {
+        let text = errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        throw PcapError(operation: "open", message: String(decoding: text, as: UTF8.self))
+    }
+    return unsafe opened
+}
+
+/// Compiles `expression` and installs it on `handle` (shared by the offline and live handles).
+private func installFilter(_ expression: String, on handle: OpaquePointer) throws(PcapError) {
+    guard expression.count <= OfflineCapture.maxFilterLength else {
+        throw PcapError(
+            operation: "filter",
+            message:
+                "the expression has \(expression.count) characters; at most \(OfflineCapture.maxFilterLength) are accepted"
+        )
+    }
+    var program = unsafe bpf_program()
+    let optimize: Int32 = expression.count <= OfflineCapture.maxOptimizedFilterLength ? 1 : 0
+    let compiled = unsafe pcap_compile(handle, &program, expression, optimize, PCAP_NETMASK_UNKNOWN)
+    func message() -> String {
+        guard let text = unsafe pcap_geterr(handle) else { return "unknown libpcap error" }
+        return unsafe String(cString: text)
+    }
+    guard compiled == 0 else {
+        throw PcapError(operation: "filter", message: message())
+    }
+    defer { unsafe pcap_freecode(&program) }
+    guard unsafe pcap_setfilter(handle, &program) == 0 else {
+        throw PcapError(operation: "filter", message: message())
     }
 }

@@ -53,6 +53,8 @@ public struct SensorConfiguration: Sendable {
     public var alertsPerRulePerFlow: Int?
     /// Learning and judging against a baseline model (`baseline:`).
     public var baseline = Baseline.Settings()
+    /// The live sensor's settings (``RunSettings``).
+    public var run = RunSettings()
 
     public init() {}
 
@@ -162,12 +164,14 @@ public struct SensorConfiguration: Sendable {
                 }
             case "baseline":
                 try parseBaseline(value, into: &configuration.baseline, file: file)
+            case let runKey where runKeys.contains(runKey):
+                try parseRun(runKey, value, into: &configuration.run, file: file)
             default:
                 throw ConfigurationError(
                     file: file,
                     line: line(keyNode),
                     message:
-                        "unknown setting '\(key)' (vars, default-rule-path, rule-files, classification-file, threshold-file, detect, baseline)"
+                        "unknown setting '\(key)' (vars, default-rule-path, rule-files, classification-file, threshold-file, detect, baseline, \(runKeys.joined(separator: ", ")))"
                 )
             }
         }

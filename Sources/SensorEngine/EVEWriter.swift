@@ -11,7 +11,7 @@ import WireFormat
 /// values, device identification objects, latency, a plain-words `detail`) we add keys; we never rename.
 public final class EVEWriter: EngineEventSink {
     /// Written only from the engine's one thread, one record at a time (see ``SensorEngine``'s note on exclusivity).
-    @safe @exclusivity(unchecked) fileprivate var json = JSONBuffer()
+    @safe @exclusivity(unchecked) var json = JSONBuffer()
     /// String octets of a fragment read through its CRC blocks, gathered for writing.
     @safe @exclusivity(unchecked) fileprivate var scratch: [UInt8] = []
     private let output: any RecordOutput
@@ -32,7 +32,7 @@ public final class EVEWriter: EngineEventSink {
         json.removeAll()
     }
 
-    private func endRecord() {
+    func endRecord() {
         json.endObject()
         json.newline()
         if json.bytes.count >= flushThreshold { flush() }

@@ -55,6 +55,9 @@ public struct EngineConfiguration: Sendable {
     /// repeating a flagged request every poll cycle raises its alerts once per connection, not once a second.
     /// 0 means no limit. The default, 10, keeps every suricata-verify expectation.
     public var maxAlertsPerRulePerFlow = 10
+    /// Windowed pair summaries and the asset inventory (`summary`, `stats` and `asset` records), with their window
+    /// length and limits; nil for none (a replay without `--summaries`).
+    public var summaries: SummaryLimits?
 
     public init() {}
 

@@ -199,6 +199,10 @@ public protocol EngineEventSink: AnyObject {
     var receivesAlerts: Bool { get }
     /// An alert raised against the baseline model; `counters` are the flow's when it is still open.
     func baselineAlert(_ alert: Baseline.Alert, counters: FlowCounters?)
+    /// A summary window closed (capture time): its pair summaries and the sensor's counters.
+    func summaryWindow(_ window: SummaryWindow)
+    /// The asset inventory changed, or (at the end) its state.
+    func assetChanged(_ event: AssetEvent)
 }
 
 extension EngineEventSink {
@@ -206,6 +210,9 @@ extension EngineEventSink {
     public func dnp3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>) {}
     /// Sinks that do not report alerts ignore the baseline's.
     public func baselineAlert(_ alert: Baseline.Alert, counters: FlowCounters?) {}
+    /// Sinks that do not report summaries ignore them.
+    public func summaryWindow(_ window: SummaryWindow) {}
+    public func assetChanged(_ event: AssetEvent) {}
     public var receivesDNP3Messages: Bool { true }
     public var writesRecordsAtAcknowledgment: Bool { false }
     public var receivesAlerts: Bool { true }

@@ -85,6 +85,8 @@ final class Flow {
     /// has them).
     @safe @exclusivity(unchecked) var macs: (UInt64?, UInt64?) = (nil, nil)
     @safe @exclusivity(unchecked) var macsSeen: (Bool, Bool) = (false, false)
+    /// Packets and bytes already counted in summary windows.
+    @safe @exclusivity(unchecked) var summarized: (packets: (Int, Int), bytes: (Int, Int)) = ((0, 0), (0, 0))
 
     /// Whether the flow's TCP streams are reassembled and decoded (Modbus/TCP or DNP3 over TCP).
     var isReassembled: Bool { isTCP && (isModbus || isDNP3) }

@@ -588,6 +588,21 @@ extension SensorEngine {
             )
             if !baseline.alerts.isEmpty { writeBaselineAlerts(baseline, flow: flow) }
         }
+        if let summaries {
+            summaries.dnp3(
+                flow: flow.context,
+                direction: direction,
+                fromMaster: link.control.direction,
+                link: link,
+                application: application,
+                answers: answers,
+                objects: objectScratch,
+                alerts: alerts,
+                macs: flow.macs,
+                time: timestamp
+            )
+            writeAssetEvents(summaries)
+        }
         guard sink.receivesDNP3Messages else { return }
         var event = DNP3MessageEvent(
             flow: flow.context,
@@ -1033,7 +1048,7 @@ extension SensorEngine {
             }
             flow.alerted = true
             countAlert(index, rules: rules)
-            if sink.receivesAlerts { alerts.append(rules.alertRule(index)) }
+            if sink.receivesAlerts || summaries != nil { alerts.append(rules.alertRule(index)) }
         }
         return alerts
     }
@@ -1159,7 +1174,7 @@ extension SensorEngine {
             anomaly.detail +=
                 " (the \(DNP3FlowState.maxReportsPerAnomaly)th of its kind in this flow: further ones are counted in the summary, not reported)"
         }
-        sink.anomaly(anomaly)
+        emitAnomaly(anomaly)
     }
 }
 

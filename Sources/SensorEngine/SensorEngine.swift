@@ -24,6 +24,11 @@ public final class SensorEngine {
     let sink: any EngineEventSink
     /// Learns the baseline model from the traffic, or judges the traffic against it (nil: neither).
     public let baseline: Baseline.Monitor?
+    /// Windowed pair summaries and the asset inventory (nil when ``EngineConfiguration/summaries`` is nil).
+    let summaries: SummaryAggregator?
+    /// The process's health for `stats` records (live capture sets it; replays leave it nil so that their output
+    /// does not depend on the machine). Called on the engine's thread when a window closes.
+    public var healthProvider: (() -> SensorHealth)?
 
     @safe @exclusivity(unchecked) private var flows: [Flow?] = []
     @safe @exclusivity(unchecked) private var freeSlots: [Int] = []
@@ -66,11 +71,36 @@ public final class SensorEngine {
         self.sink = sink
         self.baseline = baseline
         self.table = FlowTable(maxSlots: configuration.maxFlows)
+        self.summaries = configuration.summaries.map(SummaryAggregator.init(limits:))
         statistics.rulesLoaded = configuration.rules?.count ?? 0
     }
 
     /// The number of flows in the table.
     public var flowCount: Int { activeFlows }
+
+    /// Once per second of capture time: closes a summary window whose time has passed, ends idle flows, gives up
+    /// unanswered requests, and lets the baseline judge silences.
+    private func tick() {
+        if let summaries {
+            summaries.begin(at: now)
+            if now.seconds >= summaries.windowEnd { closeSummaryWindow(endOfCapture: nil) }
+        }
+        expireIdleFlows()
+        if !flowsAwaitingResponses.isEmpty { sweepUnansweredRequests() }
+        if let baseline {
+            baseline.tick(now: now, packet: currentPacketNumber)
+            writeBaselineAlerts(baseline, flow: nil)
+        }
+        nextExpiryCheck = now.seconds + 1
+    }
+
+    /// Moves capture time forward without a packet: a live sensor on a quiet segment calls it with the wall
+    /// clock, so that windows close, flows time out and silences are judged. Earlier times are ignored.
+    public func advance(to time: CaptureTimestamp) {
+        guard time > now else { return }
+        now = time
+        if now.seconds >= nextExpiryCheck { tick() }
+    }
 
     // MARK: - Packets
 
@@ -95,15 +125,7 @@ public final class SensorEngine {
         statistics.packets += 1
         statistics.bytes += frame.count
         if timestamp > now { now = timestamp }
-        if now.seconds >= nextExpiryCheck {
-            expireIdleFlows()
-            if !flowsAwaitingResponses.isEmpty { sweepUnansweredRequests() }
-            if let baseline {
-                baseline.tick(now: now, packet: currentPacketNumber)
-                writeBaselineAlerts(baseline, flow: nil)
-            }
-            nextExpiryCheck = now.seconds + 1
-        }
+        if now.seconds >= nextExpiryCheck { tick() }
 
         let packet: DecodedPacket
         do {
@@ -363,6 +385,53 @@ public final class SensorEngine {
             alertCounts = []
             heldBackCounts = []
         }
+        if let summaries, summaries.windowStart != nil {
+            closeSummaryWindow(endOfCapture: now)
+            for event in summaries.inventory.inventoryEvents(at: now) { sink.assetChanged(event) }
+        }
+    }
+
+    // MARK: - Summaries
+
+    /// Counts the traffic of every open Modbus and DNP3 flow into the window, then hands the window to the sink.
+    private func closeSummaryWindow(endOfCapture: CaptureTimestamp?) {
+        guard let summaries else { return }
+        for flow in flows {
+            if let flow, flow.isModbus || flow.isDNP3 { countTraffic(flow, into: summaries) }
+        }
+        let window = summaries.closeWindow(
+            statistics: statistics,
+            activeFlows: activeFlows,
+            health: healthProvider?(),
+            endOfCapture: endOfCapture
+        )
+        sink.summaryWindow(window)
+        summaries.advance(to: now)
+    }
+
+    /// Adds a flow's packets and bytes since they were last counted to its pair's summary.
+    private func countTraffic(_ flow: Flow, into summaries: SummaryAggregator) {
+        let packets = (flow.packets.0 - flow.summarized.packets.0, flow.packets.1 - flow.summarized.packets.1)
+        let bytes = (flow.bytes.0 - flow.summarized.bytes.0, flow.bytes.1 - flow.summarized.bytes.1)
+        summaries.traffic(flow.context, isDNP3: flow.isDNP3, packets: packets, bytes: bytes)
+        flow.summarized = (flow.packets, flow.bytes)
+    }
+
+    /// Hands the inventory's changes to the sink.
+    func writeAssetEvents(_ summaries: SummaryAggregator) {
+        guard !summaries.inventory.pending.isEmpty else { return }
+        for event in summaries.inventory.takeEvents() { sink.assetChanged(event) }
+    }
+
+    /// Writes an anomaly record and counts it in its pair's summary.
+    func emitAnomaly(_ event: AnomalyEvent) {
+        sink.anomaly(event)
+        if let summaries {
+            let isDNP3 = configuration.isDNP3Port(event.flow.key.serverPort)
+            if isDNP3 || configuration.isModbusPort(event.flow.key.serverPort) {
+                summaries.anomaly(event, isDNP3: isDNP3)
+            }
+        }
     }
 
     private func endFlow(slot: Int, reason: FlowEndEvent.Reason) {
@@ -381,6 +450,7 @@ public final class SensorEngine {
         } else {
             appProto = flow.modbus.framers.0.framedADUs + flow.modbus.framers.1.framedADUs > 0 ? .modbus : .none
         }
+        if let summaries, flow.isModbus || flow.isDNP3 { countTraffic(flow, into: summaries) }
         if let baseline {
             // What the baseline holds about this flow is raised before its flow record.
             baseline.flowEnding(flow.context.flowID, client: flow.context.key.clientAddress)
@@ -610,7 +680,7 @@ public final class SensorEngine {
             packetNumber: currentPacketNumber
         )
         statistics.anomalies[anomaly.name, default: 0] += 1
-        sink.anomaly(anomaly)
+        emitAnomaly(anomaly)
     }
 
     // MARK: - Modbus
@@ -1167,6 +1237,10 @@ public final class SensorEngine {
             }
         }
         sink.modbusTransaction(event, requestADU: requestADU, responseADU: responseADU)
+        if let summaries {
+            summaries.modbus(event, macs: flow.macs, responseADU: responseADU)
+            writeAssetEvents(summaries)
+        }
         if let baseline, requestWasProvisional || baseline.model.readValuesLearned, let request = event.request {
             // A request decoded after a capture gap is judged once its response confirms it; others were judged
             // when they arrived.
@@ -1252,7 +1326,7 @@ public final class SensorEngine {
         withAlerts.alerts = eventAlerts(event.name, flow: flow, direction: direction)
         if !withAlerts.alerts.isEmpty { withAlerts.flowCounters = flowCounters(flow) }
         statistics.anomalies[event.name, default: 0] += 1
-        sink.anomaly(withAlerts)
+        emitAnomaly(withAlerts)
     }
 }
 
@@ -1306,6 +1380,9 @@ extension SensorEngine {
                 counters = flowCounters(target)
             }
             sink.baselineAlert(alert, counters: counters)
+            if let summaries {
+                summaries.alert(rule, flow: alert.flow, isDNP3: alert.protocolKind == .dnp3)
+            }
         }
     }
 }

@@ -30,13 +30,13 @@ public final class TextWriter: EngineEventSink {
         line.removeAll()
     }
 
-    private func emit(_ text: String) {
+    func emit(_ text: String) {
         for byte in text.utf8 { line.appendRaw(byte) }
         line.appendRaw(UInt8(ascii: "\n"))
         if line.bytes.count >= 1 << 16 { flush() }
     }
 
-    private static func time(_ timestamp: CaptureTimestamp) -> String {
+    static func time(_ timestamp: CaptureTimestamp) -> String {
         var buffer = JSONBuffer(capacity: 32)
         buffer.appendTimestamp(timestamp)
         // 2024-01-01T00:00:00.010000+0000 -> 2024-01-01T00:00:00.010Z (UTC, millisecond precision)

@@ -62,12 +62,24 @@ struct Replay: ParsableCommand {
     )
     var baselineFile: String?
 
+    @Flag(
+        help: """
+            Also write windowed summaries per communicating pair (event_type summary), the sensor's counters \
+            (stats) and the asset inventory (asset), as the live sensor does.
+            """
+    )
+    var summaries = false
+
+    @Option(help: "The summary window in seconds of capture time, 1 to 86400 (with --summaries).")
+    var summaryWindow: Int64 = 60
+
     @Flag(help: "Never show the progress bar.")
     var noProgress = false
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one capture file") }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
+        guard (1...86_400).contains(summaryWindow) else { throw ValidationError("--summary-window must be 1...86400") }
     }
 
     func run() throws {
@@ -82,6 +94,11 @@ struct Replay: ParsableCommand {
         )
         if let limit = settings.alertsPerRulePerFlow { configuration.maxAlertsPerRulePerFlow = limit }
         decoding.apply(to: &configuration)
+        if summaries {
+            var limits = SummaryLimits()
+            limits.windowSeconds = summaryWindow
+            configuration.summaries = limits
+        }
         let baseline = try baselineFile.map { path in
             Baseline.Monitor(detectingAgainst: try BaselineFile.read(path), settings: settings.baseline)
         }

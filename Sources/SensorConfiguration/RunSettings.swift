@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: Apache-2.0
+import Foundation
+import Yams
+
+/// The live sensor's settings (`otsensor run`): capture, output, summaries, metrics, logging and privileges.
+///
+/// ```yaml
+/// pcap:                          # Suricata's live-capture list: one entry per interface
+///   - interface: eth1
+///     bpf-filter: "tcp port 502 or port 20000"
+///     snaplen: 262144            # bytes kept per frame (libpcap's default)
+///     promisc: yes
+///     buffer-size: 33554432      # kernel buffer, bytes (32 MiB)
+/// eve-log:
+///   filename: /var/log/otsensor/eve.json     # "-" for standard output
+///   max-file-size: 104857600     # bytes; the file is rotated past it (eve.json.1, .2, ...)
+///   max-files: 10                # rotated files kept: at most (max-files + 1) x max-file-size on disk
+/// summaries:
+///   window: 60                   # seconds of capture time
+/// metrics:
+///   listen: 127.0.0.1:9108       # Prometheus text on http://ADDRESS/metrics; "off" for none
+/// logging:
+///   format: text                 # or json (one object per line, for journald or a log shipper)
+///   level: info                  # trace, debug, info, notice, warning, error, critical
+/// run-as: otsensor               # the user to switch to once the capture is open
+/// baseline-file: /var/lib/otsensor/baseline.json   # judge traffic against this model (otsensor learn)
+/// upstream:
+///   queue-size: 10000            # summary records waiting for the uplink; the oldest go first past it
+/// limits:
+///   max-flows: 100000
+/// ```
+public struct RunSettings: Sendable, Equatable {
+    /// One capture interface with its settings.
+    public struct Interface: Sendable, Equatable {
+        public var name: String
+        public var filter: String?
+        public var snapshotLength = 262_144
+        public var promiscuous = true
+        public var bufferSize = 32 << 20
+        public init(name: String) { self.name = name }
+    }
+
+    public var interfaces: [Interface] = []
+    /// Where EVE records go; nil: standard output.
+    public var eveLog: String?
+    /// Rotation: a file is closed and renamed past this many bytes (100 MiB), and this many old files are kept.
+    public var eveMaxFileSize = 100 << 20
+    public var eveMaxFiles = 10
+    public var summaryWindowSeconds: Int64 = 60
+    /// `address:port` for the metrics endpoint; nil for none. Loopback by default: the metrics name the site's
+    /// devices' counts, not for the plant network.
+    public var metricsListen: String? = "127.0.0.1:9108"
+    public var logFormat = "text"
+    public var logLevel = "info"
+    public var runAs: String?
+    public var baselineFile: String?
+    /// Summary records held for the uplink (next issue) before the oldest are dropped and counted.
+    public var upstreamQueueSize = 10_000
+    public var maxFlows: Int?
+
+    public init() {}
+
+    /// The largest file size accepted (1 TiB), and the most rotated files (1,000).
+    public static let maxFileSizeLimit = 1 << 40
+    public static let maxFilesLimit = 1_000
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+}
+
+extension SensorConfiguration {
+    static func parseRun(
+        _ key: String,
+        _ value: Node,
+        into run: inout RunSettings,
+        file: String
+    ) throws(ConfigurationError) {
+        func line(_ node: Node) -> Int? { node.mark?.line }
+        func bad(_ node: Node, _ message: String) -> ConfigurationError {
+            ConfigurationError(file: file, line: line(node), message: message)
+        }
+        func integer(_ node: Node, _ name: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+            guard node.scalar != nil, let text = node.string, text.allSatisfy(\.isNumber), let number = Int(text),
+                range.contains(number)
+            else { throw bad(node, "\(name) is a whole number, \(range.lowerBound) to \(range.upperBound)") }
+            return number
+        }
+        func flag(_ node: Node, _ name: String) throws(ConfigurationError) -> Bool {
+            switch node.string?.lowercased() {
+            case "yes", "true", "on": return true
+            case "no", "false", "off": return false
+            default: throw bad(node, "\(name) is yes or no")
+            }
+        }
+        func mapping(_ node: Node, _ name: String, _ keys: [String]) throws(ConfigurationError) -> [(String, Node)] {
+            guard let map = node.mapping else { throw bad(node, "\(name) holds \(keys.joined(separator: ", "))") }
+            var result: [(String, Node)] = []
+            for (keyNode, item) in map {
+                let itemKey = keyNode.string ?? ""
+                guard keys.contains(itemKey) else {
+                    throw bad(keyNode, "unknown \(name) setting '\(itemKey)' (\(keys.joined(separator: ", ")))")
+                }
+                result.append((itemKey, item))
+            }
+            return result
+        }
+        func text(_ node: Node, _ name: String) throws(ConfigurationError) -> String {
+            guard node.scalar != nil, let text = node.string, !text.isEmpty else { throw bad(node, "\(name) is text") }
+            return text
+        }
+        switch key {
+        case "pcap":
+            guard let list = value.sequence else {
+                throw bad(value, "pcap is a list of interfaces (- interface: eth1)")
+            }
+            for entry in list {
+                var interface = RunSettings.Interface(name: "")
+                for (itemKey, item) in try mapping(
+                    entry,
+                    "pcap",
+                    ["interface", "bpf-filter", "snaplen", "promisc", "buffer-size"]
+                ) {
+                    switch itemKey {
+                    case "interface": interface.name = try text(item, "interface")
+                    case "bpf-filter": interface.filter = try text(item, "bpf-filter")
+                    case "snaplen": interface.snapshotLength = try integer(item, "snaplen", 64...262_144)
+                    case "promisc": interface.promiscuous = try flag(item, "promisc")
+                    default: interface.bufferSize = try integer(item, "buffer-size", 65_536...(1 << 30))
+                    }
+                }
+                guard !interface.name.isEmpty else { throw bad(entry, "a pcap entry needs its interface") }
+                run.interfaces.append(interface)
+            }
+        case "eve-log":
+            for (itemKey, item) in try mapping(value, "eve-log", ["filename", "max-file-size", "max-files"]) {
+                switch itemKey {
+                case "filename": run.eveLog = try text(item, "filename")
+                case "max-file-size":
+                    run.eveMaxFileSize = try integer(item, "max-file-size", 4096...RunSettings.maxFileSizeLimit)
+                default: run.eveMaxFiles = try integer(item, "max-files", 0...RunSettings.maxFilesLimit)
+                }
+            }
+        case "summaries":
+            for (_, item) in try mapping(value, "summaries", ["window"]) {
+                run.summaryWindowSeconds = Int64(try integer(item, "summaries window", 1...86_400))
+            }
+        case "metrics":
+            for (_, item) in try mapping(value, "metrics", ["listen"]) {
+                let listen = try text(item, "metrics listen")
+                run.metricsListen = listen == "off" ? nil : listen
+            }
+        case "logging":
+            for (itemKey, item) in try mapping(value, "logging", ["format", "level"]) {
+                let choice = try text(item, "logging \(itemKey)")
+                if itemKey == "format" {
+                    guard ["text", "json"].contains(choice) else { throw bad(item, "logging format is text or json") }
+                    run.logFormat = choice
+                } else {
+                    guard RunSettings.logLevels.contains(choice) else {
+                        throw bad(item, "logging level is one of \(RunSettings.logLevels.joined(separator: ", "))")
+                    }
+                    run.logLevel = choice
+                }
+            }
+        case "run-as":
+            run.runAs = try text(value, "run-as")
+        case "baseline-file":
+            run.baselineFile = try text(value, "baseline-file")
+        case "upstream":
+            for (_, item) in try mapping(value, "upstream", ["queue-size"]) {
+                run.upstreamQueueSize = try integer(item, "upstream queue-size", 1...10_000_000)
+            }
+        case "limits":
+            for (_, item) in try mapping(value, "limits", ["max-flows"]) {
+                run.maxFlows = try integer(item, "max-flows", 1...10_000_000)
+            }
+        default:
+            preconditionFailure("internal inconsistency: parseRun called for '\(key)'")
+        }
+    }
+
+    /// The live sensor's top-level keys.
+    static let runKeys = [
+        "pcap", "eve-log", "summaries", "metrics", "logging", "run-as", "baseline-file", "upstream", "limits",
+    ]
+}

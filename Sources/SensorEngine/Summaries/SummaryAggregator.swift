@@ -1,0 +1,602 @@
+// SPDX-License-Identifier: Apache-2.0
+import DNP3
+import Detection
+import ModbusTCP
+import NetworkLayers
+import WireFormat
+
+/// Builds the windowed pair summaries from the engine's records, on capture time.
+///
+/// The engine calls it where it writes records (transactions, DNP3 messages, anomalies, alerts) and, once a
+/// window's capture time has passed, asks it to close the window. Pair state lives across windows while the pair
+/// is active (so a poll's interval can span two windows) and is forgotten after a window without traffic.
+final class SummaryAggregator {
+    let limits: SummaryLimits
+    let inventory: AssetInventory
+    /// The window being filled: its start and end (capture seconds); nil before the first packet.
+    @safe @exclusivity(unchecked) private(set) var windowStart: Int64?
+    @safe @exclusivity(unchecked) private(set) var windowEnd: Int64 = .max
+    @safe @exclusivity(unchecked) private var pairIndex: [PairKey: Int] = [:]
+    @safe @exclusivity(unchecked) private var pairs: [PairState] = []
+    @safe @exclusivity(unchecked) private var pairsNotSummarized = 0
+    /// One-entry cache: the last flow's pair.
+    @safe @exclusivity(unchecked) private var cachedFlow: UInt64 = .max
+    @safe @exclusivity(unchecked) private var cachedPair = -1
+
+    struct PairKey: Hashable {
+        var client: IPAddress
+        var server: IPAddress
+        var isDNP3: Bool
+    }
+
+    init(limits: SummaryLimits) {
+        self.limits = limits
+        self.inventory = AssetInventory(limits: limits)
+    }
+
+    /// Starts the first window at the first packet's time, aligned to the window length (windows of 60 s start on
+    /// the minute, so sensors' windows line up).
+    func begin(at time: CaptureTimestamp) {
+        guard windowStart == nil else { return }
+        let length = max(limits.windowSeconds, 1)
+        let start = time.seconds - ((time.seconds % length) + length) % length
+        windowStart = start
+        windowEnd = start + length
+    }
+
+    // MARK: - Pairs
+
+    /// The pair state of a flow, created on first use in a window; nil past ``SummaryLimits/maxPairsPerWindow``.
+    private func pair(_ flow: FlowContext, isDNP3: Bool) -> PairState? {
+        if flow.flowID == cachedFlow, cachedPair >= 0 { return pairs[cachedPair] }
+        let key = PairKey(client: flow.key.clientAddress, server: flow.key.serverAddress, isDNP3: isDNP3)
+        let index: Int
+        if let found = pairIndex[key] {
+            index = found
+        } else {
+            guard pairs.count < limits.maxPairsPerWindow else {
+                pairsNotSummarized += 1
+                return nil
+            }
+            index = pairs.count
+            pairIndex[key] = index
+            pairs.append(
+                PairState(
+                    summary: PairSummary(
+                        appProto: isDNP3 ? "dnp3" : "modbus",
+                        client: key.client,
+                        server: key.server,
+                        serverPort: flow.key.serverPort,
+                        ipProtocol: flow.key.ipProtocol
+                    )
+                )
+            )
+        }
+        cachedFlow = flow.flowID
+        cachedPair = index
+        let state = pairs[index]
+        if flow.key.serverPort < state.summary.serverPort { state.summary.serverPort = flow.key.serverPort }
+        return state
+    }
+
+    /// A flow's packets and bytes since it was last counted.
+    func traffic(
+        _ flow: FlowContext,
+        isDNP3: Bool,
+        packets: (Int, Int),
+        bytes: (Int, Int)
+    ) {
+        guard packets.0 + packets.1 > 0, let pair = pair(flow, isDNP3: isDNP3) else { return }
+        pair.summary.flows += 1
+        pair.summary.packetsToServer += packets.0
+        pair.summary.packetsToClient += packets.1
+        pair.summary.bytesToServer += bytes.0
+        pair.summary.bytesToClient += bytes.1
+        pair.active = true
+    }
+
+    // MARK: - Modbus
+
+    /// One Modbus transaction (or half of one).
+    func modbus(
+        _ event: ModbusTransactionEvent,
+        macs: (UInt64?, UInt64?),
+        responseADU: borrowing Span<UInt8>
+    ) {
+        let time = event.requestTimestamp ?? event.timestamp
+        let unit = (event.request ?? event.response)?.header.unitIdentifier ?? 0
+        inventory.modbus(
+            client: event.flow.key.clientAddress,
+            server: event.flow.key.serverAddress,
+            unit: unit,
+            macs: macs,
+            time: event.timestamp
+        )
+        if let response = event.response,
+            case .readDeviceIdentificationResponse(_, _, _, _, let count, let objects) = response.fields
+        {
+            inventory.identification(
+                of: event.flow.key.serverAddress,
+                objects: objects,
+                count: Int(count),
+                adu: responseADU,
+                time: event.timestamp
+            )
+        }
+        guard let pair = pair(event.flow, isDNP3: false) else { return }
+        pair.active = true
+        guard let function = (event.request ?? event.response)?.functionCode.function.rawValue else { return }
+        var isException = false
+        if let response = event.response, case .exception(let code) = response.fields {
+            isException = true
+            pair.exceptions[Int(code.rawValue), default: 0] += 1
+        }
+        pair.countFunction(
+            key: UInt64(unit) << 8 | UInt64(function),
+            unit: unit,
+            master: nil,
+            outstation: nil,
+            function: function,
+            exception: isException,
+            limit: limits.maxFunctionsPerPair
+        )
+        if let latency = event.latencyMicroseconds { pair.latency.add(latency) }
+        if let request = event.request {
+            pair.modbusRequest(request, unit: unit, time: time, limits: limits)
+        }
+        for alert in event.alerts { pair.countAlert(alert, limit: limits.maxAlertKindsPerPair) }
+    }
+
+    // MARK: - DNP3
+
+    /// One DNP3 application message; `objects` holds its object headers as `group << 8 | variation`.
+    func dnp3(
+        flow: FlowContext,
+        direction: Direction,
+        fromMaster: Bool,
+        link: DNP3.Link.Header,
+        application: DNP3.Application.Header,
+        answers: DNP3RequestReference?,
+        objects: [UInt16],
+        alerts: [Detection.AlertRule],
+        macs: (UInt64?, UInt64?),
+        time: CaptureTimestamp
+    ) {
+        let sender = direction == .toServer ? flow.key.clientAddress : flow.key.serverAddress
+        let senderMAC = direction == .toServer ? macs.0 : macs.1
+        inventory.dnp3(sender: sender, fromMaster: fromMaster, address: link.source, mac: senderMAC, time: time)
+        guard let pair = pair(flow, isDNP3: true) else { return }
+        pair.active = true
+        let master = fromMaster ? link.source : link.destination
+        let outstation = fromMaster ? link.destination : link.source
+        let function = application.functionCode.rawValue
+        pair.countFunction(
+            key: UInt64(master) << 24 | UInt64(outstation) << 8 | UInt64(function),
+            unit: nil,
+            master: master,
+            outstation: outstation,
+            function: function,
+            exception: false,
+            limit: limits.maxFunctionsPerPair
+        )
+        if let answers, application.functionCode.isResponse {
+            pair.latency.add(answers.latencyMicroseconds)
+        }
+        for object in objects {
+            if pair.objects[Int(object)] == nil, pair.objects.count >= limits.maxObjectKindsPerPair {
+                pair.truncate("objects")
+                continue
+            }
+            pair.objects[Int(object), default: 0] += 1
+        }
+        if fromMaster, application.functionCode == .read {
+            var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
+            for object in objects { hash = FlowKey.mixBits(hash ^ UInt64(object)) }
+            pair.poll(
+                key: UInt64(master) << 48 | UInt64(outstation) << 32 | (hash & 0xFFFF_FFFF),
+                time: time,
+                limit: limits.maxTrackedPollsPerPair
+            ) {
+                var text = "\(master)->\(outstation) READ"
+                for object in objects { text += " g\(object >> 8)v\(object & 0xFF)" }
+                return text
+            }
+        }
+        for alert in alerts { pair.countAlert(alert, limit: limits.maxAlertKindsPerPair) }
+    }
+
+    // MARK: - Anomalies and alerts
+
+    /// An anomaly event on a Modbus or DNP3 flow.
+    func anomaly(_ event: AnomalyEvent, isDNP3: Bool) {
+        guard let pair = pair(event.flow, isDNP3: isDNP3) else { return }
+        pair.active = true
+        if pair.anomalies[event.name] == nil, pair.anomalies.count >= limits.maxAlertKindsPerPair {
+            pair.truncate("anomalies")
+        } else {
+            pair.anomalies[event.name, default: 0] += 1
+        }
+        for alert in event.alerts { pair.countAlert(alert, limit: limits.maxAlertKindsPerPair) }
+    }
+
+    /// An alert not carried by a transaction or anomaly record (the baseline's).
+    func alert(_ rule: Detection.AlertRule, flow: FlowContext, isDNP3: Bool) {
+        guard let pair = pair(flow, isDNP3: isDNP3) else { return }
+        pair.countAlert(rule, limit: limits.maxAlertKindsPerPair)
+    }
+
+    // MARK: - Closing
+
+    /// Ends the window: the summaries of the pairs active in it, in a stable order. Pairs without traffic in it
+    /// are forgotten; the others start the next window with empty counts (keeping their polls' last times).
+    func closeWindow(
+        statistics: EngineStatistics,
+        activeFlows: Int,
+        health: SensorHealth?,
+        endOfCapture: CaptureTimestamp?
+    ) -> SummaryWindow {
+        let start = windowStart ?? 0
+        var summaries: [PairSummary] = []
+        for pair in pairs where pair.active {
+            summaries.append(pair.finish(limits: limits))
+        }
+        summaries.sort { lhs, rhs in
+            if lhs.appProto != rhs.appProto { return lhs.appProto > rhs.appProto }  // modbus, then dnp3
+            if lhs.client != rhs.client { return lhs.client < rhs.client }
+            return lhs.server < rhs.server
+        }
+        let end =
+            endOfCapture.map { min($0, CaptureTimestamp(seconds: windowEnd, microseconds: 0)) }
+            ?? CaptureTimestamp(seconds: windowEnd, microseconds: 0)
+        let window = SummaryWindow(
+            start: CaptureTimestamp(seconds: start, microseconds: 0),
+            end: end,
+            pairs: summaries,
+            pairsNotSummarized: pairsNotSummarized,
+            statistics: statistics,
+            activeFlows: activeFlows,
+            assets: inventory.assets.count,
+            assetsNotTracked: inventory.devicesNotTracked,
+            health: health
+        )
+        // Keep the pairs that were active (for their polls), renumbered.
+        let kept = pairs.filter(\.active)
+        pairs = kept
+        pairIndex.removeAll(keepingCapacity: true)
+        for (index, pair) in kept.enumerated() {
+            pair.reset()
+            pairIndex[PairKey(client: pair.summary.client, server: pair.summary.server, isDNP3: pair.isDNP3)] = index
+        }
+        cachedFlow = .max
+        cachedPair = -1
+        pairsNotSummarized = 0
+        return window
+    }
+
+    /// Moves to the window holding `time` (windows with no traffic at all are skipped).
+    func advance(to time: CaptureTimestamp) {
+        let length = max(limits.windowSeconds, 1)
+        guard let start = windowStart, time.seconds >= windowEnd else { return }
+        let skipped = (time.seconds - start) / length
+        windowStart = start + skipped * length
+        windowEnd = windowStart! + length
+    }
+}
+
+// MARK: - Pair state
+
+/// A pair's counts in the current window, and what it remembers across windows (poll times).
+private final class PairState {
+    var summary: PairSummary
+    let isDNP3: Bool
+    /// The pair had traffic or records in this window.
+    var active = false
+    var functionIndex: [UInt64: Int] = [:]
+    var functions: [FunctionCount] = []
+    var exceptions: [Int: Int] = [:]
+    var latency = LatencyHistogram()
+    var polls: [UInt64: PollState] = [:]
+    var blocks: [BlockKey: [ClosedRange<Int>]] = [:]
+    var blockCount = (read: 0, written: 0)
+    var objects: [Int: Int] = [:]
+    var alerts: [UInt64: AlertCount] = [:]
+    var anomalies: [String: Int] = [:]
+    var truncated: [String: Int] = [:]
+
+    struct BlockKey: Hashable {
+        var unit: UInt8
+        /// 0 coils, 1 discrete inputs, 2 holding registers, 3 input registers.
+        var table: UInt8
+        var written: Bool
+    }
+
+    struct PollState {
+        var text: String
+        var last: CaptureTimestamp?
+        var count = 0
+        var intervals = 0
+        var sum: Double = 0
+        var sumOfSquares: Double = 0
+    }
+
+    init(summary: PairSummary) {
+        self.summary = summary
+        self.isDNP3 = summary.appProto == "dnp3"
+    }
+
+    func truncate(_ list: String) {
+        truncated[list, default: 0] += 1
+    }
+
+    func countFunction(
+        key: UInt64,
+        unit: UInt8?,
+        master: UInt16?,
+        outstation: UInt16?,
+        function: UInt8,
+        exception: Bool,
+        limit: Int
+    ) {
+        if let index = functionIndex[key] {
+            functions[index].count += 1
+            if exception { functions[index].exceptions += 1 }
+            return
+        }
+        guard functions.count < limit else {
+            truncate("functions")
+            return
+        }
+        functionIndex[key] = functions.count
+        functions.append(
+            FunctionCount(
+                unitIdentifier: unit,
+                dnp3Master: master,
+                dnp3Outstation: outstation,
+                functionCode: function,
+                count: 1,
+                exceptions: exception ? 1 : 0
+            )
+        )
+    }
+
+    func countAlert(_ rule: Detection.AlertRule, limit: Int) {
+        let key = UInt64(UInt32(truncatingIfNeeded: rule.gid)) << 32 | UInt64(UInt32(truncatingIfNeeded: rule.sid))
+        if alerts[key] != nil {
+            alerts[key]!.count += 1
+            return
+        }
+        guard alerts.count < limit else {
+            truncate("alerts")
+            return
+        }
+        alerts[key] = AlertCount(
+            gid: Int(rule.gid),
+            sid: Int(rule.sid),
+            rev: Int(rule.rev),
+            signature: rule.signature,
+            count: 1
+        )
+    }
+
+    /// A Modbus request: its address blocks and, for reads, its poll.
+    func modbusRequest(_ request: Modbus.Message, unit: UInt8, time: CaptureTimestamp, limits: SummaryLimits) {
+        let function = request.functionCode.function.rawValue
+        switch request.fields {
+        case .readRequest(let start, let quantity):
+            // Tables: MB §4.3 (coils 1, discrete inputs 2, holding registers 3, input registers 4).
+            addBlock(unit: unit, table: function - 1, written: false, start: start, quantity: quantity, limits)
+            poll(
+                key: UInt64(unit) << 40 | UInt64(function) << 32 | UInt64(start) << 16 | UInt64(quantity),
+                time: time,
+                limit: limits.maxTrackedPollsPerPair
+            ) { "unit \(unit) fc \(function) \(start)+\(quantity)" }
+        case .writeSingle(let address, _):
+            addBlock(unit: unit, table: function == 5 ? 0 : 2, written: true, start: address, quantity: 1, limits)
+        case .writeMultipleRequest(let start, let quantity, _, _):
+            addBlock(unit: unit, table: function == 15 ? 0 : 2, written: true, start: start, quantity: quantity, limits)
+        case .maskWrite(let address, _, _):
+            addBlock(unit: unit, table: 2, written: true, start: address, quantity: 1, limits)
+        case .readWriteRequest(let readStart, let readQuantity, let writeStart, let writeQuantity, _, _):
+            addBlock(unit: unit, table: 2, written: false, start: readStart, quantity: readQuantity, limits)
+            addBlock(unit: unit, table: 2, written: true, start: writeStart, quantity: writeQuantity, limits)
+        default:
+            break
+        }
+    }
+
+    /// Adds `start..<start+quantity` to the blocks of its unit, table and direction, merging runs that touch.
+    private func addBlock(
+        unit: UInt8,
+        table: UInt8,
+        written: Bool,
+        start: UInt16,
+        quantity: UInt16,
+        _ limits: SummaryLimits
+    ) {
+        guard quantity > 0 else { return }
+        let key = BlockKey(unit: unit, table: table, written: written)
+        var low = Int(start)
+        var high = Int(start) + Int(quantity) - 1
+        var runs = blocks[key] ?? []
+        // Fast path: a poll reads the same block again.
+        for run in runs where run.contains(low) && run.contains(high) { return }
+        var merged: [ClosedRange<Int>] = []
+        for run in runs {
+            if run.upperBound + 1 < low || high + 1 < run.lowerBound {
+                merged.append(run)
+            } else {
+                low = min(low, run.lowerBound)
+                high = max(high, run.upperBound)
+            }
+        }
+        let total = written ? blockCount.written : blockCount.read
+        let added = merged.count + 1 - runs.count
+        if added > 0, total + added > limits.maxBlocksPerPair {
+            truncate("blocks")
+            return
+        }
+        merged.append(low...high)
+        merged.sort { $0.lowerBound < $1.lowerBound }
+        runs = merged
+        if written { blockCount.written += added } else { blockCount.read += added }
+        blocks[key] = runs
+    }
+
+    /// A repeated request: counts it, and measures the interval from its previous occurrence.
+    func poll(key: UInt64, time: CaptureTimestamp, limit: Int, describe: () -> String) {
+        if polls[key] == nil {
+            guard polls.count < limit else {
+                truncate("polls")
+                return
+            }
+            polls[key] = PollState(text: describe())
+        }
+        polls[key]!.count += 1
+        if let last = polls[key]!.last {
+            let interval = Double(time.microseconds(since: last))
+            if interval >= 0 {
+                polls[key]!.intervals += 1
+                polls[key]!.sum += interval
+                polls[key]!.sumOfSquares += interval * interval
+            }
+        }
+        polls[key]!.last = time
+    }
+
+    /// The window's summary.
+    func finish(limits: SummaryLimits) -> PairSummary {
+        var summary = self.summary
+        summary.functions = functions.sorted {
+            ($0.unitIdentifier ?? 0, $0.dnp3Master ?? 0, $0.dnp3Outstation ?? 0, $0.functionCode)
+                < ($1.unitIdentifier ?? 0, $1.dnp3Master ?? 0, $1.dnp3Outstation ?? 0, $1.functionCode)
+        }
+        summary.exceptions = exceptions.map { CodeCount(code: $0.key, count: $0.value) }.sorted { $0.code < $1.code }
+        summary.latency = latency.figures
+        var pollList: [PollFigures] = []
+        for poll in polls.values where poll.count > 0 {
+            var figures = PollFigures(key: poll.text, count: poll.count, intervals: poll.intervals)
+            if poll.intervals > 0 {
+                let mean = poll.sum / Double(poll.intervals)
+                let variance = max(poll.sumOfSquares / Double(poll.intervals) - mean * mean, 0)
+                figures.periodMean = Int64(mean.rounded())
+                figures.jitter = Int64(variance.squareRoot().rounded())
+            }
+            pollList.append(figures)
+        }
+        pollList.sort { ($1.count, $0.key) < ($0.count, $1.key) }
+        if pollList.count > limits.maxPollsPerPair {
+            truncated["polls", default: 0] += pollList.count - limits.maxPollsPerPair
+            pollList.removeLast(pollList.count - limits.maxPollsPerPair)
+        }
+        summary.polls = pollList
+        let tableNames = ["coils", "discrete_inputs", "holding_registers", "input_registers"]
+        for key in blocks.keys.sorted(by: { ($0.unit, $0.table) < ($1.unit, $1.table) }) {
+            for run in blocks[key] ?? [] {
+                let block = AddressBlock(
+                    unitIdentifier: key.unit,
+                    table: tableNames[Int(key.table) & 3],
+                    start: run.lowerBound,
+                    end: run.upperBound
+                )
+                if key.written { summary.blocksWritten.append(block) } else { summary.blocksRead.append(block) }
+            }
+        }
+        summary.objects = objects.map { CodeCount(code: $0.key, count: $0.value) }.sorted { $0.code < $1.code }
+        summary.alerts = alerts.values.sorted { ($0.gid, $0.sid) < ($1.gid, $1.sid) }
+        summary.anomalies = anomalies.map { NameCount(name: $0.key, count: $0.value) }.sorted { $0.name < $1.name }
+        summary.truncated = truncated.map { NameCount(name: $0.key, count: $0.value) }.sorted { $0.name < $1.name }
+        return summary
+    }
+
+    /// Empties the window's counts, keeping the polls' last times.
+    func reset() {
+        active = false
+        let key = summary
+        summary = PairSummary(
+            appProto: key.appProto,
+            client: key.client,
+            server: key.server,
+            serverPort: key.serverPort,
+            ipProtocol: key.ipProtocol
+        )
+        functionIndex.removeAll(keepingCapacity: true)
+        functions.removeAll(keepingCapacity: true)
+        exceptions.removeAll(keepingCapacity: true)
+        latency = LatencyHistogram()
+        for key in polls.keys {
+            polls[key]!.count = 0
+            polls[key]!.intervals = 0
+            polls[key]!.sum = 0
+            polls[key]!.sumOfSquares = 0
+        }
+        blocks.removeAll(keepingCapacity: true)
+        blockCount = (0, 0)
+        objects.removeAll(keepingCapacity: true)
+        alerts.removeAll(keepingCapacity: true)
+        anomalies.removeAll(keepingCapacity: true)
+        truncated.removeAll(keepingCapacity: true)
+    }
+}
+
+// MARK: - Latency
+
+/// Response times in a log-linear histogram: exact below 16 µs, then 16 buckets per power of two, so a
+/// percentile is within 1/16 of its power of two (HdrHistogram's idea, with one significant hex digit).
+struct LatencyHistogram {
+    private var buckets: [UInt32] = []
+    private(set) var count = 0
+    private var minimum = Int64.max
+    private var maximum = Int64.min
+    private var sum: Int64 = 0
+    /// Powers of two covered: 2^44 µs is about 203 days; longer values share the last bucket.
+    private static let octaves = 41
+    private static let bucketCount = 16 + octaves * 16
+
+    private static func bucket(_ value: Int64) -> Int {
+        guard value >= 16 else { return Int(max(value, 0)) }
+        let exponent = 63 - value.leadingZeroBitCount  // >= 4
+        let octave = min(exponent - 4, octaves - 1)
+        let sub = Int((value >> Int64(octave)) & 15)
+        return 16 + octave * 16 + sub
+    }
+
+    /// The largest value of a bucket.
+    private static func upperBound(_ bucket: Int) -> Int64 {
+        guard bucket >= 16 else { return Int64(bucket) }
+        let octave = (bucket - 16) / 16
+        let sub = Int64((bucket - 16) % 16)
+        return ((16 + sub) << Int64(octave)) + (Int64(1) << Int64(octave)) - 1
+    }
+
+    mutating func add(_ value: Int64) {
+        let value = max(value, 0)
+        if buckets.isEmpty { buckets = [UInt32](repeating: 0, count: Self.bucketCount) }
+        buckets[Self.bucket(value)] &+= 1
+        count += 1
+        minimum = min(minimum, value)
+        maximum = max(maximum, value)
+        sum = sum.addingReportingOverflow(value).partialValue
+    }
+
+    var figures: LatencyFigures? {
+        guard count > 0 else { return nil }
+        // Nearest-rank 95th percentile.
+        let rank = (count * 95 + 99) / 100
+        var seen = 0
+        var p95 = maximum
+        for (index, bucketCount) in buckets.enumerated() where bucketCount > 0 {
+            seen += Int(bucketCount)
+            if seen >= rank {
+                p95 = Self.upperBound(index)
+                break
+            }
+        }
+        return LatencyFigures(
+            count: count,
+            minimum: minimum,
+            mean: sum / Int64(count),
+            maximum: maximum,
+            p95: min(max(p95, minimum), maximum)
+        )
+    }
+}
