@@ -20,6 +20,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libpcap, through pkg-config; Debian installs it with libpcap-dev.
@@ -61,11 +65,36 @@ let package = Package(
             dependencies: ["Detection", "NetworkLayers", "Baseline", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
+        // The live sensor as services (swift-service-lifecycle): capture threads feeding the engine, EVE files
+        // with rotation, the metrics endpoint, reload on SIGHUP, privileges, logs. Strict memory safety is off
+        // here: the metrics endpoint's loopback socket and the privilege calls are Glibc pointer APIs, and every
+        // one of them would need `unsafe` (PacketCapture keeps the checks on for libpcap).
+        .target(
+            name: "SensorService",
+            dependencies: [
+                "SensorEngine", "PacketCapture", "SensorConfiguration", "Baseline", "Detection", "NetworkLayers",
+                "WireFormat",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: [
+                .swiftLanguageMode(.v6),
+                .enableUpcomingFeature("InternalImportsByDefault"),
+                .enableUpcomingFeature("MemberImportVisibility"),
+            ]
+        ),
         .executableTarget(
             name: "otsensor",
             dependencies: [
                 "SensorEngine", "PacketCapture", "WireFormat", "DNP3", "Detection", "SensorConfiguration", "Baseline",
+                "SensorService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -130,6 +159,10 @@ let package = Package(
         .testTarget(
             name: "SensorEngineTests",
             dependencies: ["SensorEngine", "PacketCapture", "WireFormat", "NetworkLayers", "SensorTestSupport"]
+        ),
+        .testTarget(
+            name: "SensorServiceTests",
+            dependencies: ["SensorService", "SensorEngine", "SensorConfiguration", "SensorTestSupport"]
         ),
         .testTarget(
             name: "GoldenCaptureTests",

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 internal import CPcap
+import Glibc
 import Synchronization
 public import WireFormat
 
@@ -153,26 +154,32 @@ public struct LiveCaptureCounters: Sendable, Equatable {
 public final class LiveCapture: @unchecked Sendable {
     /// How the handle is set up before it is activated.
     public struct Options: Sendable, Equatable {
-        /// Bytes kept of each frame. 262,144 is libpcap's and tcpdump's default: whole frames, also with
-        /// offloads (GRO) that hand over frames larger than the MTU.
-        public var snapshotLength = 262_144
+        /// Bytes kept of each frame: 9,216 holds a jumbo frame. With receive offloads (GRO, LRO) on the capture
+        /// interface the kernel may merge segments into larger frames, which are cut here; turn them off on a
+        /// sensor port (`ethtool -K IF gro off lro off`), as Suricata's documentation says.
+        public var snapshotLength = 9216
         /// Promiscuous mode: a sensor on a SPAN or TAP port sees frames addressed to other hosts.
         public var promiscuous = true
-        /// The kernel buffer in bytes. 32 MiB holds about a second of a saturated 100 Mbit/s link, covering a
-        /// pause of the capture thread (garbage, a slow disk) without drops.
+        /// The kernel buffer in bytes. 32 MiB holds about 20,000 OT frames (a second of a saturated 100 Mbit/s
+        /// link), covering a pause of the capture thread without drops.
         public var bufferSize = 32 << 20
-        /// Immediate mode: each packet is delivered at once, not when the buffer fills (OT links are slow; a
-        /// request would otherwise wait for the timeout).
-        public var immediate = true
-        /// How long a read waits before it returns with nothing, so the loop can see a stop request and the
-        /// passing of time on a quiet segment, in milliseconds.
-        public var timeoutMilliseconds = 200
+        /// Immediate mode: each packet is handed over at once. Off by default: libpcap then uses the kernel's
+        /// TPACKET_V3 ring, which packs frames densely and hands them over in blocks (at most
+        /// ``timeoutMilliseconds`` late), while immediate mode uses fixed slots of the snapshot length each, so
+        /// the same buffer holds far fewer frames. A passive sensor loses nothing by the delay: times are the
+        /// kernel's capture times.
+        public var immediate = false
+        /// How long the loop waits for packets before it calls its idle closure (and a TPACKET_V3 block's
+        /// timeout), in milliseconds.
+        public var timeoutMilliseconds = 100
         public init() {}
     }
 
     private let handle: OpaquePointer
     /// The interface's name.
     public let interface: String
+    /// How long the loop waits for a packet before it calls its idle closure.
+    private let timeoutMilliseconds: Int
     /// Written by ``stop()`` from another thread and read by the capture loop between packets.
     private let stopRequested = StopFlag()
 
@@ -202,6 +209,7 @@ public final class LiveCapture: @unchecked Sendable {
         }
         unsafe self.handle = created
         self.interface = interface
+        self.timeoutMilliseconds = options.timeoutMilliseconds
     }
 
     deinit {
@@ -247,6 +255,14 @@ public final class LiveCapture: @unchecked Sendable {
         idle: () -> Void,
         _ body: (borrowing Span<UInt8>, CaptureTimestamp, Int) -> Void
     ) throws(PcapError) {
+        // Non-blocking reads, and poll(2) on the handle's descriptor to wait: in immediate mode libpcap's own read
+        // waits without a timeout, and a quiet segment must still let time pass (windows close, flows expire).
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        let nonblocking = unsafe errorBuffer.withUnsafeMutableBufferPointer { buffer in
+            unsafe pcap_setnonblock(handle, 1, buffer.baseAddress)
+        }
+        guard nonblocking == 0 else { throw PcapError(operation: "read", message: lastError) }
+        let descriptor = unsafe pcap_get_selectable_fd(handle)
         var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
         var data: UnsafePointer<UInt8>? = nil
         var sinceIdle = 0
@@ -265,7 +281,7 @@ public final class LiveCapture: @unchecked Sendable {
                 let buffer = unsafe UnsafeBufferPointer(start: data, count: captured)
                 let frame = unsafe buffer.span
                 body(frame, timestamp, original)
-                // A busy link never times out: let the caller see time pass every 1,024 packets too.
+                // A busy link never waits: let the caller see time pass every 1,024 packets too.
                 sinceIdle += 1
                 if sinceIdle >= 1024 {
                     sinceIdle = 0
@@ -274,6 +290,8 @@ public final class LiveCapture: @unchecked Sendable {
             case 0:
                 sinceIdle = 0
                 idle()
+                var waiting = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                _ = unsafe poll(&waiting, 1, Int32(clamping: timeoutMilliseconds))
             case -2:
                 return  // pcap_breakloop
             default:

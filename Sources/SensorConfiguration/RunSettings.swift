@@ -8,9 +8,10 @@ import Yams
 /// pcap:                          # Suricata's live-capture list: one entry per interface
 ///   - interface: eth1
 ///     bpf-filter: "tcp port 502 or port 20000"
-///     snaplen: 262144            # bytes kept per frame (libpcap's default)
+///     snaplen: 9216              # bytes kept per frame (a jumbo frame)
 ///     promisc: yes
 ///     buffer-size: 33554432      # kernel buffer, bytes (32 MiB)
+///     immediate: no              # hand over each packet at once (fixed ring slots: fewer frames fit)
 /// eve-log:
 ///   filename: /var/log/otsensor/eve.json     # "-" for standard output
 ///   max-file-size: 104857600     # bytes; the file is rotated past it (eve.json.1, .2, ...)
@@ -34,9 +35,10 @@ public struct RunSettings: Sendable, Equatable {
     public struct Interface: Sendable, Equatable {
         public var name: String
         public var filter: String?
-        public var snapshotLength = 262_144
+        public var snapshotLength = 9216
         public var promiscuous = true
         public var bufferSize = 32 << 20
+        public var immediate = false
         public init(name: String) { self.name = name }
     }
 
@@ -116,13 +118,14 @@ extension SensorConfiguration {
                 for (itemKey, item) in try mapping(
                     entry,
                     "pcap",
-                    ["interface", "bpf-filter", "snaplen", "promisc", "buffer-size"]
+                    ["interface", "bpf-filter", "snaplen", "promisc", "buffer-size", "immediate"]
                 ) {
                     switch itemKey {
                     case "interface": interface.name = try text(item, "interface")
                     case "bpf-filter": interface.filter = try text(item, "bpf-filter")
                     case "snaplen": interface.snapshotLength = try integer(item, "snaplen", 64...262_144)
                     case "promisc": interface.promiscuous = try flag(item, "promisc")
+                    case "immediate": interface.immediate = try flag(item, "immediate")
                     default: interface.bufferSize = try integer(item, "buffer-size", 65_536...(1 << 30))
                     }
                 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 public import Baseline
 import DNP3
-import Detection
+public import Detection
 import ModbusTCP
 public import NetworkLayers
 import TCPReassembly
@@ -19,11 +19,12 @@ public import WireFormat
 /// driven from one thread, and its methods never hold one property across a call that touches it again (the
 /// compiler's static checks still hold). The dynamic checks cost several hundred instructions per packet.
 public final class SensorEngine {
-    public let configuration: EngineConfiguration
+    /// The settings; its rules change only through ``replaceDetection(rules:baseline:)``.
+    @safe @exclusivity(unchecked) public private(set) var configuration: EngineConfiguration
     @safe @exclusivity(unchecked) public internal(set) var statistics = EngineStatistics()
     let sink: any EngineEventSink
     /// Learns the baseline model from the traffic, or judges the traffic against it (nil: neither).
-    public let baseline: Baseline.Monitor?
+    @safe @exclusivity(unchecked) public private(set) var baseline: Baseline.Monitor?
     /// Windowed pair summaries and the asset inventory (nil when ``EngineConfiguration/summaries`` is nil).
     let summaries: SummaryAggregator?
     /// The process's health for `stats` records (live capture sets it; replays leave it nil so that their output
@@ -372,22 +373,62 @@ public final class SensorEngine {
             }
             statistics.baselineNotRaised = baseline.alertsNotRaised
         }
-        if let rules = configuration.rules {
-            for (index, count) in alertCounts.enumerated() where count > 0 {
-                let rule = rules.alertRule(index)
-                statistics.alerts["[\(rule.gid):\(rule.sid):\(rule.rev)] \(rule.signature)", default: 0] += count
-            }
-            for (index, count) in heldBackCounts.enumerated() where count > 0 {
-                let rule = rules.alertRule(index)
-                statistics.alertsHeldBack["[\(rule.gid):\(rule.sid):\(rule.rev)] \(rule.signature)", default: 0] +=
-                    count
-            }
-            alertCounts = []
-            heldBackCounts = []
-        }
+        nameAlertCounts()
         if let summaries, summaries.windowStart != nil {
             closeSummaryWindow(endOfCapture: now)
             for event in summaries.inventory.inventoryEvents(at: now) { sink.assetChanged(event) }
+        }
+    }
+
+    /// Moves the per-rule-index alert counts into ``EngineStatistics/alerts`` by name (and empties them), so
+    /// that they survive a change of rule set.
+    private func nameAlertCounts() {
+        guard let rules = configuration.rules else { return }
+        for (index, count) in alertCounts.enumerated() where count > 0 {
+            let rule = rules.alertRule(index)
+            statistics.alerts["[\(rule.gid):\(rule.sid):\(rule.rev)] \(rule.signature)", default: 0] += count
+        }
+        for (index, count) in heldBackCounts.enumerated() where count > 0 {
+            let rule = rules.alertRule(index)
+            statistics.alertsHeldBack["[\(rule.gid):\(rule.sid):\(rule.rev)] \(rule.signature)", default: 0] += count
+        }
+        alertCounts = []
+        heldBackCounts = []
+    }
+
+    /// Alerts per signature so far (`[gid:sid:rev] message`), the running rule set's included: the live
+    /// sensor's metrics read it while ``EngineStatistics/alerts`` is only complete after ``finish()``.
+    public func alertTotals() -> [String: Int] {
+        var totals = statistics.alerts
+        guard let rules = configuration.rules else { return totals }
+        for (index, count) in alertCounts.enumerated() where count > 0 {
+            let rule = rules.alertRule(index)
+            totals["[\(rule.gid):\(rule.sid):\(rule.rev)] \(rule.signature)", default: 0] += count
+        }
+        return totals
+    }
+
+    // MARK: - Reload
+
+    /// Swaps the rule set and the baseline model (SIGHUP) without losing flow state: flows, reassembly, pairing
+    /// and summaries go on. What is tied to the old rules starts again: per-flow alert limits, thresholds and
+    /// the per-flow memory of the baseline. Alerts the old model raised are written first; deviations it held
+    /// back for its scan window are dropped (they will be judged again if they recur).
+    ///
+    /// - Parameters:
+    ///   - rules: the new rule set (nil: none).
+    ///   - baseline: the new monitor (nil: no baseline).
+    public func replaceDetection(rules: Detection.RuleSet?, baseline: Baseline.Monitor?) {
+        nameAlertCounts()
+        if let old = self.baseline { writeBaselineAlerts(old, flow: nil) }
+        configuration.rules = rules
+        statistics.rulesLoaded = rules?.count ?? 0
+        thresholds = Detection.ThresholdState()
+        self.baseline = baseline
+        for flow in flows {
+            guard let flow else { continue }
+            flow.alertTally = RuleTally()
+            flow.baselineLink = Baseline.FlowLink()
         }
     }
 

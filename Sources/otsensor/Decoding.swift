@@ -29,7 +29,10 @@ struct DecodingOptions: ParsableArguments {
     var dnp3MaxFragment: Int = 2048
 
     @Option(help: "The most flows tracked at once; the least recently active is ended past it.")
-    var maxFlows: Int = 100_000
+    var maxFlows: Int = DecodingOptions.defaultMaxFlows
+
+    /// The engine's default (``EngineConfiguration/maxFlows``).
+    static let defaultMaxFlows = 100_000
 
     func validate() throws {
         guard (1...EngineConfiguration.maxFlowsLimit).contains(maxFlows) else {

@@ -3,12 +3,15 @@ import ArgumentParser
 
 /// The OTSensor agent's command line. Thin: each subcommand parses its options and hands over to library code.
 @main
-struct OTSensorCommand: ParsableCommand {
+struct OTSensorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "otsensor",
         abstract: "Passive network sensor for industrial control networks (Modbus/TCP and DNP3).",
         version: "otsensor \(OTSensorVersion.current)",
-        subcommands: [Replay.self, Learn.self, BaselineCommand.self, RulesCommand.self, Version.self],
+        subcommands: [
+            Run.self, Replay.self, Learn.self, BaselineCommand.self, RulesCommand.self, ConfigCommand.self,
+            Version.self,
+        ],
         defaultSubcommand: nil
     )
 }

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: Apache-2.0
+public import Baseline
+public import Detection
+import Foundation
+public import Logging
+import NetworkLayers
+public import PacketCapture
+public import SensorEngine
+public import ServiceLifecycle
+import WireFormat
+
+/// The live sensor as a service: one capture thread per interface feeding one ``SensorEngine`` (the same engine
+/// and sinks as `otsensor replay`), records to the EVE output, closed summary windows and inventory changes to
+/// the upstream queue, metrics once a second.
+///
+/// Frames are processed on the capture threads, inside libpcap's callback, so spans never cross threads (STYLE.md
+/// §10); the engine is guarded by a lock, held per packet (uncontended with one interface). Shutdown (SIGTERM,
+/// SIGINT): the captures stop, the engine ends its flows and closes the open window, and every record is written
+/// before ``run()`` returns.
+public final class LiveSensor: Service, @unchecked Sendable {
+    private let captures: [LiveCapture]
+    private let engine: SensorEngine
+    private let sink: LiveSink
+    private let output: RotatingFileOutput
+    private let metrics: SensorMetrics?
+    /// The hand-off to the upstream link; nil when there is none (the uplink comes with the center).
+    public let queue: UpstreamQueue?
+    private let logger: Logger
+    private let lock = NSLock()
+    private let started = Date()
+    private var lastHousekeeping: Int64 = 0
+    private var reloads = 0
+    private var reloadFailures = 0
+    private var failure: (any Error)?
+
+    /// - Parameters:
+    ///   - captures: the open capture handles (opened before privileges were dropped).
+    ///   - configuration: the engine's settings; summaries are always on in a live sensor.
+    ///   - baseline: the monitor judging traffic against a model, if any.
+    ///   - output: where EVE records go.
+    ///   - metrics: the Prometheus metrics to keep current, if served.
+    ///   - queue: the hand-off to the upstream link, if one drains it.
+    public init(
+        captures: [LiveCapture],
+        configuration: EngineConfiguration,
+        baseline: Baseline.Monitor?,
+        output: RotatingFileOutput,
+        metrics: SensorMetrics?,
+        queue: UpstreamQueue?,
+        logger: Logger
+    ) {
+        self.captures = captures
+        self.output = output
+        self.metrics = metrics
+        self.queue = queue
+        self.logger = logger
+        var configuration = configuration
+        if configuration.summaries == nil { configuration.summaries = SummaryLimits() }
+        let writer = EVEWriter(output: output)
+        sink = LiveSink(writer: writer, queue: queue)
+        engine = SensorEngine(configuration: configuration, sink: sink, baseline: baseline)
+        engine.healthProvider = { [unowned self] in self.health() }
+    }
+
+    // MARK: - Running
+
+    public func run() async throws {
+        let remaining = CountDown(captures.count)
+        for capture in captures {
+            let linkType = LinkType(rawValue: capture.linkType)
+            let thread = Thread { [self] in
+                do throws(PcapError) {
+                    try capture.run(idle: { self.housekeeping() }) { frame, timestamp, originalLength in
+                        lock.lock()
+                        engine.process(
+                            frame: frame,
+                            timestamp: timestamp,
+                            linkType: linkType,
+                            originalLength: originalLength
+                        )
+                        lock.unlock()
+                    }
+                } catch {
+                    lock.lock()
+                    failure = failure ?? error
+                    lock.unlock()
+                    logger.error("capture on \(capture.interface) failed: \(error.message)")
+                    stopCaptures()
+                }
+                remaining.done()
+            }
+            thread.name = "otsensor-capture-\(capture.interface)"
+            thread.start()
+        }
+        logger.info(
+            "capturing on \(captures.map(\.interface).joined(separator: ", "))",
+            metadata: ["rules": "\(engine.statistics.rulesLoaded)"]
+        )
+        await withGracefulShutdownHandler {
+            await remaining.wait()
+        } onGracefulShutdown: { [self] in
+            logger.info("stopping: capture ends, open window and flows are written")
+            stopCaptures()
+        }
+        let captureFailure = lock.withLock {
+            engine.advance(to: Self.wallClock())
+            engine.finish()
+            sink.writer.flush()
+            return failure
+        }
+        output.sync()
+        updateMetrics()
+        let statistics = engine.statistics
+        logger.info(
+            "stopped",
+            metadata: [
+                "packets": "\(statistics.packets)", "flows": "\(statistics.flowsCreated)",
+                "alerts": "\(statistics.alerts.values.reduce(0, +))",
+            ]
+        )
+        if let captureFailure { throw captureFailure }
+    }
+
+    private func stopCaptures() {
+        for capture in captures { capture.stop() }
+    }
+
+    /// Called by each capture thread after a read timeout and every 1,024 packets: moves capture time on a quiet
+    /// segment, and once a second writes buffered records and refreshes the metrics.
+    private func housekeeping() {
+        let now = Self.wallClock()
+        lock.lock()
+        engine.advance(to: now)
+        let due = now.seconds > lastHousekeeping
+        if due {
+            lastHousekeeping = now.seconds
+            sink.writer.flush()
+        }
+        lock.unlock()
+        if due { updateMetrics() }
+    }
+
+    static func wallClock() -> CaptureTimestamp {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return CaptureTimestamp(seconds: Int64(time.tv_sec), microseconds: Int32(time.tv_nsec / 1000))
+    }
+
+    // MARK: - Reload
+
+    /// Swaps rules and baseline (SIGHUP) between two packets; flows go on. Also reopens the EVE file, so that
+    /// logrotate may move it.
+    public func reload(rules: Detection.RuleSet?, baseline: Baseline.Monitor?) {
+        lock.lock()
+        engine.replaceDetection(rules: rules, baseline: baseline)
+        reloads += 1
+        lock.unlock()
+        output.reopen()
+        logger.notice(
+            "reloaded",
+            metadata: ["rules": "\(rules?.count ?? 0)", "baseline": "\(baseline == nil ? "none" : "loaded")"]
+        )
+    }
+
+    /// Counts a reload that failed (the old rules stay).
+    public func reloadFailed(_ reason: String) {
+        lock.lock()
+        reloadFailures += 1
+        lock.unlock()
+        logger.error("reload failed, the running rules stay: \(reason)")
+    }
+
+    // MARK: - Health and metrics
+
+    /// Capture counters, memory and CPU (called with the lock held, from the engine or ``updateMetrics()``).
+    private func health() -> SensorHealth {
+        var health = SensorHealth()
+        for capture in captures {
+            let counters = capture.counters()
+            health.interfaces.append(
+                SensorHealth.Interface(
+                    name: capture.interface,
+                    received: counters?.received ?? 0,
+                    dropped: counters?.dropped ?? 0,
+                    interfaceDropped: counters?.interfaceDropped ?? 0
+                )
+            )
+        }
+        health.residentBytes = ProcessFigures.residentBytes()
+        health.cpuSeconds = ProcessFigures.cpuSeconds()
+        health.uptimeSeconds = Int(Date().timeIntervalSince(started))
+        health.upstreamQueueDepth = queue?.depth ?? 0
+        health.upstreamDropped = queue?.dropped ?? 0
+        return health
+    }
+
+    private func updateMetrics() {
+        guard let metrics else { return }
+        lock.lock()
+        let statistics = engine.statistics
+        var snapshot = MetricsSnapshot()
+        snapshot.packets = statistics.packets
+        snapshot.bytes = statistics.bytes
+        snapshot.decodeErrors = statistics.decodeErrors.values.reduce(0, +)
+        snapshot.flowsActive = engine.flowCount
+        snapshot.flowsTotal = statistics.flowsCreated
+        snapshot.flowsEvicted = statistics.flowsEvicted
+        snapshot.flowsTimedOut = statistics.flowsTimedOut
+        snapshot.modbusTransactions = statistics.modbusTransactions + statistics.modbusUnanswered
+        snapshot.dnp3Messages = statistics.dnp3FragmentsByFunction.reduce(0, +)
+        snapshot.anomalies = statistics.anomalies
+        snapshot.alerts = engine.alertTotals()
+        snapshot.health = health()
+        snapshot.outputFailures = output.failedWrites
+        snapshot.outputRotations = output.rotations
+        snapshot.reloads = reloads
+        snapshot.reloadFailures = reloadFailures
+        lock.unlock()
+        metrics.update(snapshot)
+    }
+}
+
+/// Resident memory and CPU time of this process.
+public enum ProcessFigures {
+    /// Resident set size in bytes, from `/proc/self/statm` (pages).
+    public static func residentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// User and system CPU time in seconds. The corresponding C function is `getrusage`.
+    public static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000
+    }
+}
+
+/// Waits for a number of threads to finish, from async code.
+private final class CountDown: @unchecked Sendable {
+    private let lock = NSLock()
+    private var remaining: Int
+    private var waiter: CheckedContinuation<Void, Never>?
+
+    init(_ count: Int) { remaining = count }
+
+    func done() {
+        lock.lock()
+        remaining -= 1
+        let resume = remaining == 0 ? waiter : nil
+        if resume != nil { waiter = nil }
+        lock.unlock()
+        resume?.resume()
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            lock.lock()
+            if remaining <= 0 {
+                lock.unlock()
+                continuation.resume()
+            } else {
+                waiter = continuation
+                lock.unlock()
+            }
+        }
+    }
+}
+
+/// The EVE writer, with closed windows and inventory changes also handed to the upstream queue.
+final class LiveSink: EngineEventSink {
+    let writer: EVEWriter
+    let queue: UpstreamQueue?
+
+    init(writer: EVEWriter, queue: UpstreamQueue?) {
+        self.writer = writer
+        self.queue = queue
+    }
+
+    func modbusTransaction(
+        _ event: ModbusTransactionEvent,
+        requestADU: borrowing Span<UInt8>,
+        responseADU: borrowing Span<UInt8>
+    ) {
+        writer.modbusTransaction(event, requestADU: requestADU, responseADU: responseADU)
+    }
+    func anomaly(_ event: AnomalyEvent) { writer.anomaly(event) }
+    func flowEnded(_ event: FlowEndEvent) { writer.flowEnded(event) }
+    func dnp3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>) {
+        writer.dnp3Message(event, fragment: fragment)
+    }
+    var receivesDNP3Messages: Bool { writer.receivesDNP3Messages }
+    var writesRecordsAtAcknowledgment: Bool { writer.writesRecordsAtAcknowledgment }
+    var receivesAlerts: Bool { writer.receivesAlerts }
+    func baselineAlert(_ alert: Baseline.Alert, counters: FlowCounters?) {
+        writer.baselineAlert(alert, counters: counters)
+    }
+    func summaryWindow(_ window: SummaryWindow) {
+        writer.summaryWindow(window)
+        queue?.push(.window(window))
+    }
+    func assetChanged(_ event: AssetEvent) {
+        writer.assetChanged(event)
+        queue?.push(.asset(event))
+    }
+}

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: Apache-2.0
+import Foundation
+public import SensorEngine
+
+/// EVE records to a file that is rotated by size, with a bounded number of old files: `eve.json` is renamed to
+/// `eve.json.1` (and `.1` to `.2`, ...) once writing would take it past ``maxFileSize``, and the oldest past
+/// ``maxFiles`` is deleted, so the records never take more than `(maxFiles + 1) x maxFileSize` bytes of disk.
+///
+/// Writes go straight to the file descriptor in whole chunks of lines (the EVE writer hands over whole records),
+/// so a reader following the file never sees half a line. A write that fails (disk full) is counted and the
+/// records are dropped; the sensor goes on. `-` writes to standard output, never rotated.
+public final class RotatingFileOutput: RecordOutput, @unchecked Sendable {
+    public let path: String
+    public let maxFileSize: Int
+    public let maxFiles: Int
+    private var descriptor: Int32 = -1
+    private var size = 0
+    private let lock = NSLock()
+    /// Files rotated, writes that failed, and the last failure's text.
+    public private(set) var rotations = 0
+    public private(set) var failedWrites = 0
+    public private(set) var lastFailure: String?
+
+    /// Opens (creates, or appends to) `path`.
+    ///
+    /// - Throws: an error naming the path and the system's reason when the file cannot be opened.
+    public init(path: String, maxFileSize: Int, maxFiles: Int) throws {
+        self.path = path
+        self.maxFileSize = max(maxFileSize, 4096)
+        self.maxFiles = max(maxFiles, 0)
+        if path == "-" {
+            descriptor = STDOUT_FILENO
+        } else {
+            try open()
+        }
+    }
+
+    deinit {
+        if descriptor > STDERR_FILENO { close(descriptor) }
+    }
+
+    private func open() throws {
+        let opened = Foundation.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        guard opened >= 0 else {
+            throw OutputError(path: path, reason: String(cString: strerror(errno)))
+        }
+        var status = stat()
+        fstat(opened, &status)
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            close(opened)
+            throw OutputError(path: path, reason: "not a regular file")
+        }
+        descriptor = opened
+        size = Int(status.st_size)
+    }
+
+    public func write(_ bytes: [UInt8]) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !bytes.isEmpty else { return }
+        if path != "-", size > 0, size + bytes.count > maxFileSize { rotate() }
+        guard descriptor >= 0 else {
+            failedWrites += 1
+            return
+        }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBufferPointer { buffer in
+                Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                failedWrites += 1
+                lastFailure = String(cString: strerror(errno))
+                return
+            }
+            offset += written
+        }
+        size += bytes.count
+    }
+
+    /// Renames the current file to `.1` (shifting older ones) and opens a new one.
+    private func rotate() {
+        close(descriptor)
+        descriptor = -1
+        if maxFiles == 0 {
+            unlink(path)
+        } else {
+            unlink("\(path).\(maxFiles)")
+            for index in stride(from: maxFiles - 1, through: 1, by: -1) {
+                rename("\(path).\(index)", "\(path).\(index + 1)")
+            }
+            rename(path, "\(path).1")
+        }
+        rotations += 1
+        do {
+            try open()
+        } catch {
+            lastFailure = "\(error)"
+        }
+    }
+
+    /// Closes and opens the file again (after an outside tool moved it: SIGHUP, as logrotate expects).
+    public func reopen() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard path != "-" else { return }
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+        do {
+            try open()
+        } catch {
+            lastFailure = "\(error)"
+        }
+    }
+
+    /// Flushes the file to disk. The corresponding C function is `fsync`.
+    public func sync() {
+        lock.lock()
+        defer { lock.unlock() }
+        if descriptor > STDERR_FILENO { fsync(descriptor) }
+    }
+}
+
+/// An output file that cannot be opened.
+public struct OutputError: Error, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "cannot open '\(path)': \(reason)" }
+}

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+import ArgumentParser
+import Detection
+import Foundation
+import SensorConfiguration
+import SensorService
+
+/// `otsensor config check`: reads the configuration as `run` would, and says what it found or what is wrong.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Check the configuration file.",
+        subcommands: [ConfigCheck.self]
+    )
+}
+
+struct ConfigCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Read the configuration, its rule files and baseline, and check the interfaces and output paths.",
+        discussion: """
+            Exit status 0 when all is well (one line says what the sensor would do), 2 with one line per problem \
+            otherwise.
+            """
+    )
+
+    @Argument(help: "The configuration file (default: $OTSENSOR_CONFIG, else /etc/otsensor/otsensor.yaml).")
+    var file: String?
+
+    @Flag(name: .customLong("no-default-rules"), help: "Do not load the default rule set.")
+    var noDefaultRules = false
+
+    func run() throws {
+        guard let path = Run.configPath(file) else {
+            StandardError.write("otsensor: no configuration file: name one, or set OTSENSOR_CONFIG\n")
+            throw ExitCode(2)
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            StandardError.write("otsensor: cannot read '\(Terminal.safe(path))': no such file\n")
+            throw ExitCode(2)
+        }
+        let settings = try RuleLoading.settings(path)
+        let rules = try RuleLoading.load(files: [], includeDefaults: !noDefaultRules, settings: settings)
+        let run = settings.run
+        if let baseline = run.baselineFile { _ = try BaselineFile.read(baseline) }
+        var problems: [String] = []
+        for interface in run.interfaces where !Privileges.interfaceExists(interface.name) {
+            problems.append("interface '\(Terminal.safe(interface.name))' does not exist on this machine")
+        }
+        if let log = run.eveLog, log != "-" {
+            let folder = URL(fileURLWithPath: log).deletingLastPathComponent().path
+            if !RuleLoading.isFolder(folder) {
+                problems.append("eve-log folder '\(Terminal.safe(folder))' does not exist")
+            }
+        }
+        if let listen = run.metricsListen {
+            let port = listen.split(separator: ":").last.flatMap { UInt16($0) }
+            if port == nil { problems.append("metrics listen '\(Terminal.safe(listen))' is not ADDRESS:PORT") }
+        }
+        if let user = run.runAs, !Privileges.userExists(user) {
+            problems.append("run-as user '\(Terminal.safe(user))' does not exist")
+        }
+        for problem in problems { StandardError.write("\(Terminal.safe(path)): \(problem)\n") }
+        if !problems.isEmpty { throw ExitCode(2) }
+        let interfaces =
+            run.interfaces.isEmpty ? "none (give --interface)" : run.interfaces.map(\.name).joined(separator: ", ")
+        print(
+            "\(path): ok: \(rules?.count ?? 0) rules; interfaces \(interfaces); EVE to \(run.eveLog ?? "standard output"); summaries every \(run.summaryWindowSeconds) s; metrics \(run.metricsListen ?? "off"); run as \(run.runAs ?? "the starting user"); baseline \(run.baselineFile ?? "none")"
+        )
+    }
+}
