@@ -52,7 +52,7 @@ public struct JSONLogHandler: LogHandler {
     }
 
     /// A JSON string: quotes, backslashes and control characters escaped.
-    static func quoted(_ text: String) -> String {
+    public static func quoted(_ text: String) -> String {
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

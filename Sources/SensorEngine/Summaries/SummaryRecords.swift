@@ -224,6 +224,12 @@ public struct AssetRecord: Sendable, Equatable {
     public var lastSeen: CaptureTimestamp
     /// Addresses or MACs past their limit.
     public var notTracked = 0
+
+    public init(address: IPAddress, firstSeen: CaptureTimestamp, lastSeen: CaptureTimestamp) {
+        self.address = address
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+    }
 }
 
 /// A change in the inventory, or the inventory's state at the end of a run.
@@ -245,4 +251,13 @@ public struct AssetEvent: Sendable {
     public var timestamp: CaptureTimestamp
     /// What changed, in words: "new role modbus_server", "vendor 'Acme' -> 'Evil'".
     public var detail: String
+
+    public init(change: Change, asset: AssetRecord, previous: AssetRecord?, timestamp: CaptureTimestamp, detail: String)
+    {
+        self.change = change
+        self.asset = asset
+        self.previous = previous
+        self.timestamp = timestamp
+        self.detail = detail
+    }
 }

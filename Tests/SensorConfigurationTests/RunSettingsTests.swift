@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+import SensorConfiguration
+import Testing
+
+/// The live sensor's keys in `otsensor.yaml`: defaults, every key read, and each mistake at its line.
+@Suite struct RunSettingsTests {
+    @Test func defaultsWithoutTheKeys() throws {
+        let run = try SensorConfiguration.parse("", file: "/etc/otsensor/otsensor.yaml").run
+        #expect(run == RunSettings())
+        #expect(run.interfaces.isEmpty)
+        #expect(run.metricsListen == "127.0.0.1:9108")
+        #expect(run.summaryWindowSeconds == 60)
+        #expect(run.eveMaxFileSize == 100 << 20)
+        #expect(run.eveMaxFiles == 10)
+    }
+
+    @Test func everyKeyIsRead() throws {
+        let run = try SensorConfiguration.parse(
+            """
+            pcap:
+              - interface: eth1
+                bpf-filter: "tcp port 502"
+                snaplen: 1600
+                promisc: no
+                buffer-size: 1048576
+                immediate: yes
+              - interface: eth2
+            eve-log:
+              filename: /var/log/otsensor/eve.json
+              max-file-size: 65536
+              max-files: 3
+            summaries:
+              window: 300
+            metrics:
+              listen: off
+            logging:
+              format: json
+              level: debug
+            run-as: otsensor
+            baseline-file: /var/lib/otsensor/baseline.json
+            upstream:
+              queue-size: 500
+            limits:
+              max-flows: 20000
+            """,
+            file: "/etc/otsensor/otsensor.yaml"
+        ).run
+        #expect(run.interfaces.map(\.name) == ["eth1", "eth2"])
+        #expect(run.interfaces[0].filter == "tcp port 502")
+        #expect(run.interfaces[0].snapshotLength == 1600)
+        #expect(run.interfaces[0].promiscuous == false)
+        #expect(run.interfaces[0].bufferSize == 1_048_576)
+        #expect(run.interfaces[0].immediate == true)
+        #expect(run.interfaces[1] == RunSettings.Interface(name: "eth2"))
+        #expect(run.eveLog == "/var/log/otsensor/eve.json")
+        #expect(run.eveMaxFileSize == 65536)
+        #expect(run.eveMaxFiles == 3)
+        #expect(run.summaryWindowSeconds == 300)
+        #expect(run.metricsListen == nil)
+        #expect(run.logFormat == "json")
+        #expect(run.logLevel == "debug")
+        #expect(run.runAs == "otsensor")
+        #expect(run.baselineFile == "/var/lib/otsensor/baseline.json")
+        #expect(run.upstreamQueueSize == 500)
+        #expect(run.maxFlows == 20000)
+    }
+
+    @Test(arguments: [
+        ("pcap: eth1", "f.yaml:1: pcap is a list of interfaces (- interface: eth1)"),
+        ("pcap:\n  - bpf-filter: tcp", "f.yaml:2: a pcap entry needs its interface"),
+        ("pcap:\n  - interface: eth1\n    snaplen: 10", "f.yaml:3: snaplen is a whole number, 64 to 262144"),
+        ("pcap:\n  - interface: eth1\n    promisc: maybe", "f.yaml:3: promisc is yes or no"),
+        (
+            "pcap:\n  - interface: eth1\n    speed: 10",
+            "f.yaml:3: unknown pcap setting 'speed' (interface, bpf-filter, snaplen, promisc, buffer-size, immediate)"
+        ),
+        ("eve-log:\n  max-files: -1", "f.yaml:2: max-files is a whole number, 0 to 1000"),
+        ("eve-log:\n  max-file-size: 0x100", "f.yaml:2: max-file-size is a whole number, 4096 to 1099511627776"),
+        ("summaries:\n  window: 0", "f.yaml:2: summaries window is a whole number, 1 to 86400"),
+        ("logging:\n  format: xml", "f.yaml:2: logging format is text or json"),
+        (
+            "logging:\n  level: loud",
+            "f.yaml:2: logging level is one of trace, debug, info, notice, warning, error, critical"
+        ),
+        ("run-as: [a, b]", "f.yaml:1: run-as is text"),
+        ("upstream:\n  queue-size: 0", "f.yaml:2: upstream queue-size is a whole number, 1 to 10000000"),
+    ])
+    func mistakesAreReportedAtTheirLine(_ text: String, _ message: String) {
+        #expect(throws: ConfigurationError.self) { try SensorConfiguration.parse(text, file: "f.yaml") }
+        do {
+            _ = try SensorConfiguration.parse(text, file: "f.yaml")
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+}
