@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Installs what OTSensor needs on Debian 12, where missing. To build: libpcap-dev (the capture library, found
 # through pkg-config) and pkg-config. With --tests, also what the test suite uses: python3 with PyYAML (the
-# shared fault-case and suricata-verify helpers) and tcpdump (the scripts that record the project's captures).
+# shared fault-case and suricata-verify helpers), tcpdump (the scripts that record the project's captures), and
+# iproute2 and tcpreplay (the live-capture tests, which run as root).
 # The Swift 6.3 toolchain must already be on PATH or in /opt/swift (swift.org's Debian build): it is not in
 # Debian's archive. SwiftPM then needs swift-argument-parser from its package source (here, the local mirror).
 set -euo pipefail
@@ -14,6 +15,9 @@ if [[ ${1:-} == --tests ]]; then
     command -v python3 >/dev/null 2>&1 || need+=(python3)
     python3 -c 'import yaml' >/dev/null 2>&1 || need+=(python3-yaml)
     command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+    # The live-capture tests: a network namespace with a veth pair (iproute2), traffic sent by tcpreplay.
+    command -v ip >/dev/null 2>&1 || need+=(iproute2)
+    command -v tcpreplay >/dev/null 2>&1 || need+=(tcpreplay)
 fi
 
 if ((${#need[@]})); then

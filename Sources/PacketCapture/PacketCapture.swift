@@ -182,6 +182,8 @@ public final class LiveCapture: @unchecked Sendable {
     private let timeoutMilliseconds: Int
     /// Written by ``stop()`` from another thread and read by the capture loop between packets.
     private let stopRequested = StopFlag()
+    /// The counters read when the loop ended.
+    private let stopLock = Mutex<LiveCaptureCounters?>(nil)
 
     /// Opens and activates a capture on `interface`.
     ///
@@ -239,11 +241,17 @@ public final class LiveCapture: @unchecked Sendable {
         )
     }
 
-    /// Asks the capture loop to return: it does so after the packet in hand, or within the read timeout.
-    /// The corresponding C function is `pcap_breakloop`.
+    /// Asks the capture loop to return. It first reads what the kernel already holds for it (the ring's blocks,
+    /// which the kernel hands over at most ``Options/timeoutMilliseconds`` late), so that a stop loses no packet
+    /// that arrived before it; it returns once a read finds nothing after that time, or after one second of a
+    /// link that keeps sending.
     public func stop() {
         stopRequested.set()
-        unsafe pcap_breakloop(handle)
+    }
+
+    /// The counters when the loop ended (read once it had drained the ring), or the live ones while it runs.
+    public func finalCounters() -> LiveCaptureCounters? {
+        stopLock.withLock { $0 } ?? counters()
     }
 
     /// Reads packets until ``stop()`` is called, calling `body` for each frame with its capture time and original
@@ -266,7 +274,12 @@ public final class LiveCapture: @unchecked Sendable {
         var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
         var data: UnsafePointer<UInt8>? = nil
         var sinceIdle = 0
-        while !stopRequested.isSet {
+        // Once a stop is asked for: when, and when the drain must end at the latest.
+        var drainStart: Int64?
+        defer { stopLock.withLock { $0 = counters() } }
+        while true {
+            if drainStart == nil, stopRequested.isSet { drainStart = Self.monotonicMilliseconds() }
+            if let drainStart, Self.monotonicMilliseconds() - drainStart >= 1000 { return }
             let status = unsafe pcap_next_ex(handle, &header, &data)
             switch status {
             case 1:
@@ -290,14 +303,24 @@ public final class LiveCapture: @unchecked Sendable {
             case 0:
                 sinceIdle = 0
                 idle()
+                // Draining: done once the kernel has had the time to hand over its last block.
+                if let drainStart, Self.monotonicMilliseconds() - drainStart > 2 * Int64(timeoutMilliseconds) {
+                    return
+                }
                 var waiting = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-                _ = unsafe poll(&waiting, 1, Int32(clamping: timeoutMilliseconds))
+                _ = unsafe poll(&waiting, 1, Int32(clamping: drainStart == nil ? timeoutMilliseconds : 20))
             case -2:
                 return  // pcap_breakloop
             default:
                 throw PcapError(operation: "read", message: lastError)
             }
         }
+    }
+
+    private static func monotonicMilliseconds() -> Int64 {
+        var time = timespec()
+        unsafe clock_gettime(CLOCK_MONOTONIC, &time)
+        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
     }
 
     private var lastError: String {

@@ -176,7 +176,7 @@ public final class LiveSensor: Service, @unchecked Sendable {
     private func health() -> SensorHealth {
         var health = SensorHealth()
         for capture in captures {
-            let counters = capture.counters()
+            let counters = capture.finalCounters()
             health.interfaces.append(
                 SensorHealth.Interface(
                     name: capture.interface,

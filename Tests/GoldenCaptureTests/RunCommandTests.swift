@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+import Foundation
+import SensorTestSupport
+import Testing
+
+/// `otsensor run` and `otsensor config check` as a user meets them when something is wrong: one clear line on
+/// standard error and exit status 2, before any capture runs.
+@Suite(.enabled(if: OTSensorExecutable.exists, "the otsensor executable is not built"))
+struct RunCommandTests {
+    let tool = ReplayCommandTests()
+
+    static func file(_ name: String, _ text: String) throws -> URL {
+        let url = PcapFileWriter.temporaryURL(name)
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    @Test func aBadInterfaceNameIsOneLineAndStatus2() throws {
+        let run = try tool.otsensor(["run", "-i", "nosuchif0", "--no-default-rules", "--metrics", "off"])
+        #expect(run.status == 2)
+        let lines = run.error.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("otsensor: cannot capture on 'nosuchif0': ") == true)
+        #expect(run.output.isEmpty)
+    }
+
+    @Test func noInterfaceIsOneLineAndStatus2() throws {
+        let empty = try Self.file("empty.yaml", "")
+        defer { try? FileManager.default.removeItem(at: empty) }
+        let run = try tool.otsensor(["run", "--no-default-rules"], environment: ["OTSENSOR_CONFIG": empty.path])
+        #expect(run.status == 2)
+        #expect(
+            run.error
+                == "otsensor: no interface to capture on: give --interface, or a pcap list in the configuration\n"
+        )
+    }
+
+    @Test func aConfigurationErrorIsOneLineAtItsPlace() throws {
+        let config = try Self.file("bad.yaml", "pcap:\n  - interface: eth1\n    snaplen: 12\n")
+        defer { try? FileManager.default.removeItem(at: config) }
+        let run = try tool.otsensor(["run", "--config", config.path, "--no-default-rules"])
+        #expect(run.status == 2)
+        #expect(run.error == "\(config.path):3: snaplen is a whole number, 64 to 262144\n")
+        let check = try tool.otsensor(["config", "check", config.path])
+        #expect(check.status == 2)
+        #expect(check.error == run.error)
+    }
+
+    @Test func contradictoryFlagsAreAUsageError() throws {
+        let run = try tool.otsensor(["run", "-i", "lo", "--user", "nobody", "--allow-root"])
+        #expect(run.status == 64)
+        #expect(run.error.contains("--user and --allow-root contradict each other"))
+    }
+
+    @Test func anUnknownUserStopsBeforeCapturing() throws {
+        guard getuid() == 0 else { return }  // opening lo needs root; the user check comes after
+        let run = try tool.otsensor([
+            "run", "-i", "lo", "--user", "no-such-user-otsensor", "--no-default-rules", "--metrics", "off",
+        ])
+        #expect(run.status == 2)
+        #expect(run.error == "otsensor: no such user 'no-such-user-otsensor'\n")
+    }
+
+    /// Root is refused once the capture is open, unless asked for.
+    @Test func rootIsRefusedAfterStartUp() throws {
+        guard getuid() == 0 else { return }
+        let run = try tool.otsensor(["run", "-i", "lo", "--no-default-rules", "--metrics", "off"])
+        #expect(run.status == 2)
+        #expect(run.error.hasPrefix("otsensor: refusing to keep running as root once the capture is open"))
+    }
+
+    @Test func configCheckSaysWhatTheSensorWouldDo() throws {
+        let folder = FileManager.default.temporaryDirectory.path
+        let config = try Self.file(
+            "good.yaml",
+            """
+            pcap:
+              - interface: lo
+            eve-log:
+              filename: \(folder)/eve.json
+            summaries:
+              window: 30
+            run-as: nobody
+            """
+        )
+        defer { try? FileManager.default.removeItem(at: config) }
+        let check = try tool.otsensor(["config", "check", config.path])
+        #expect(check.status == 0)
+        #expect(check.error.isEmpty)
+        #expect(check.output.hasPrefix("\(config.path): ok: 72 rules; interfaces lo; EVE to \(folder)/eve.json;"))
+        #expect(check.output.contains("summaries every 30 s; metrics 127.0.0.1:9108; run as nobody; baseline none"))
+        let wrong = try Self.file("wrong.yaml", "pcap:\n  - interface: nosuchif0\nrun-as: no-such-user-otsensor\n")
+        defer { try? FileManager.default.removeItem(at: wrong) }
+        let bad = try tool.otsensor(["config", "check", wrong.path])
+        #expect(bad.status == 2)
+        #expect(
+            bad.error
+                == "\(wrong.path): interface 'nosuchif0' does not exist on this machine\n\(wrong.path): run-as user 'no-such-user-otsensor' does not exist\n"
+        )
+    }
+}
