@@ -90,7 +90,7 @@ let package = Package(
             name: "otsensor",
             dependencies: [
                 "SensorEngine", "PacketCapture", "WireFormat", "DNP3", "Detection", "SensorConfiguration", "Baseline",
-                "SensorService",
+                "SensorService", "TCPReassembly",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -18,6 +18,8 @@ import Yams
 ///   max-files: 10                # rotated files kept: at most (max-files + 1) x max-file-size on disk
 /// summaries:
 ///   window: 60                   # seconds of capture time
+///   max-pairs: 10000             # pairs summarised per window (more are counted)
+///   max-assets: 10000            # devices in the inventory (more are counted)
 /// metrics:
 ///   listen: 127.0.0.1:9108       # Prometheus text on http://ADDRESS/metrics; "off" for none
 /// logging:
@@ -27,8 +29,11 @@ import Yams
 /// baseline-file: /var/lib/otsensor/baseline.json   # judge traffic against this model (otsensor learn)
 /// upstream:
 ///   queue-size: 10000            # summary records waiting for the uplink; the oldest go first past it
-/// limits:
-///   max-flows: 100000
+/// limits:                       # memory: every table is bounded, and hitting a bound is counted
+///   max-flows: 100000            # flows tracked at once (about 1.3 KB each); the least recently active goes
+///   flow-timeout: 600            # seconds without a packet before a flow ends
+///   max-pending-requests: 200000 # Modbus requests awaiting responses, all flows together
+///   stream-buffer: 65536         # bytes held out of order per TCP direction
 /// ```
 public struct RunSettings: Sendable, Equatable {
     /// One capture interface with its settings.
@@ -59,6 +64,11 @@ public struct RunSettings: Sendable, Equatable {
     /// Summary records held for the uplink (next issue) before the oldest are dropped and counted.
     public var upstreamQueueSize = 10_000
     public var maxFlows: Int?
+    public var flowTimeoutSeconds: Int?
+    public var maxPendingRequests: Int?
+    public var streamBufferBytes: Int?
+    public var maxSummaryPairs: Int?
+    public var maxAssets: Int?
 
     public init() {}
 
@@ -142,8 +152,12 @@ extension SensorConfiguration {
                 }
             }
         case "summaries":
-            for (_, item) in try mapping(value, "summaries", ["window"]) {
-                run.summaryWindowSeconds = Int64(try integer(item, "summaries window", 1...86_400))
+            for (itemKey, item) in try mapping(value, "summaries", ["window", "max-pairs", "max-assets"]) {
+                switch itemKey {
+                case "window": run.summaryWindowSeconds = Int64(try integer(item, "summaries window", 1...86_400))
+                case "max-pairs": run.maxSummaryPairs = try integer(item, "summaries max-pairs", 1...1_000_000)
+                default: run.maxAssets = try integer(item, "summaries max-assets", 1...1_000_000)
+                }
             }
         case "metrics":
             for (_, item) in try mapping(value, "metrics", ["listen"]) {
@@ -172,8 +186,15 @@ extension SensorConfiguration {
                 run.upstreamQueueSize = try integer(item, "upstream queue-size", 1...10_000_000)
             }
         case "limits":
-            for (_, item) in try mapping(value, "limits", ["max-flows"]) {
-                run.maxFlows = try integer(item, "max-flows", 1...10_000_000)
+            let keys = ["max-flows", "flow-timeout", "max-pending-requests", "stream-buffer"]
+            for (itemKey, item) in try mapping(value, "limits", keys) {
+                switch itemKey {
+                case "max-flows": run.maxFlows = try integer(item, "max-flows", 1...10_000_000)
+                case "flow-timeout": run.flowTimeoutSeconds = try integer(item, "flow-timeout", 10...86_400)
+                case "max-pending-requests":
+                    run.maxPendingRequests = try integer(item, "max-pending-requests", 1...10_000_000)
+                default: run.streamBufferBytes = try integer(item, "stream-buffer", 4096...(64 << 20))
+                }
             }
         default:
             preconditionFailure("internal inconsistency: parseRun called for '\(key)'")

@@ -9,6 +9,7 @@ import PacketCapture
 import SensorConfiguration
 import SensorEngine
 import SensorService
+import TCPReassembly
 import ServiceLifecycle
 import UnixSignals
 
@@ -158,8 +159,13 @@ struct Run: AsyncParsableCommand {
         if let maxFlows = run.maxFlows, decoding.maxFlows == DecodingOptions.defaultMaxFlows {
             configuration.maxFlows = maxFlows
         }
+        if let timeout = run.flowTimeoutSeconds { configuration.flowIdleTimeoutSeconds = Int64(timeout) }
+        if let pending = run.maxPendingRequests { configuration.maxPendingRequestsTotal = pending }
+        if let buffer = run.streamBufferBytes { configuration.reassembly.maxBufferedBytesPerDirection = buffer }
         var limits = SummaryLimits()
         limits.windowSeconds = run.summaryWindowSeconds
+        if let pairs = run.maxSummaryPairs { limits.maxPairsPerWindow = pairs }
+        if let assets = run.maxAssets { limits.maxAssets = assets }
         configuration.summaries = limits
         let baseline = try run.baselineFile.map { path in
             Baseline.Monitor(detectingAgainst: try BaselineFile.read(path), settings: settings.baseline)

@@ -31,6 +31,8 @@ import Testing
               max-files: 3
             summaries:
               window: 300
+              max-pairs: 500
+              max-assets: 2000
             metrics:
               listen: off
             logging:
@@ -42,6 +44,9 @@ import Testing
               queue-size: 500
             limits:
               max-flows: 20000
+              flow-timeout: 120
+              max-pending-requests: 5000
+              stream-buffer: 131072
             """,
             file: "/etc/otsensor/otsensor.yaml"
         ).run
@@ -63,6 +68,11 @@ import Testing
         #expect(run.baselineFile == "/var/lib/otsensor/baseline.json")
         #expect(run.upstreamQueueSize == 500)
         #expect(run.maxFlows == 20000)
+        #expect(run.flowTimeoutSeconds == 120)
+        #expect(run.maxPendingRequests == 5000)
+        #expect(run.streamBufferBytes == 131_072)
+        #expect(run.maxSummaryPairs == 500)
+        #expect(run.maxAssets == 2000)
     }
 
     @Test(arguments: [
@@ -84,6 +94,11 @@ import Testing
         ),
         ("run-as: [a, b]", "f.yaml:1: run-as is text"),
         ("upstream:\n  queue-size: 0", "f.yaml:2: upstream queue-size is a whole number, 1 to 10000000"),
+        ("limits:\n  flow-timeout: 5", "f.yaml:2: flow-timeout is a whole number, 10 to 86400"),
+        (
+            "limits:\n  max-memory: 5",
+            "f.yaml:2: unknown limits setting 'max-memory' (max-flows, flow-timeout, max-pending-requests, stream-buffer)"
+        ),
     ])
     func mistakesAreReportedAtTheirLine(_ text: String, _ message: String) {
         #expect(throws: ConfigurationError.self) { try SensorConfiguration.parse(text, file: "f.yaml") }
