@@ -87,6 +87,8 @@ final class Flow {
     @safe @exclusivity(unchecked) var macsSeen: (Bool, Bool) = (false, false)
     /// Packets and bytes already counted in summary windows.
     @safe @exclusivity(unchecked) var summarized: (packets: (Int, Int), bytes: (Int, Int)) = ((0, 0), (0, 0))
+    /// The flow's pair and devices in the summaries.
+    @safe @exclusivity(unchecked) var summaryLink = SummaryAggregator.FlowLink()
 
     /// Whether the flow's TCP streams are reassembled and decoded (Modbus/TCP or DNP3 over TCP).
     var isReassembled: Bool { isTCP && (isModbus || isDNP3) }

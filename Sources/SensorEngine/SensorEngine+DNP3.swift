@@ -467,7 +467,7 @@ extension SensorEngine {
         var points = 0
         var shortObject: (group: UInt8, variation: UInt8, size: Int)? = nil
         // The object headers, for `dnp3_obj`, as the rules read them.
-        let collectObjects = configuration.rules != nil
+        let collectObjects = rulesInForce != nil
         objectScratch.removeAll(keepingCapacity: true)
         while let block = parser.next(in: bytes, view: view) {
             objectHeaders += 1
@@ -556,20 +556,25 @@ extension SensorEngine {
             )
         }
         var alerts: [Detection.AlertRule] = []
-        if let rules = configuration.rules {
+        if let box = rulesInForce {
             matchScratch.removeAll(keepingCapacity: true)
             let context = packetContext(flow: flow, direction: direction)
-            rules.matchDNP3(
+            box.matchDNP3(
                 application: application,
                 view: view,
                 bytes: bytes,
                 context: context,
                 objects: &objectScratch,
-                objectsRead: true,
                 into: &matchScratch
             )
             if !matchScratch.isEmpty {
-                alerts = admitAlerts(matchScratch, rules: rules, context: context, timestamp: timestamp, flow: flow)
+                alerts = admitAlerts(
+                    matchScratch,
+                    rules: box.ruleSet,
+                    context: context,
+                    timestamp: timestamp,
+                    flow: flow
+                )
             }
         }
         if let baseline {
@@ -599,6 +604,7 @@ extension SensorEngine {
                 objects: objectScratch,
                 alerts: alerts,
                 macs: flow.macs,
+                cache: &flow.summaryLink,
                 time: timestamp
             )
             writeAssetEvents(summaries)
@@ -985,12 +991,12 @@ extension SensorEngine {
 
     /// The alerts an application-layer event (`dnp3.flooded`, `modbus.invalid_length`) fires on `flow`, counted.
     func eventAlerts(_ name: String, flow: Flow, direction: Direction) -> [Detection.AlertRule] {
-        guard let rules = configuration.rules else { return [] }
+        guard let box = rulesInForce else { return [] }
         var matches: [Int] = []
         let context = packetContext(flow: flow, direction: direction)
-        rules.matchEvent(name, context: context, into: &matches)
+        box.ruleSet.matchEvent(name, context: context, into: &matches)
         guard !matches.isEmpty else { return [] }
-        return admitAlerts(matches, rules: rules, context: context, timestamp: currentTimestamp, flow: flow)
+        return admitAlerts(matches, rules: box.ruleSet, context: context, timestamp: currentTimestamp, flow: flow)
     }
 
     /// The matches that become alerts, counted for the summary: first the threshold file's `suppress` lines, the

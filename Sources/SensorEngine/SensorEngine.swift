@@ -19,8 +19,57 @@ public import WireFormat
 /// driven from one thread, and its methods never hold one property across a call that touches it again (the
 /// compiler's static checks still hold). The dynamic checks cost several hundred instructions per packet.
 public final class SensorEngine {
-    /// The settings; its rules change only through ``replaceDetection(rules:baseline:)``.
-    @safe @exclusivity(unchecked) public private(set) var configuration: EngineConfiguration
+    /// The settings as given (the rules in force are ``rules``).
+    public let configuration: EngineConfiguration
+    /// The rules in force, in a box: the packet path reads them through a constant of a class, so a read borrows
+    /// the rule set instead of copying its tables (a `var` of the engine would cost 17 retains per read).
+    /// ``replaceDetection(rules:baseline:)`` swaps the box.
+    final class RulesInForce {
+        let ruleSet: Detection.RuleSet
+        init(_ ruleSet: Detection.RuleSet) { self.ruleSet = ruleSet }
+
+        /// Matches through `self`, which the call guarantees, so the rule set is read in place.
+        func matchModbus(
+            request: Modbus.Message?,
+            requestADU: borrowing Span<UInt8>,
+            response: Modbus.Message?,
+            responseADU: borrowing Span<UInt8>,
+            context: Detection.PacketContext,
+            into matches: inout [Int]
+        ) {
+            ruleSet.matchModbus(
+                request: request,
+                requestADU: requestADU,
+                response: response,
+                responseADU: responseADU,
+                context: context,
+                into: &matches
+            )
+        }
+
+        /// As ``matchModbus(request:requestADU:response:responseADU:context:into:)``, for a DNP3 message.
+        func matchDNP3(
+            application: DNP3.Application.Header,
+            view: DNP3.FragmentView,
+            bytes: borrowing Span<UInt8>,
+            context: Detection.PacketContext,
+            objects: inout [UInt16],
+            into matches: inout [Int]
+        ) {
+            ruleSet.matchDNP3(
+                application: application,
+                view: view,
+                bytes: bytes,
+                context: context,
+                objects: &objects,
+                objectsRead: true,
+                into: &matches
+            )
+        }
+    }
+    @safe @exclusivity(unchecked) var rulesInForce: RulesInForce?
+    /// The rules matched: the configuration's, until ``replaceDetection(rules:baseline:)`` swaps them.
+    public var rules: Detection.RuleSet? { rulesInForce?.ruleSet }
     @safe @exclusivity(unchecked) public internal(set) var statistics = EngineStatistics()
     let sink: any EngineEventSink
     /// Learns the baseline model from the traffic, or judges the traffic against it (nil: neither).
@@ -73,6 +122,7 @@ public final class SensorEngine {
         self.baseline = baseline
         self.table = FlowTable(maxSlots: configuration.maxFlows)
         self.summaries = configuration.summaries.map(SummaryAggregator.init(limits:))
+        self.rulesInForce = configuration.rules.map(RulesInForce.init)
         statistics.rulesLoaded = configuration.rules?.count ?? 0
     }
 
@@ -383,7 +433,7 @@ public final class SensorEngine {
     /// Moves the per-rule-index alert counts into ``EngineStatistics/alerts`` by name (and empties them), so
     /// that they survive a change of rule set.
     private func nameAlertCounts() {
-        guard let rules = configuration.rules else { return }
+        guard let rules = rulesInForce?.ruleSet else { return }
         for (index, count) in alertCounts.enumerated() where count > 0 {
             let rule = rules.alertRule(index)
             statistics.alerts["[\(rule.gid):\(rule.sid):\(rule.rev)] \(rule.signature)", default: 0] += count
@@ -400,7 +450,7 @@ public final class SensorEngine {
     /// sensor's metrics read it while ``EngineStatistics/alerts`` is only complete after ``finish()``.
     public func alertTotals() -> [String: Int] {
         var totals = statistics.alerts
-        guard let rules = configuration.rules else { return totals }
+        guard let rules = rulesInForce?.ruleSet else { return totals }
         for (index, count) in alertCounts.enumerated() where count > 0 {
             let rule = rules.alertRule(index)
             totals["[\(rule.gid):\(rule.sid):\(rule.rev)] \(rule.signature)", default: 0] += count
@@ -421,7 +471,7 @@ public final class SensorEngine {
     public func replaceDetection(rules: Detection.RuleSet?, baseline: Baseline.Monitor?) {
         nameAlertCounts()
         if let old = self.baseline { writeBaselineAlerts(old, flow: nil) }
-        configuration.rules = rules
+        rulesInForce = rules.map(RulesInForce.init)
         statistics.rulesLoaded = rules?.count ?? 0
         thresholds = Detection.ThresholdState()
         self.baseline = baseline
@@ -454,7 +504,13 @@ public final class SensorEngine {
     private func countTraffic(_ flow: Flow, into summaries: SummaryAggregator) {
         let packets = (flow.packets.0 - flow.summarized.packets.0, flow.packets.1 - flow.summarized.packets.1)
         let bytes = (flow.bytes.0 - flow.summarized.bytes.0, flow.bytes.1 - flow.summarized.bytes.1)
-        summaries.traffic(flow.context, isDNP3: flow.isDNP3, packets: packets, bytes: bytes)
+        summaries.traffic(
+            flow.context,
+            isDNP3: flow.isDNP3,
+            link: &flow.summaryLink,
+            packets: packets,
+            bytes: bytes
+        )
         flow.summarized = (flow.packets, flow.bytes)
     }
 
@@ -1252,13 +1308,14 @@ public final class SensorEngine {
         requestWasProvisional: Bool = false
     ) {
         var event = event
-        if let rules = configuration.rules {
+        // Through the box, so that the rule set is borrowed, not copied (see ``RulesInForce``).
+        if let box = rulesInForce {
             matchScratch.removeAll(keepingCapacity: true)
             // `modbus:` inspects the request (Suricata registers it to_server only), so the rule's header and
             // `flow:` are matched in the request's direction, client to server, even when the transaction
             // completes on the response's packet.
             let context = packetContext(key: event.flow.key, direction: .toServer, established: true)
-            rules.matchModbus(
+            box.matchModbus(
                 request: event.request,
                 requestADU: requestADU,
                 response: event.response,
@@ -1269,7 +1326,7 @@ public final class SensorEngine {
             if !matchScratch.isEmpty {
                 event.alerts = admitAlerts(
                     matchScratch,
-                    rules: rules,
+                    rules: box.ruleSet,
                     context: context,
                     timestamp: event.timestamp,
                     flow: flow
@@ -1279,7 +1336,7 @@ public final class SensorEngine {
         }
         sink.modbusTransaction(event, requestADU: requestADU, responseADU: responseADU)
         if let summaries {
-            summaries.modbus(event, macs: flow.macs, responseADU: responseADU)
+            summaries.modbus(event, macs: flow.macs, link: &flow.summaryLink, responseADU: responseADU)
             writeAssetEvents(summaries)
         }
         if let baseline, requestWasProvisional || baseline.model.readValuesLearned, let request = event.request {

@@ -3,7 +3,7 @@ import ArgumentParser
 
 /// The OTSensor agent's command line. Thin: each subcommand parses its options and hands over to library code.
 @main
-struct OTSensorCommand: AsyncParsableCommand {
+struct OTSensorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "otsensor",
         abstract: "Passive network sensor for industrial control networks (Modbus/TCP and DNP3).",

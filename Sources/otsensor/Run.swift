@@ -9,12 +9,12 @@ import PacketCapture
 import SensorConfiguration
 import SensorEngine
 import SensorService
-import TCPReassembly
 import ServiceLifecycle
+import TCPReassembly
 import UnixSignals
 
 /// `otsensor run`: the live sensor on one or more interfaces.
-struct Run: AsyncParsableCommand {
+struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Capture on network interfaces and report what the traffic holds, until stopped.",
         discussion: """
@@ -106,7 +106,34 @@ struct Run: AsyncParsableCommand {
         return FileManager.default.fileExists(atPath: service) ? service : nil
     }
 
-    func run() async throws {
+    /// Runs the sensor to its end. The command itself is synchronous (the other commands start no concurrency
+    /// runtime, which keeps them measurable under valgrind); the service group runs in a task while the main
+    /// thread waits for it.
+    func run() throws {
+        let status = Self.waitFor { try await runSensor() }
+        if let status { throw ExitCode(status) }
+    }
+
+    /// Runs `body` on the concurrency runtime and blocks until it ends; its ExitCode, or 1 for another error.
+    static func waitFor(_ body: @escaping @Sendable () async throws -> Void) -> Int32? {
+        let done = DispatchSemaphore(value: 0)
+        let result = LockedStatus()
+        Task {
+            do {
+                try await body()
+            } catch let exit as ExitCode {
+                result.set(exit.rawValue == 0 ? nil : exit.rawValue)
+            } catch {
+                StandardError.write("otsensor: \(error)\n")
+                result.set(1)
+            }
+            done.signal()
+        }
+        done.wait()
+        return result.value
+    }
+
+    func runSensor() async throws {
         let configPath = Self.configPath(configFile)
         let settings = try RuleLoading.settings(configPath)
         var run = settings.run
@@ -298,4 +325,12 @@ struct Run: AsyncParsableCommand {
             throw ExitCode(1)
         }
     }
+}
+
+/// The exit status a task hands back to the waiting main thread.
+private final class LockedStatus: @unchecked Sendable {
+    private let lock = NSLock()
+    private var status: Int32?
+    func set(_ value: Int32?) { lock.withLock { status = value } }
+    var value: Int32? { lock.withLock { status } }
 }

@@ -108,10 +108,39 @@ final class AssetInventory {
 
     // MARK: - Protocols
 
+    /// The slot of a device through a flow's cached index (`-1`: not yet looked up, `-2`: the inventory was full).
+    private func slot(_ address: IPAddress, cached: inout Int32, time: CaptureTimestamp) -> (Int, Bool)? {
+        if cached >= 0 {
+            let slot = Int(cached)
+            if assets[slot].lastSeen < time { assets[slot].lastSeen = time }
+            return (slot, false)
+        }
+        guard cached == -1 else { return nil }
+        guard let found = slot(address, time: time) else {
+            cached = -2
+            return nil
+        }
+        cached = Int32(found.0)
+        return found
+    }
+
     /// A Modbus transaction between a client and a server at `unit`.
-    func modbus(client: IPAddress, server: IPAddress, unit: UInt8, macs: (UInt64?, UInt64?), time: CaptureTimestamp) {
-        for (address, mac, role) in [(client, macs.0, 0), (server, macs.1, 1)] {
-            guard let (slot, isNew) = slot(address, time: time) else { continue }
+    func modbus(
+        client: IPAddress,
+        server: IPAddress,
+        unit: UInt8,
+        macs: (UInt64?, UInt64?),
+        link: inout SummaryAggregator.FlowLink,
+        time: CaptureTimestamp
+    ) {
+        for role in 0...1 {
+            let address = role == 0 ? client : server
+            let mac = role == 0 ? macs.0 : macs.1
+            let found =
+                role == 0
+                ? slot(address, cached: &link.clientAsset, time: time)
+                : slot(address, cached: &link.serverAsset, time: time)
+            guard let (slot, isNew) = found else { continue }
             // The common case: nothing new about a known device.
             let roleKnown = roleBits[slot] & (UInt8(1) << UInt8(role)) != 0
             let words = unitBits[slot]
@@ -133,8 +162,15 @@ final class AssetInventory {
     }
 
     /// A DNP3 message from `sender`, whose link source address is `address`.
-    func dnp3(sender: IPAddress, fromMaster: Bool, address: UInt16, mac: UInt64?, time: CaptureTimestamp) {
-        guard let (slot, isNew) = slot(sender, time: time) else { return }
+    func dnp3(
+        sender: IPAddress,
+        fromMaster: Bool,
+        address: UInt16,
+        mac: UInt64?,
+        slot cached: inout Int32,
+        time: CaptureTimestamp
+    ) {
+        guard let (slot, isNew) = slot(sender, cached: &cached, time: time) else { return }
         let role = fromMaster ? 2 : 3
         let roleKnown = roleBits[slot] & (UInt8(1) << UInt8(role)) != 0
         if !isNew, roleKnown, assets[slot].dnp3Addresses.contains(Int(address)),

@@ -19,9 +19,22 @@ final class SummaryAggregator {
     @safe @exclusivity(unchecked) private var pairIndex: [PairKey: Int] = [:]
     @safe @exclusivity(unchecked) private var pairs: [PairState] = []
     @safe @exclusivity(unchecked) private var pairsNotSummarized = 0
-    /// One-entry cache: the last flow's pair.
-    @safe @exclusivity(unchecked) private var cachedFlow: UInt64 = .max
-    @safe @exclusivity(unchecked) private var cachedPair = -1
+    /// Bumped when a window closes and the pairs are renumbered: a ``FlowLink`` of an older epoch is stale.
+    @safe @exclusivity(unchecked) private var epoch = 0
+
+    /// What a flow remembers of its summary state, so that a transaction costs array accesses, not hash lookups:
+    /// its pair in the current window, and its two devices in the inventory (stable: devices are never removed).
+    struct FlowLink {
+        var epoch = -1
+        var pair = -1
+        var clientAsset: Int32 = -1
+        var serverAsset: Int32 = -1
+        /// The capture second and station (Modbus unit, DNP3 source address and direction) the inventory last
+        /// saw on this flow: within the same second and station it has nothing to learn, and last-seen times are
+        /// kept to the second.
+        var inventorySecond: Int64 = .min
+        var inventoryStation: UInt32 = .max
+    }
 
     struct PairKey: Hashable {
         var client: IPAddress
@@ -46,9 +59,23 @@ final class SummaryAggregator {
 
     // MARK: - Pairs
 
-    /// The pair state of a flow, created on first use in a window; nil past ``SummaryLimits/maxPairsPerWindow``.
+    /// The pair state of a flow, through its link when it has one.
+    private func pair(_ flow: FlowContext, isDNP3: Bool, link: inout FlowLink) -> PairState? {
+        if link.epoch == epoch, link.pair >= 0 { return pairs[link.pair] }
+        guard let index = pairIndex(flow, isDNP3: isDNP3) else { return nil }
+        link.epoch = epoch
+        link.pair = index
+        return pairs[index]
+    }
+
+    /// The pair state of a flow without a link (anomalies and alerts, which are rare).
     private func pair(_ flow: FlowContext, isDNP3: Bool) -> PairState? {
-        if flow.flowID == cachedFlow, cachedPair >= 0 { return pairs[cachedPair] }
+        pairIndex(flow, isDNP3: isDNP3).map { pairs[$0] }
+    }
+
+    /// The index of a flow's pair, created on first use in a window; nil past
+    /// ``SummaryLimits/maxPairsPerWindow``.
+    private func pairIndex(_ flow: FlowContext, isDNP3: Bool) -> Int? {
         let key = PairKey(client: flow.key.clientAddress, server: flow.key.serverAddress, isDNP3: isDNP3)
         let index: Int
         if let found = pairIndex[key] {
@@ -72,21 +99,20 @@ final class SummaryAggregator {
                 )
             )
         }
-        cachedFlow = flow.flowID
-        cachedPair = index
         let state = pairs[index]
         if flow.key.serverPort < state.summary.serverPort { state.summary.serverPort = flow.key.serverPort }
-        return state
+        return index
     }
 
     /// A flow's packets and bytes since it was last counted.
     func traffic(
         _ flow: FlowContext,
         isDNP3: Bool,
+        link: inout FlowLink,
         packets: (Int, Int),
         bytes: (Int, Int)
     ) {
-        guard packets.0 + packets.1 > 0, let pair = pair(flow, isDNP3: isDNP3) else { return }
+        guard packets.0 + packets.1 > 0, let pair = pair(flow, isDNP3: isDNP3, link: &link) else { return }
         pair.summary.flows += 1
         pair.summary.packetsToServer += packets.0
         pair.summary.packetsToClient += packets.1
@@ -101,17 +127,23 @@ final class SummaryAggregator {
     func modbus(
         _ event: ModbusTransactionEvent,
         macs: (UInt64?, UInt64?),
+        link: inout FlowLink,
         responseADU: borrowing Span<UInt8>
     ) {
         let time = event.requestTimestamp ?? event.timestamp
         let unit = (event.request ?? event.response)?.header.unitIdentifier ?? 0
-        inventory.modbus(
-            client: event.flow.key.clientAddress,
-            server: event.flow.key.serverAddress,
-            unit: unit,
-            macs: macs,
-            time: event.timestamp
-        )
+        if link.inventorySecond != event.timestamp.seconds || link.inventoryStation != UInt32(unit) {
+            link.inventorySecond = event.timestamp.seconds
+            link.inventoryStation = UInt32(unit)
+            inventory.modbus(
+                client: event.flow.key.clientAddress,
+                server: event.flow.key.serverAddress,
+                unit: unit,
+                macs: macs,
+                link: &link,
+                time: event.timestamp
+            )
+        }
         if let response = event.response,
             case .readDeviceIdentificationResponse(_, _, _, _, let count, let objects) = response.fields
         {
@@ -123,7 +155,7 @@ final class SummaryAggregator {
                 time: event.timestamp
             )
         }
-        guard let pair = pair(event.flow, isDNP3: false) else { return }
+        guard let pair = pair(event.flow, isDNP3: false, link: &link) else { return }
         pair.active = true
         guard let function = (event.request ?? event.response)?.functionCode.function.rawValue else { return }
         var isException = false
@@ -160,12 +192,36 @@ final class SummaryAggregator {
         objects: [UInt16],
         alerts: [Detection.AlertRule],
         macs: (UInt64?, UInt64?),
+        cache: inout FlowLink,
         time: CaptureTimestamp
     ) {
         let sender = direction == .toServer ? flow.key.clientAddress : flow.key.serverAddress
         let senderMAC = direction == .toServer ? macs.0 : macs.1
-        inventory.dnp3(sender: sender, fromMaster: fromMaster, address: link.source, mac: senderMAC, time: time)
-        guard let pair = pair(flow, isDNP3: true) else { return }
+        let station = UInt32(link.source) << 1 | (direction == .toServer ? 1 : 0)
+        if cache.inventorySecond == time.seconds && cache.inventoryStation == station {
+            // Seen this second already.
+        } else if direction == .toServer {
+            inventory.dnp3(
+                sender: sender,
+                fromMaster: fromMaster,
+                address: link.source,
+                mac: senderMAC,
+                slot: &cache.clientAsset,
+                time: time
+            )
+        } else {
+            inventory.dnp3(
+                sender: sender,
+                fromMaster: fromMaster,
+                address: link.source,
+                mac: senderMAC,
+                slot: &cache.serverAsset,
+                time: time
+            )
+        }
+        cache.inventorySecond = time.seconds
+        cache.inventoryStation = station
+        guard let pair = pair(flow, isDNP3: true, link: &cache) else { return }
         pair.active = true
         let master = fromMaster ? link.source : link.destination
         let outstation = fromMaster ? link.destination : link.source
@@ -182,13 +238,7 @@ final class SummaryAggregator {
         if let answers, application.functionCode.isResponse {
             pair.latency.add(answers.latencyMicroseconds)
         }
-        for object in objects {
-            if pair.objects[Int(object)] == nil, pair.objects.count >= limits.maxObjectKindsPerPair {
-                pair.truncate("objects")
-                continue
-            }
-            pair.objects[Int(object), default: 0] += 1
-        }
+        for object in objects { pair.countObject(object, limit: limits.maxObjectKindsPerPair) }
         if fromMaster, application.functionCode == .read {
             var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
             for object in objects { hash = FlowKey.mixBits(hash ^ UInt64(object)) }
@@ -267,8 +317,7 @@ final class SummaryAggregator {
             pair.reset()
             pairIndex[PairKey(client: pair.summary.client, server: pair.summary.server, isDNP3: pair.isDNP3)] = index
         }
-        cachedFlow = .max
-        cachedPair = -1
+        epoch += 1
         pairsNotSummarized = 0
         return window
     }
@@ -286,22 +335,35 @@ final class SummaryAggregator {
 // MARK: - Pair state
 
 /// A pair's counts in the current window, and what it remembers across windows (poll times).
+///
+/// Per transaction it is reached through the flow's link and counts in place: functions and objects are short
+/// lists searched from the last hit (a pair uses a handful), polls are one hash lookup into an array. Its stored
+/// properties opt out of dynamic exclusivity checks, as the engine's do: one thread, no overlapping access.
 private final class PairState {
-    var summary: PairSummary
+    @safe @exclusivity(unchecked) var summary: PairSummary
     let isDNP3: Bool
     /// The pair had traffic or records in this window.
-    var active = false
-    var functionIndex: [UInt64: Int] = [:]
-    var functions: [FunctionCount] = []
-    var exceptions: [Int: Int] = [:]
-    var latency = LatencyHistogram()
-    var polls: [UInt64: PollState] = [:]
-    var blocks: [BlockKey: [ClosedRange<Int>]] = [:]
-    var blockCount = (read: 0, written: 0)
-    var objects: [Int: Int] = [:]
-    var alerts: [UInt64: AlertCount] = [:]
-    var anomalies: [String: Int] = [:]
-    var truncated: [String: Int] = [:]
+    @safe @exclusivity(unchecked) var active = false
+    /// Functions in first-seen order, their keys beside them, and the last one hit.
+    @safe @exclusivity(unchecked) var functionKeys: [UInt64] = []
+    @safe @exclusivity(unchecked) var functions: [FunctionCount] = []
+    @safe @exclusivity(unchecked) var lastFunction = 0
+    @safe @exclusivity(unchecked) var exceptions: [Int: Int] = [:]
+    @safe @exclusivity(unchecked) var latency = LatencyHistogram()
+    /// Polls: their states and keys, the index of each key, and the last one seen (a poller repeats its
+    /// requests in the same order, so the next is usually the one after the last).
+    @safe @exclusivity(unchecked) var pollIndex: [UInt64: Int] = [:]
+    @safe @exclusivity(unchecked) var pollKeys: [UInt64] = []
+    @safe @exclusivity(unchecked) var polls: [PollState] = []
+    @safe @exclusivity(unchecked) var lastPoll = 0
+    /// Merged runs per unit, table and direction: a short list searched in order (a pair uses a few).
+    @safe @exclusivity(unchecked) var blocks: [(key: BlockKey, runs: [ClosedRange<Int>])] = []
+    @safe @exclusivity(unchecked) var blockCount = (read: 0, written: 0)
+    /// DNP3 object headers: `group << 8 | variation` and count, in first-seen order.
+    @safe @exclusivity(unchecked) var objects: [(code: UInt16, count: Int)] = []
+    @safe @exclusivity(unchecked) var alerts: [UInt64: AlertCount] = [:]
+    @safe @exclusivity(unchecked) var anomalies: [String: Int] = [:]
+    @safe @exclusivity(unchecked) var truncated: [String: Int] = [:]
 
     struct BlockKey: Hashable {
         var unit: UInt8
@@ -337,7 +399,17 @@ private final class PairState {
         exception: Bool,
         limit: Int
     ) {
-        if let index = functionIndex[key] {
+        var index = -1
+        if lastFunction < functionKeys.count, functionKeys[lastFunction] == key {
+            index = lastFunction
+        } else {
+            for candidate in functionKeys.indices where functionKeys[candidate] == key {
+                index = candidate
+                break
+            }
+        }
+        if index >= 0 {
+            lastFunction = index
             functions[index].count += 1
             if exception { functions[index].exceptions += 1 }
             return
@@ -346,7 +418,8 @@ private final class PairState {
             truncate("functions")
             return
         }
-        functionIndex[key] = functions.count
+        lastFunction = functions.count
+        functionKeys.append(key)
         functions.append(
             FunctionCount(
                 unitIdentifier: unit,
@@ -357,6 +430,19 @@ private final class PairState {
                 exceptions: exception ? 1 : 0
             )
         )
+    }
+
+    /// One DNP3 object header (`group << 8 | variation`).
+    func countObject(_ code: UInt16, limit: Int) {
+        for index in objects.indices where objects[index].code == code {
+            objects[index].count += 1
+            return
+        }
+        guard objects.count < limit else {
+            truncate("objects")
+            return
+        }
+        objects.append((code, 1))
     }
 
     func countAlert(_ rule: Detection.AlertRule, limit: Int) {
@@ -417,9 +503,14 @@ private final class PairState {
         let key = BlockKey(unit: unit, table: table, written: written)
         var low = Int(start)
         var high = Int(start) + Int(quantity) - 1
-        var runs = blocks[key] ?? []
-        // Fast path: a poll reads the same block again.
-        for run in runs where run.contains(low) && run.contains(high) { return }
+        var slot = -1
+        for index in blocks.indices where blocks[index].key == key {
+            slot = index
+            // Fast path: a poll reads the same block again.
+            for run in blocks[index].runs where run.contains(low) && run.contains(high) { return }
+            break
+        }
+        var runs = slot >= 0 ? blocks[slot].runs : []
         var merged: [ClosedRange<Int>] = []
         for run in runs {
             if run.upperBound + 1 < low || high + 1 < run.lowerBound {
@@ -439,28 +530,40 @@ private final class PairState {
         merged.sort { $0.lowerBound < $1.lowerBound }
         runs = merged
         if written { blockCount.written += added } else { blockCount.read += added }
-        blocks[key] = runs
+        if slot >= 0 { blocks[slot].runs = runs } else { blocks.append((key, runs)) }
     }
 
     /// A repeated request: counts it, and measures the interval from its previous occurrence.
     func poll(key: UInt64, time: CaptureTimestamp, limit: Int, describe: () -> String) {
-        if polls[key] == nil {
+        let index: Int
+        let next = lastPoll + 1 < pollKeys.count ? lastPoll + 1 : 0
+        if next < pollKeys.count, pollKeys[next] == key {
+            index = next
+        } else if lastPoll < pollKeys.count, pollKeys[lastPoll] == key {
+            index = lastPoll
+        } else if let found = pollIndex[key] {
+            index = found
+        } else {
             guard polls.count < limit else {
                 truncate("polls")
                 return
             }
-            polls[key] = PollState(text: describe())
+            index = polls.count
+            pollIndex[key] = index
+            pollKeys.append(key)
+            polls.append(PollState(text: describe()))
         }
-        polls[key]!.count += 1
-        if let last = polls[key]!.last {
+        lastPoll = index
+        polls[index].count += 1
+        if let last = polls[index].last {
             let interval = Double(time.microseconds(since: last))
             if interval >= 0 {
-                polls[key]!.intervals += 1
-                polls[key]!.sum += interval
-                polls[key]!.sumOfSquares += interval * interval
+                polls[index].intervals += 1
+                polls[index].sum += interval
+                polls[index].sumOfSquares += interval * interval
             }
         }
-        polls[key]!.last = time
+        polls[index].last = time
     }
 
     /// The window's summary.
@@ -473,7 +576,7 @@ private final class PairState {
         summary.exceptions = exceptions.map { CodeCount(code: $0.key, count: $0.value) }.sorted { $0.code < $1.code }
         summary.latency = latency.figures
         var pollList: [PollFigures] = []
-        for poll in polls.values where poll.count > 0 {
+        for poll in polls where poll.count > 0 {
             var figures = PollFigures(key: poll.text, count: poll.count, intervals: poll.intervals)
             if poll.intervals > 0 {
                 let mean = poll.sum / Double(poll.intervals)
@@ -490,8 +593,8 @@ private final class PairState {
         }
         summary.polls = pollList
         let tableNames = ["coils", "discrete_inputs", "holding_registers", "input_registers"]
-        for key in blocks.keys.sorted(by: { ($0.unit, $0.table) < ($1.unit, $1.table) }) {
-            for run in blocks[key] ?? [] {
+        for (key, runs) in blocks.sorted(by: { ($0.key.unit, $0.key.table) < ($1.key.unit, $1.key.table) }) {
+            for run in runs {
                 let block = AddressBlock(
                     unitIdentifier: key.unit,
                     table: tableNames[Int(key.table) & 3],
@@ -501,7 +604,7 @@ private final class PairState {
                 if key.written { summary.blocksWritten.append(block) } else { summary.blocksRead.append(block) }
             }
         }
-        summary.objects = objects.map { CodeCount(code: $0.key, count: $0.value) }.sorted { $0.code < $1.code }
+        summary.objects = objects.map { CodeCount(code: Int($0.code), count: $0.count) }.sorted { $0.code < $1.code }
         summary.alerts = alerts.values.sorted { ($0.gid, $0.sid) < ($1.gid, $1.sid) }
         summary.anomalies = anomalies.map { NameCount(name: $0.key, count: $0.value) }.sorted { $0.name < $1.name }
         summary.truncated = truncated.map { NameCount(name: $0.key, count: $0.value) }.sorted { $0.name < $1.name }
@@ -519,15 +622,16 @@ private final class PairState {
             serverPort: key.serverPort,
             ipProtocol: key.ipProtocol
         )
-        functionIndex.removeAll(keepingCapacity: true)
+        functionKeys.removeAll(keepingCapacity: true)
         functions.removeAll(keepingCapacity: true)
+        lastFunction = 0
         exceptions.removeAll(keepingCapacity: true)
         latency = LatencyHistogram()
-        for key in polls.keys {
-            polls[key]!.count = 0
-            polls[key]!.intervals = 0
-            polls[key]!.sum = 0
-            polls[key]!.sumOfSquares = 0
+        for index in polls.indices {
+            polls[index].count = 0
+            polls[index].intervals = 0
+            polls[index].sum = 0
+            polls[index].sumOfSquares = 0
         }
         blocks.removeAll(keepingCapacity: true)
         blockCount = (0, 0)
