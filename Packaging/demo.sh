@@ -30,3 +30,6 @@ for ATTACK in modbus-value-out-of-range dnp3-stopped-integrity-poll; do
     .build/release/otsensor replay --format text --no-default-rules --no-progress --baseline "$MODEL" \
         $CAPTURES/baseline/$ATTACK.pcap | grep -F '!!'
 done
+echo "== the live sensor's view of the normal Modbus hour: the last window's pair summaries and the inventory" >&2
+.build/release/otsensor replay --format text --summaries --no-default-rules --no-progress \
+    $CAPTURES/baseline/modbus-normal.pcap | grep -E ' = | @ [0-9.]+ inventory ' | tail -5

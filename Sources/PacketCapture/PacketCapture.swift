@@ -200,11 +200,13 @@ public final class LiveCapture: @unchecked Sendable {
         _ = unsafe pcap_set_timeout(created, Int32(clamping: options.timeoutMilliseconds))
         let status = unsafe pcap_activate(created)
         if status < 0 {
-            // PCAP_ERROR (-1) carries its text in pcap_geterr; the others are described by pcap_statustostr.
-            var message = unsafe String(cString: pcap_statustostr(status))
+            // PCAP_ERROR (-1) carries its text in pcap_geterr; the others are described by pcap_statustostr, and
+            // may carry more detail in pcap_geterr (which sometimes repeats the description).
+            let description = unsafe String(cString: pcap_statustostr(status))
+            var message = description
             if let detail = unsafe pcap_geterr(created), unsafe detail.pointee != 0 {
                 let text = unsafe String(cString: detail)
-                message = status == PCAP_ERROR ? text : "\(message): \(text)"
+                message = status == PCAP_ERROR || text.contains(description) ? text : "\(description): \(text)"
             }
             unsafe pcap_close(created)
             throw PcapError(operation: "open", message: message)

@@ -28,7 +28,8 @@ extension TextWriter {
                 }
             }
             parts.append(
-                "\(transactions) \(pair.appProto == "dnp3" ? "messages" : "transactions") (\(functions.joined(separator: ", ")))"
+                SummaryReport.plural(transactions, pair.appProto == "dnp3" ? "message" : "transaction")
+                    + " (\(functions.joined(separator: ", ")))"
             )
             if !pair.exceptions.isEmpty {
                 parts.append(
