@@ -8,17 +8,39 @@ import WireFormat
 ///
 /// A change (a new device, a new role or address, an identity) is queued as an ``AssetEvent``; the engine hands
 /// the queue to its sink after each record.
+///
+/// Devices are kept in flat arrays indexed by slot (and side tables for what few devices have: a second MAC, DNP3
+/// addresses, an identity), not one heap record each: the inventory lives for months beside flows that come and go,
+/// and per-device allocations among theirs would pin the heap's pages long after the flows ended. An
+/// ``AssetRecord`` is built only for an event.
 final class AssetInventory {
     let limits: SummaryLimits
-    @safe @exclusivity(unchecked) private(set) var assets: [AssetRecord] = []
-    @safe @exclusivity(unchecked) private var index: [IPAddress: Int] = [:]
+    @safe @exclusivity(unchecked) private var index: [IPAddress: Int32] = [:]
+    @safe @exclusivity(unchecked) private var addresses: [IPAddress] = []
+    /// Roles as bits: 1 Modbus client, 2 Modbus server, 4 DNP3 master, 8 DNP3 outstation.
+    @safe @exclusivity(unchecked) private var roleBits: [UInt8] = []
+    /// Modbus unit identifiers as a 256-bit set.
+    @safe @exclusivity(unchecked) private var unitBits: [(UInt64, UInt64, UInt64, UInt64)] = []
+    @safe @exclusivity(unchecked) private var firstSeen: [CaptureTimestamp] = []
+    @safe @exclusivity(unchecked) private var lastSeen: [CaptureTimestamp] = []
+    /// The first MAC seen (0: none); further ones in ``moreMACs``.
+    @safe @exclusivity(unchecked) private var firstMAC: [UInt64] = []
+    @safe @exclusivity(unchecked) private var moreMACs: [Int32: [UInt64]] = [:]
+    @safe @exclusivity(unchecked) private var dnp3Addresses: [Int32: [UInt16]] = [:]
+    @safe @exclusivity(unchecked) private var identities: [Int32: Identity] = [:]
+    @safe @exclusivity(unchecked) private var notTracked: [Int32: Int] = [:]
     @safe @exclusivity(unchecked) private(set) var devicesNotTracked = 0
     /// Changes not yet handed over.
     @safe @exclusivity(unchecked) private(set) var pending: [AssetEvent] = []
-    /// Per device: roles as bits (1 modbus client, 2 modbus server, 4 dnp3 master, 8 dnp3 outstation) and
-    /// Modbus units as a 256-bit set, so that a repeated transaction costs a lookup and a few bit tests.
-    @safe @exclusivity(unchecked) private var roleBits: [UInt8] = []
-    @safe @exclusivity(unchecked) private var unitBits: [(UInt64, UInt64, UInt64, UInt64)] = []
+
+    /// What Read Device Identification said.
+    struct Identity: Equatable {
+        var vendor: String?
+        var productCode: String?
+        var revision: String?
+        var productName: String?
+        var modelName: String?
+    }
 
     private static let roleNames = ["modbus_client", "modbus_server", "dnp3_master", "dnp3_outstation"]
 
@@ -26,93 +48,43 @@ final class AssetInventory {
         self.limits = limits
     }
 
+    /// Devices in the inventory.
+    var count: Int { addresses.count }
+
     func takeEvents() -> [AssetEvent] {
         defer { pending.removeAll(keepingCapacity: true) }
         return pending
     }
 
-    /// The device's slot, created (and announced) on first sight; nil when the inventory is full.
+    // MARK: - Slots
+
+    /// The device's slot, created on first sight; nil when the inventory is full.
     private func slot(_ address: IPAddress, time: CaptureTimestamp) -> (Int, Bool)? {
         if let found = index[address] {
-            if assets[found].lastSeen < time { assets[found].lastSeen = time }
-            return (found, false)
+            let slot = Int(found)
+            if lastSeen[slot] < time { lastSeen[slot] = time }
+            return (slot, false)
         }
-        guard assets.count < limits.maxAssets else {
+        guard addresses.count < limits.maxAssets else {
             devicesNotTracked += 1
             return nil
         }
-        let slot = assets.count
-        index[address] = slot
-        assets.append(AssetRecord(address: address, firstSeen: time, lastSeen: time))
+        let slot = addresses.count
+        index[address] = Int32(slot)
+        addresses.append(address)
         roleBits.append(0)
         unitBits.append((0, 0, 0, 0))
+        firstSeen.append(time)
+        lastSeen.append(time)
+        firstMAC.append(0)
         return (slot, true)
     }
-
-    private func addRole(_ slot: Int, _ bit: Int, changes: inout [String]) {
-        let mask = UInt8(1) << UInt8(bit)
-        guard roleBits[slot] & mask == 0 else { return }
-        roleBits[slot] |= mask
-        assets[slot].roles.append(Self.roleNames[bit])
-        assets[slot].roles.sort()
-        changes.append("role \(Self.roleNames[bit])")
-    }
-
-    private func addMAC(_ slot: Int, _ mac: UInt64?, changes: inout [String]) {
-        // An all-zero MAC is no device's (loopback captures carry it).
-        guard let mac, mac != 0, !assets[slot].macs.contains(mac) else { return }
-        guard assets[slot].macs.count < limits.maxMACsPerAsset else {
-            assets[slot].notTracked += 1
-            return
-        }
-        assets[slot].macs.append(mac)
-        assets[slot].macs.sort()
-        changes.append("MAC \(Self.macText(mac))")
-    }
-
-    private func addUnit(_ slot: Int, _ unit: UInt8, changes: inout [String]) {
-        let bit = UInt64(1) << UInt64(unit & 63)
-        let word = Int(unit >> 6)
-        var words = unitBits[slot]
-        let present: Bool
-        switch word {
-        case 0: present = words.0 & bit != 0; words.0 |= bit
-        case 1: present = words.1 & bit != 0; words.1 |= bit
-        case 2: present = words.2 & bit != 0; words.2 |= bit
-        default: present = words.3 & bit != 0; words.3 |= bit
-        }
-        guard !present else { return }
-        guard assets[slot].unitIdentifiers.count + assets[slot].dnp3Addresses.count < limits.maxAddressesPerAsset
-        else {
-            assets[slot].notTracked += 1
-            return
-        }
-        unitBits[slot] = words
-        assets[slot].unitIdentifiers.append(Int(unit))
-        assets[slot].unitIdentifiers.sort()
-        changes.append("unit \(unit)")
-    }
-
-    private func announce(_ slot: Int, isNew: Bool, changes: [String], time: CaptureTimestamp) {
-        guard isNew || !changes.isEmpty else { return }
-        pending.append(
-            AssetEvent(
-                change: isNew ? .new : .updated,
-                asset: assets[slot],
-                previous: nil,
-                timestamp: time,
-                detail: (isNew ? "first seen: " : "new ") + changes.joined(separator: ", ")
-            )
-        )
-    }
-
-    // MARK: - Protocols
 
     /// The slot of a device through a flow's cached index (`-1`: not yet looked up, `-2`: the inventory was full).
     private func slot(_ address: IPAddress, cached: inout Int32, time: CaptureTimestamp) -> (Int, Bool)? {
         if cached >= 0 {
             let slot = Int(cached)
-            if assets[slot].lastSeen < time { assets[slot].lastSeen = time }
+            if lastSeen[slot] < time { lastSeen[slot] = time }
             return (slot, false)
         }
         guard cached == -1 else { return nil }
@@ -123,6 +95,81 @@ final class AssetInventory {
         cached = Int32(found.0)
         return found
     }
+
+    private func hasUnit(_ slot: Int, _ unit: UInt8) -> Bool {
+        let bit = UInt64(1) << UInt64(unit & 63)
+        let words = unitBits[slot]
+        switch unit >> 6 {
+        case 0: return words.0 & bit != 0
+        case 1: return words.1 & bit != 0
+        case 2: return words.2 & bit != 0
+        default: return words.3 & bit != 0
+        }
+    }
+
+    private func unitCount(_ slot: Int) -> Int {
+        let words = unitBits[slot]
+        return words.0.nonzeroBitCount + words.1.nonzeroBitCount + words.2.nonzeroBitCount + words.3.nonzeroBitCount
+    }
+
+    private func hasMAC(_ slot: Int, _ mac: UInt64) -> Bool {
+        firstMAC[slot] == mac || moreMACs[Int32(slot)]?.contains(mac) == true
+    }
+
+    // MARK: - Changes
+
+    private func addRole(_ slot: Int, _ bit: Int, changes: inout [String]) {
+        let mask = UInt8(1) << UInt8(bit)
+        guard roleBits[slot] & mask == 0 else { return }
+        roleBits[slot] |= mask
+        changes.append("role \(Self.roleNames[bit])")
+    }
+
+    private func addMAC(_ slot: Int, _ mac: UInt64?, changes: inout [String]) {
+        // An all-zero MAC is no device's (loopback captures carry it).
+        guard let mac, mac != 0, !hasMAC(slot, mac) else { return }
+        if firstMAC[slot] == 0 {
+            firstMAC[slot] = mac
+        } else {
+            guard 1 + (moreMACs[Int32(slot)]?.count ?? 0) < limits.maxMACsPerAsset else {
+                notTracked[Int32(slot), default: 0] += 1
+                return
+            }
+            moreMACs[Int32(slot), default: []].append(mac)
+        }
+        changes.append("MAC \(Self.macText(mac))")
+    }
+
+    private func addUnit(_ slot: Int, _ unit: UInt8, changes: inout [String]) {
+        guard !hasUnit(slot, unit) else { return }
+        guard unitCount(slot) + (dnp3Addresses[Int32(slot)]?.count ?? 0) < limits.maxAddressesPerAsset else {
+            notTracked[Int32(slot), default: 0] += 1
+            return
+        }
+        let bit = UInt64(1) << UInt64(unit & 63)
+        switch unit >> 6 {
+        case 0: unitBits[slot].0 |= bit
+        case 1: unitBits[slot].1 |= bit
+        case 2: unitBits[slot].2 |= bit
+        default: unitBits[slot].3 |= bit
+        }
+        changes.append("unit \(unit)")
+    }
+
+    private func announce(_ slot: Int, isNew: Bool, changes: [String], time: CaptureTimestamp) {
+        guard isNew || !changes.isEmpty else { return }
+        pending.append(
+            AssetEvent(
+                change: isNew ? .new : .updated,
+                asset: record(slot),
+                previous: nil,
+                timestamp: time,
+                detail: (isNew ? "first seen: " : "new ") + changes.joined(separator: ", ")
+            )
+        )
+    }
+
+    // MARK: - Protocols
 
     /// A Modbus transaction between a client and a server at `unit`.
     func modbus(
@@ -143,16 +190,7 @@ final class AssetInventory {
             guard let (slot, isNew) = found else { continue }
             // The common case: nothing new about a known device.
             let roleKnown = roleBits[slot] & (UInt8(1) << UInt8(role)) != 0
-            let words = unitBits[slot]
-            let bit = UInt64(1) << UInt64(unit & 63)
-            let unitKnown: Bool
-            switch unit >> 6 {
-            case 0: unitKnown = words.0 & bit != 0
-            case 1: unitKnown = words.1 & bit != 0
-            case 2: unitKnown = words.2 & bit != 0
-            default: unitKnown = words.3 & bit != 0
-            }
-            if !isNew, roleKnown, unitKnown, mac == nil || mac == 0 || assets[slot].macs.contains(mac!) { continue }
+            if !isNew, roleKnown, hasUnit(slot, unit), mac == nil || mac == 0 || hasMAC(slot, mac!) { continue }
             var changes: [String] = []
             addRole(slot, role, changes: &changes)
             addUnit(slot, unit, changes: &changes)
@@ -173,20 +211,16 @@ final class AssetInventory {
         guard let (slot, isNew) = slot(sender, cached: &cached, time: time) else { return }
         let role = fromMaster ? 2 : 3
         let roleKnown = roleBits[slot] & (UInt8(1) << UInt8(role)) != 0
-        if !isNew, roleKnown, assets[slot].dnp3Addresses.contains(Int(address)),
-            mac == nil || mac == 0 || assets[slot].macs.contains(mac!)
-        {
-            return
-        }
+        let known = dnp3Addresses[Int32(slot)]?.contains(address) == true
+        if !isNew, roleKnown, known, mac == nil || mac == 0 || hasMAC(slot, mac!) { return }
         var changes: [String] = []
         addRole(slot, role, changes: &changes)
-        if !assets[slot].dnp3Addresses.contains(Int(address)) {
-            if assets[slot].unitIdentifiers.count + assets[slot].dnp3Addresses.count < limits.maxAddressesPerAsset {
-                assets[slot].dnp3Addresses.append(Int(address))
-                assets[slot].dnp3Addresses.sort()
+        if !known {
+            if unitCount(slot) + (dnp3Addresses[Int32(slot)]?.count ?? 0) < limits.maxAddressesPerAsset {
+                dnp3Addresses[Int32(slot), default: []].append(address)
                 changes.append("DNP3 address \(address)")
             } else {
-                assets[slot].notTracked += 1
+                notTracked[Int32(slot), default: 0] += 1
             }
         }
         addMAC(slot, mac, changes: &changes)
@@ -206,7 +240,8 @@ final class AssetInventory {
         time: CaptureTimestamp
     ) {
         guard let (slot, _) = slot(server, time: time), objects.upperBound <= adu.count else { return }
-        var updated = assets[slot]
+        let before = identities[Int32(slot)] ?? Identity()
+        var updated = before
         var offset = objects.lowerBound
         var remaining = count
         while remaining > 0, offset + 2 <= objects.upperBound {
@@ -231,9 +266,9 @@ final class AssetInventory {
             offset = valueStart + length
             remaining -= 1
         }
-        let before = assets[slot]
         guard updated != before else { return }
-        assets[slot] = updated
+        let previous = record(slot)
+        identities[Int32(slot)] = updated
         var changed: [String] = []
         var firstSeen: [String] = []
         func compare(_ name: String, _ old: String?, _ new: String?) {
@@ -249,8 +284,8 @@ final class AssetInventory {
             pending.append(
                 AssetEvent(
                     change: .identityChanged,
-                    asset: updated,
-                    previous: before,
+                    asset: record(slot),
+                    previous: previous,
                     timestamp: time,
                     detail: "identity changed: " + (changed + firstSeen).joined(separator: ", ")
                 )
@@ -259,7 +294,7 @@ final class AssetInventory {
             pending.append(
                 AssetEvent(
                     change: .updated,
-                    asset: updated,
+                    asset: record(slot),
                     previous: nil,
                     timestamp: time,
                     detail: "identity: " + firstSeen.joined(separator: ", ")
@@ -268,10 +303,33 @@ final class AssetInventory {
         }
     }
 
+    // MARK: - Records
+
+    /// The device in slot `slot` as a record.
+    private func record(_ slot: Int) -> AssetRecord {
+        var record = AssetRecord(address: addresses[slot], firstSeen: firstSeen[slot], lastSeen: lastSeen[slot])
+        if firstMAC[slot] != 0 { record.macs = ([firstMAC[slot]] + (moreMACs[Int32(slot)] ?? [])).sorted() }
+        for bit in 0..<4 where roleBits[slot] & (UInt8(1) << UInt8(bit)) != 0 {
+            record.roles.append(Self.roleNames[bit])
+        }
+        record.roles.sort()
+        for unit in 0...255 where hasUnit(slot, UInt8(unit)) { record.unitIdentifiers.append(unit) }
+        record.dnp3Addresses = (dnp3Addresses[Int32(slot)] ?? []).map(Int.init).sorted()
+        if let identity = identities[Int32(slot)] {
+            record.vendor = identity.vendor
+            record.productCode = identity.productCode
+            record.revision = identity.revision
+            record.productName = identity.productName
+            record.modelName = identity.modelName
+        }
+        record.notTracked = notTracked[Int32(slot)] ?? 0
+        return record
+    }
+
     /// Every device, by address, as `inventory` events.
     func inventoryEvents(at time: CaptureTimestamp) -> [AssetEvent] {
-        assets.sorted { $0.address < $1.address }.map {
-            AssetEvent(change: .inventory, asset: $0, previous: nil, timestamp: time, detail: "")
+        addresses.indices.sorted { addresses[$0] < addresses[$1] }.map {
+            AssetEvent(change: .inventory, asset: record($0), previous: nil, timestamp: time, detail: "")
         }
     }
 

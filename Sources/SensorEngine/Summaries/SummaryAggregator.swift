@@ -245,12 +245,9 @@ final class SummaryAggregator {
             pair.poll(
                 key: UInt64(master) << 48 | UInt64(outstation) << 32 | (hash & 0xFFFF_FFFF),
                 time: time,
-                limit: limits.maxTrackedPollsPerPair
-            ) {
-                var text = "\(master)->\(outstation) READ"
-                for object in objects { text += " g\(object >> 8)v\(object & 0xFF)" }
-                return text
-            }
+                limit: limits.maxTrackedPollsPerPair,
+                objects: objects
+            )
         }
         for alert in alerts { pair.countAlert(alert, limit: limits.maxAlertKindsPerPair) }
     }
@@ -305,7 +302,7 @@ final class SummaryAggregator {
             pairsNotSummarized: pairsNotSummarized,
             statistics: statistics,
             activeFlows: activeFlows,
-            assets: inventory.assets.count,
+            assets: inventory.count,
             assetsNotTracked: inventory.devicesNotTracked,
             health: health
         )
@@ -373,7 +370,9 @@ private final class PairState {
     }
 
     struct PollState {
-        var text: String
+        /// The request's description: built from the key at the window's end (Modbus), or the object headers
+        /// (DNP3 READ), kept only for DNP3 (a string per poll would cost more than the poll's counts).
+        var objects: [UInt16]?
         var last: CaptureTimestamp?
         var count = 0
         var intervals = 0
@@ -474,8 +473,9 @@ private final class PairState {
             poll(
                 key: UInt64(unit) << 40 | UInt64(function) << 32 | UInt64(start) << 16 | UInt64(quantity),
                 time: time,
-                limit: limits.maxTrackedPollsPerPair
-            ) { "unit \(unit) fc \(function) \(start)+\(quantity)" }
+                limit: limits.maxTrackedPollsPerPair,
+                objects: nil
+            )
         case .writeSingle(let address, _):
             addBlock(unit: unit, table: function == 5 ? 0 : 2, written: true, start: address, quantity: 1, limits)
         case .writeMultipleRequest(let start, let quantity, _, _):
@@ -534,7 +534,12 @@ private final class PairState {
     }
 
     /// A repeated request: counts it, and measures the interval from its previous occurrence.
-    func poll(key: UInt64, time: CaptureTimestamp, limit: Int, describe: () -> String) {
+    ///
+    /// - Parameters:
+    ///   - key: Modbus: unit, function, start and quantity packed (`unit << 40 | function << 32 | start << 16 |
+    ///     quantity`); DNP3: master, outstation and a hash of the object headers.
+    ///   - objects: the DNP3 READ's object headers (kept for its description), nil for Modbus.
+    func poll(key: UInt64, time: CaptureTimestamp, limit: Int, objects: [UInt16]?) {
         let index: Int
         let next = lastPoll + 1 < pollKeys.count ? lastPoll + 1 : 0
         if next < pollKeys.count, pollKeys[next] == key {
@@ -551,7 +556,7 @@ private final class PairState {
             index = polls.count
             pollIndex[key] = index
             pollKeys.append(key)
-            polls.append(PollState(text: describe()))
+            polls.append(PollState(objects: objects))
         }
         lastPoll = index
         polls[index].count += 1
@@ -576,8 +581,17 @@ private final class PairState {
         summary.exceptions = exceptions.map { CodeCount(code: $0.key, count: $0.value) }.sorted { $0.code < $1.code }
         summary.latency = latency.figures
         var pollList: [PollFigures] = []
-        for poll in polls where poll.count > 0 {
-            var figures = PollFigures(key: poll.text, count: poll.count, intervals: poll.intervals)
+        for (index, poll) in polls.enumerated() where poll.count > 0 {
+            let key = pollKeys[index]
+            let text: String
+            if let objects = poll.objects {
+                text =
+                    "\(key >> 48)->\((key >> 32) & 0xFFFF) READ"
+                    + objects.map { " g\($0 >> 8)v\($0 & 0xFF)" }.joined()
+            } else {
+                text = "unit \(key >> 40) fc \((key >> 32) & 0xFF) \((key >> 16) & 0xFFFF)+\(key & 0xFFFF)"
+            }
+            var figures = PollFigures(key: text, count: poll.count, intervals: poll.intervals)
             if poll.intervals > 0 {
                 let mean = poll.sum / Double(poll.intervals)
                 let variance = max(poll.sumOfSquares / Double(poll.intervals) - mean * mean, 0)
@@ -646,20 +660,25 @@ private final class PairState {
 
 /// Response times in a log-linear histogram: exact below 16 µs, then 16 buckets per power of two, so a
 /// percentile is within 1/16 of its power of two (HdrHistogram's idea, with one significant hex digit).
+///
+/// Only the buckets between the smallest and largest value seen are stored (a pair answering in 2 to 20 ms needs
+/// 4 powers of two, 64 buckets, 256 bytes), so 10,000 pairs cost a few MB, not 25.
 struct LatencyHistogram {
+    /// Counts of the buckets `firstBucket ..< firstBucket + buckets.count`.
     private var buckets: [UInt32] = []
+    private var firstBucket = 0
     private(set) var count = 0
     private var minimum = Int64.max
     private var maximum = Int64.min
     private var sum: Int64 = 0
     /// Powers of two covered: 2^44 µs is about 203 days; longer values share the last bucket.
     private static let octaves = 41
-    private static let bucketCount = 16 + octaves * 16
 
     private static func bucket(_ value: Int64) -> Int {
         guard value >= 16 else { return Int(max(value, 0)) }
         let exponent = 63 - value.leadingZeroBitCount  // >= 4
-        let octave = min(exponent - 4, octaves - 1)
+        guard exponent - 4 < octaves else { return 16 + octaves * 16 - 1 }
+        let octave = exponent - 4
         let sub = Int((value >> Int64(octave)) & 15)
         return 16 + octave * 16 + sub
     }
@@ -674,8 +693,17 @@ struct LatencyHistogram {
 
     mutating func add(_ value: Int64) {
         let value = max(value, 0)
-        if buckets.isEmpty { buckets = [UInt32](repeating: 0, count: Self.bucketCount) }
-        buckets[Self.bucket(value)] &+= 1
+        let bucket = Self.bucket(value)
+        if buckets.isEmpty {
+            firstBucket = bucket
+            buckets = [0]
+        } else if bucket < firstBucket {
+            buckets.insert(contentsOf: repeatElement(0, count: firstBucket - bucket), at: 0)
+            firstBucket = bucket
+        } else if bucket >= firstBucket + buckets.count {
+            buckets.append(contentsOf: repeatElement(0, count: bucket - firstBucket - buckets.count + 1))
+        }
+        buckets[bucket - firstBucket] &+= 1
         count += 1
         minimum = min(minimum, value)
         maximum = max(maximum, value)
@@ -691,7 +719,7 @@ struct LatencyHistogram {
         for (index, bucketCount) in buckets.enumerated() where bucketCount > 0 {
             seen += Int(bucketCount)
             if seen >= rank {
-                p95 = Self.upperBound(index)
+                p95 = Self.upperBound(firstBucket + index)
                 break
             }
         }
