@@ -12,6 +12,9 @@
 #     (100k-packet run minus 10-packet run, / 99,990) through ../shared/bench/cg_calls.py;
 #   - learns a baseline model from the workload (time, peak RSS, model size) and times the replay judged against it
 #     against the replay without it;
+#   - times replay with --summaries against without, and counts its instructions with callgrind;
+#   - as root with tcpreplay, runs Packaging/bench-live.sh (packets per second on a veth pair, memory with 10,000
+#     flows; BENCH_LIVE=0 skips it);
 #   - optionally (BENCH_TSHARK=1) times tshark's field extraction on the same file for the ratio to tshark.
 # Usage: Packaging/bench.sh [SCRATCH_DIR]   (generated captures are 130 MB: keep them out of the repository)
 set -euo pipefail
@@ -77,4 +80,23 @@ if [[ ${BENCH_TSHARK:-0} == 1 ]] && command -v tshark >/dev/null; then
     python3 "$BENCH/abbench.py" -n 1 --packets 1000000 --bytes "$BYTES" \
         "tshark -r $D/$P-1000000.pcap -Y $P -T fields -e $FIELD" \
         "$AGENT replay --format summary --no-progress $D/$P-1000000.pcap"
+fi
+
+echo "== summaries (the live sensor's windows and inventory): replay with --summaries vs without"
+for P in ${BENCH_PROTOCOLS:-modbus dnp3}; do
+    BYTES=$(stat -c %s "$D/$P-1000000.pcap")
+    python3 "$BENCH/abbench.py" -n "$RUNS" --packets 1000000 --bytes "$BYTES" \
+        "$AGENT replay --format summary --no-progress --summaries $D/$P-1000000.pcap" \
+        "$AGENT replay --format summary --no-progress $D/$P-1000000.pcap"
+    OTSENSOR_SIGNATURES=$PWD/Signatures valgrind --tool=callgrind --callgrind-out-file="$D/big-summaries-$P.cg" \
+        "$D/otsensor-nodebug" replay --format summary --summaries --no-progress "$D/$P-100000.pcap" 2>/dev/null
+    OTSENSOR_SIGNATURES=$PWD/Signatures valgrind --tool=callgrind --callgrind-out-file="$D/small-summaries-$P.cg" \
+        "$D/otsensor-nodebug" replay --format summary --summaries --no-progress "$D/$P-10.pcap" 2>/dev/null
+    python3 "$BENCH/cg_calls.py" "$D/big-summaries-$P.cg" "$D/small-summaries-$P.cg" --per 99990
+done
+
+if [[ $(id -u) == 0 ]] && command -v tcpreplay >/dev/null && [[ ${BENCH_LIVE:-1} == 1 ]]; then
+    Packaging/bench-live.sh "$D"
+else
+    echo "== live capture benchmark skipped: it needs root and tcpreplay (or BENCH_LIVE=0 was given)"
 fi

@@ -27,8 +27,6 @@ import Yams
 ///   level: info                  # trace, debug, info, notice, warning, error, critical
 /// run-as: otsensor               # the user to switch to once the capture is open
 /// baseline-file: /var/lib/otsensor/baseline.json   # judge traffic against this model (otsensor learn)
-/// upstream:
-///   queue-size: 10000            # summary records waiting for the uplink; the oldest go first past it
 /// limits:                       # memory: every table is bounded, and hitting a bound is counted
 ///   max-flows: 100000            # flows tracked at once (about 1.3 KB each); the least recently active goes
 ///   flow-timeout: 600            # seconds without a packet before a flow ends
@@ -61,8 +59,6 @@ public struct RunSettings: Sendable, Equatable {
     public var logLevel = "info"
     public var runAs: String?
     public var baselineFile: String?
-    /// Summary records held for the uplink (next issue) before the oldest are dropped and counted.
-    public var upstreamQueueSize = 10_000
     public var maxFlows: Int?
     public var flowTimeoutSeconds: Int?
     public var maxPendingRequests: Int?
@@ -181,10 +177,6 @@ extension SensorConfiguration {
             run.runAs = try text(value, "run-as")
         case "baseline-file":
             run.baselineFile = try text(value, "baseline-file")
-        case "upstream":
-            for (_, item) in try mapping(value, "upstream", ["queue-size"]) {
-                run.upstreamQueueSize = try integer(item, "upstream queue-size", 1...10_000_000)
-            }
         case "limits":
             let keys = ["max-flows", "flow-timeout", "max-pending-requests", "stream-buffer"]
             for (itemKey, item) in try mapping(value, "limits", keys) {
@@ -203,6 +195,6 @@ extension SensorConfiguration {
 
     /// The live sensor's top-level keys.
     static let runKeys = [
-        "pcap", "eve-log", "summaries", "metrics", "logging", "run-as", "baseline-file", "upstream", "limits",
+        "pcap", "eve-log", "summaries", "metrics", "logging", "run-as", "baseline-file", "limits",
     ]
 }

@@ -40,8 +40,6 @@ import Testing
               level: debug
             run-as: otsensor
             baseline-file: /var/lib/otsensor/baseline.json
-            upstream:
-              queue-size: 500
             limits:
               max-flows: 20000
               flow-timeout: 120
@@ -66,7 +64,6 @@ import Testing
         #expect(run.logLevel == "debug")
         #expect(run.runAs == "otsensor")
         #expect(run.baselineFile == "/var/lib/otsensor/baseline.json")
-        #expect(run.upstreamQueueSize == 500)
         #expect(run.maxFlows == 20000)
         #expect(run.flowTimeoutSeconds == 120)
         #expect(run.maxPendingRequests == 5000)
@@ -93,7 +90,6 @@ import Testing
             "f.yaml:2: logging level is one of trace, debug, info, notice, warning, error, critical"
         ),
         ("run-as: [a, b]", "f.yaml:1: run-as is text"),
-        ("upstream:\n  queue-size: 0", "f.yaml:2: upstream queue-size is a whole number, 1 to 10000000"),
         ("limits:\n  flow-timeout: 5", "f.yaml:2: flow-timeout is a whole number, 10 to 86400"),
         (
             "limits:\n  max-memory: 5",
