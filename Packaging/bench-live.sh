@@ -4,7 +4,9 @@
 # namespace with a veth pair it made itself:
 #   1. packets per second: tcpreplay sends the 1,000,000-packet Modbus and DNP3 workloads on the outer end as fast
 #      as it can (or at BENCH_PPS packets a second); `otsensor run` (release, EVE to a file, the shipped rules)
-#      captures on the inner end; the sensor's final `stats` give packets decoded and kernel drops. Then the
+#      captures on the inner end, once writing every record and once without the per-transaction records
+#      (`--eve-types alert,anomaly,flow,summary,stats,asset`); the sensor's final `stats` give packets decoded
+#      and kernel drops. Then the
 #      libpcap floor (`pcap_floor -i IF -c N`) on the same interface in the same run: it prints its line only
 #      when it captured all N packets;
 #   2. memory: 10,000 concurrent Modbus connections (gen_ot_pcap.py --flows 10000), sent at 100,000 packets a
@@ -69,13 +71,15 @@ for P in ${BENCH_PROTOCOLS:-modbus dnp3}; do
     [[ -f $D/$P-1000000.pcap ]] ||
         python3 "$BENCH/gen_ot_pcap.py" --protocol "$P" --packets 1000000 --seed 1 --out "$D/$P-1000000.pcap" 2>/dev/null
     pair
-    echo "== $P: otsensor run on a veth pair, 1,000,000 packets sent by tcpreplay $RATE"
-    start_sensor
-    tcpreplay -i "$A" $RATE "$D/$P-1000000.pcap" 2>&1 | grep -E "Rated:" | sed 's/^ */sent: /'
-    sleep 1
-    kill -TERM "$SENSOR"
-    while kill -0 "$SENSOR" 2>/dev/null; do sleep 0.1; done
-    last_stats
+    for TYPES in alert,anomaly,modbus,dnp3,flow,summary,stats,asset alert,anomaly,flow,summary,stats,asset; do
+        echo "== $P: otsensor run on a veth pair, 1,000,000 packets sent by tcpreplay $RATE, EVE types $TYPES"
+        start_sensor --eve-types "$TYPES"
+        tcpreplay -i "$A" $RATE "$D/$P-1000000.pcap" 2>&1 | grep -E "Rated:" | sed 's/^ */sent: /'
+        sleep 1
+        kill -TERM "$SENSOR"
+        while kill -0 "$SENSOR" 2>/dev/null; do sleep 0.1; done
+        last_stats
+    done
     echo "== $P: pcap_floor -i on the same interface, same workload"
     ip netns exec "$NS" timeout 120 "$D/pcap_floor" -i "$B" -c 1000000 >"$OUT/floor.txt" 2>&1 &
     sleep 1

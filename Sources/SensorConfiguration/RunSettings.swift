@@ -16,6 +16,7 @@ import Yams
 ///   filename: /var/log/otsensor/eve.json     # "-" for standard output
 ///   max-file-size: 104857600     # bytes; the file is rotated past it (eve.json.1, .2, ...)
 ///   max-files: 10                # rotated files kept: at most (max-files + 1) x max-file-size on disk
+///   types: [alert, anomaly, modbus, dnp3, flow, summary, stats, asset]   # the records written (all by default)
 /// summaries:
 ///   window: 60                   # seconds of capture time
 ///   max-pairs: 10000             # pairs summarised per window (more are counted)
@@ -51,6 +52,10 @@ public struct RunSettings: Sendable, Equatable {
     /// Rotation: a file is closed and renamed past this many bytes (100 MiB), and this many old files are kept.
     public var eveMaxFileSize = 100 << 20
     public var eveMaxFiles = 10
+    /// The EVE record types written (`event_type` names); nil for all.
+    public var eveTypes: [String]?
+    /// The names `eve-log: types` accepts.
+    public static let eveTypeNames = ["alert", "anomaly", "modbus", "dnp3", "flow", "summary", "stats", "asset"]
     public var summaryWindowSeconds: Int64 = 60
     /// `address:port` for the metrics endpoint; nil for none. Loopback by default: the metrics name the site's
     /// devices' counts, not for the plant network.
@@ -139,9 +144,22 @@ extension SensorConfiguration {
                 run.interfaces.append(interface)
             }
         case "eve-log":
-            for (itemKey, item) in try mapping(value, "eve-log", ["filename", "max-file-size", "max-files"]) {
+            for (itemKey, item) in try mapping(value, "eve-log", ["filename", "max-file-size", "max-files", "types"]) {
                 switch itemKey {
                 case "filename": run.eveLog = try text(item, "filename")
+                case "types":
+                    let names = RunSettings.eveTypeNames.joined(separator: ", ")
+                    guard let list = item.sequence else {
+                        throw bad(item, "types is a list of record types (\(names))")
+                    }
+                    var types: [String] = []
+                    for entry in list {
+                        guard let name = entry.string, RunSettings.eveTypeNames.contains(name) else {
+                            throw bad(entry, "unknown record type '\(entry.string ?? "")' (\(names))")
+                        }
+                        types.append(name)
+                    }
+                    run.eveTypes = types
                 case "max-file-size":
                     run.eveMaxFileSize = try integer(item, "max-file-size", 4096...RunSettings.maxFileSizeLimit)
                 default: run.eveMaxFiles = try integer(item, "max-files", 0...RunSettings.maxFilesLimit)

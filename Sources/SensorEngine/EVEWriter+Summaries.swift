@@ -9,8 +9,10 @@ import WireFormat
 /// Suricata's header fields (`src_ip`, `dest_ip`, `dest_port`, `proto`, `app_proto`).
 extension EVEWriter {
     public func summaryWindow(_ window: SummaryWindow) {
-        for pair in window.pairs { writeSummary(pair, window: window) }
-        writeStats(window)
+        if types.contains(.summary) {
+            for pair in window.pairs { writeSummary(pair, window: window) }
+        }
+        if types.contains(.stats) { writeStats(window) }
     }
 
     private func writeStats(_ window: SummaryWindow) {
@@ -223,6 +225,7 @@ extension EVEWriter {
     }
 
     public func assetChanged(_ event: AssetEvent) {
+        guard types.contains(.asset) else { return }
         json.beginObject()
         json.member("timestamp", timestamp: event.timestamp)
         json.member("event_type", "asset")

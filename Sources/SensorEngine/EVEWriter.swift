@@ -18,6 +18,29 @@ public final class EVEWriter: EngineEventSink {
     /// Flush once this many bytes are buffered.
     private let flushThreshold = 1 << 16
 
+    /// The record types written, as Suricata's `eve-log: types:` list chooses them (all by default).
+    public var types: RecordTypes = .all
+
+    /// EVE record types.
+    public struct RecordTypes: OptionSet, Sendable {
+        public let rawValue: UInt16
+        public init(rawValue: UInt16) { self.rawValue = rawValue }
+        public static let alert = RecordTypes(rawValue: 1 << 0)
+        public static let anomaly = RecordTypes(rawValue: 1 << 1)
+        public static let modbus = RecordTypes(rawValue: 1 << 2)
+        public static let dnp3 = RecordTypes(rawValue: 1 << 3)
+        public static let flow = RecordTypes(rawValue: 1 << 4)
+        public static let summary = RecordTypes(rawValue: 1 << 5)
+        public static let stats = RecordTypes(rawValue: 1 << 6)
+        public static let asset = RecordTypes(rawValue: 1 << 7)
+        public static let all: RecordTypes = [.alert, .anomaly, .modbus, .dnp3, .flow, .summary, .stats, .asset]
+        /// The names as in `event_type`, in this order.
+        public static let names: [(String, RecordTypes)] = [
+            ("alert", .alert), ("anomaly", .anomaly), ("modbus", .modbus), ("dnp3", .dnp3), ("flow", .flow),
+            ("summary", .summary), ("stats", .stats), ("asset", .asset),
+        ]
+    }
+
     public init(output: any RecordOutput) {
         self.output = output
     }
@@ -98,16 +121,19 @@ public final class EVEWriter: EngineEventSink {
         requestADU: borrowing Span<UInt8>,
         responseADU: borrowing Span<UInt8>
     ) {
-        header(
-            timestamp: event.timestamp,
-            flow: event.flow,
-            packetNumber: event.packetNumber,
-            eventType: "modbus",
-            clientFirst: true,
-            appProto: "modbus"
-        )
-        writeModbusObject(event, requestADU: requestADU, responseADU: responseADU)
-        endRecord()
+        if types.contains(.modbus) {
+            header(
+                timestamp: event.timestamp,
+                flow: event.flow,
+                packetNumber: event.packetNumber,
+                eventType: "modbus",
+                clientFirst: true,
+                appProto: "modbus"
+            )
+            writeModbusObject(event, requestADU: requestADU, responseADU: responseADU)
+            endRecord()
+        }
+        guard types.contains(.alert) else { return }
         // `modbus:` rules inspect the request, so their alerts are logged in the request's direction, client to
         // server, as Suricata logs the alerts of to_server rules (flow direction), even when the transaction
         // completed on the response's packet.
@@ -364,7 +390,8 @@ public final class EVEWriter: EngineEventSink {
     /// `in_response_to` (the request a response answers, by application sequence) and `segments`.
     public func dnp3Message(_ event: DNP3MessageEvent, fragment: borrowing Span<UInt8>) {
         guard event.application.functionCode != .confirm else { return }
-        if !event.alertsOnly { writeDNP3Record(event, fragment: fragment) }
+        if !event.alertsOnly && types.contains(.dnp3) { writeDNP3Record(event, fragment: fragment) }
+        guard types.contains(.alert) else { return }
         for rule in event.alerts {
             alertHeader(
                 rule,
@@ -615,6 +642,7 @@ public final class EVEWriter: EngineEventSink {
     /// A baseline alert: the `alert` object of its deviation, and ours, `baseline`: the anomaly's name, the
     /// explanation (which learned item broke, and how), and where that item is (or would be) in the model file.
     public func baselineAlert(_ alert: Baseline.Alert, counters: FlowCounters?) {
+        guard types.contains(.alert) else { return }
         let direction: Direction = alert.toServer ? .toServer : .toClient
         alertHeader(
             alert.rule,
@@ -633,6 +661,28 @@ public final class EVEWriter: EngineEventSink {
     }
 
     public func anomaly(_ event: AnomalyEvent) {
+        if types.contains(.anomaly) { writeAnomaly(event) }
+        guard types.contains(.alert) else { return }
+        for rule in event.alerts {
+            // Decoder events: no app-layer object (suricata-eve.md §4.3).
+            alertHeader(
+                rule,
+                timestamp: event.timestamp,
+                flow: event.flow,
+                packetNumber: event.packetNumber,
+                direction: event.direction,
+                evidence: [event.packetNumber]
+            )
+            alertTrailer(
+                appProto: event.appProto,
+                direction: event.direction,
+                flow: event.flow,
+                counters: event.flowCounters
+            )
+        }
+    }
+
+    private func writeAnomaly(_ event: AnomalyEvent) {
         header(
             timestamp: event.timestamp,
             flow: event.flow,
@@ -664,26 +714,10 @@ public final class EVEWriter: EngineEventSink {
         json.endObject()
         json.member("direction", event.direction == .toServer ? "to_server" : "to_client")
         endRecord()
-        for rule in event.alerts {
-            // Decoder events: no app-layer object (suricata-eve.md §4.3).
-            alertHeader(
-                rule,
-                timestamp: event.timestamp,
-                flow: event.flow,
-                packetNumber: event.packetNumber,
-                direction: event.direction,
-                evidence: [event.packetNumber]
-            )
-            alertTrailer(
-                appProto: event.appProto,
-                direction: event.direction,
-                flow: event.flow,
-                counters: event.flowCounters
-            )
-        }
     }
 
     public func flowEnded(_ event: FlowEndEvent) {
+        guard types.contains(.flow) else { return }
         // Suricata stamps flow records with the time of logging; we use the flow's last packet time, so the same
         // capture always gives the same bytes.
         header(

@@ -40,6 +40,7 @@ public final class LiveSensor: Service, @unchecked Sendable {
     ///   - configuration: the engine's settings; summaries are always on in a live sensor.
     ///   - baseline: the monitor judging traffic against a model, if any.
     ///   - output: where EVE records go.
+    ///   - eveTypes: the EVE record types written.
     ///   - metrics: the Prometheus metrics to keep current, if served.
     ///   - queue: the hand-off to the upstream link, if one drains it.
     public init(
@@ -47,6 +48,7 @@ public final class LiveSensor: Service, @unchecked Sendable {
         configuration: EngineConfiguration,
         baseline: Baseline.Monitor?,
         output: RotatingFileOutput,
+        eveTypes: EVEWriter.RecordTypes = .all,
         metrics: SensorMetrics?,
         queue: UpstreamQueue?,
         logger: Logger
@@ -59,6 +61,7 @@ public final class LiveSensor: Service, @unchecked Sendable {
         var configuration = configuration
         if configuration.summaries == nil { configuration.summaries = SummaryLimits() }
         let writer = EVEWriter(output: output)
+        writer.types = eveTypes
         sink = LiveSink(writer: writer, queue: queue)
         engine = SensorEngine(configuration: configuration, sink: sink, baseline: baseline)
         engine.healthProvider = { [unowned self] in self.health() }

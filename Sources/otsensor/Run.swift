@@ -54,6 +54,14 @@ struct Run: ParsableCommand {
     @Option(help: "Write EVE records to this file (- for standard output; default: the configuration's, else -).")
     var eveLog: String?
 
+    @Option(
+        help: """
+            The EVE record types written, comma-separated: alert, anomaly, modbus, dnp3, flow, summary, stats, \
+            asset (default: all).
+            """
+    )
+    var eveTypes: String?
+
     @Option(help: "Summary window in seconds of capture time, 1 to 86400 (default 60).")
     var summaryWindow: Int64?
 
@@ -96,6 +104,13 @@ struct Run: ParsableCommand {
             throw ValidationError("--buffer-size must be 65536...1073741824")
         }
         if user != nil && allowRoot { throw ValidationError("--user and --allow-root contradict each other") }
+        if let eveTypes {
+            for name in eveTypes.split(separator: ",") where !RunSettings.eveTypeNames.contains(String(name)) {
+                throw ValidationError(
+                    "--eve-types: unknown record type '\(name)' (\(RunSettings.eveTypeNames.joined(separator: ", ")))"
+                )
+            }
+        }
     }
 
     /// The configuration file: `--config`, else `OTSENSOR_CONFIG`, else the service default if it exists.
@@ -151,6 +166,7 @@ struct Run: ParsableCommand {
             if immediate { run.interfaces[index].immediate = true }
         }
         if let eveLog { run.eveLog = eveLog }
+        if let eveTypes { run.eveTypes = eveTypes.split(separator: ",").map(String.init) }
         if let summaryWindow { run.summaryWindowSeconds = summaryWindow }
         if let metrics { run.metricsListen = metrics == "off" ? nil : metrics }
         if let logFormat { run.logFormat = logFormat }
@@ -273,6 +289,7 @@ struct Run: ParsableCommand {
             configuration: configuration,
             baseline: baseline,
             output: output,
+            eveTypes: Self.recordTypes(run.eveTypes),
             metrics: sensorMetrics,
             queue: nil,
             logger: logger
@@ -333,4 +350,14 @@ private final class LockedStatus: @unchecked Sendable {
     private var status: Int32?
     func set(_ value: Int32?) { lock.withLock { status = value } }
     var value: Int32? { lock.withLock { status } }
+}
+
+extension Run {
+    /// The EVE record types named (all when none are).
+    static func recordTypes(_ names: [String]?) -> EVEWriter.RecordTypes {
+        guard let names else { return .all }
+        var types: EVEWriter.RecordTypes = []
+        for (name, type) in EVEWriter.RecordTypes.names where names.contains(name) { types.insert(type) }
+        return types
+    }
 }

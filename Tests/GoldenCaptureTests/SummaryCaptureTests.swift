@@ -435,4 +435,37 @@ import WireFormat
         }
         #expect(result.records(ofType: "stats").last?.int("stats.summaries.pairs_not_summarized") ?? 0 > 0)
     }
+
+    // MARK: - Record types
+
+    /// `eve-log: types` keeps only the records named: here alerts, summaries and stats, without the per-message
+    /// records that make most of the volume; the alerts and summaries are the same as with every type.
+    @Test func recordTypesChooseWhatIsWritten() throws {
+        let path = SharedData.projectCapture("dnp3/attack-dnp3.pcap").path
+        var configuration = Self.summaries()
+        configuration.rules = try Self.shippedRules()
+        func run(_ types: EVEWriter.RecordTypes) throws -> [[String: Any]] {
+            let output = MemoryOutput()
+            let writer = EVEWriter(output: output)
+            writer.types = types
+            _ = try ReplayHarness.run([path], sink: writer, configuration: configuration)
+            writer.flush()
+            return output.lines.compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+            }
+        }
+        let all = try run(.all)
+        let some = try run([.alert, .summary, .stats])
+        let kinds = Set(some.compactMap { $0["event_type"] as? String })
+        #expect(kinds == ["alert", "summary", "stats"])
+        #expect(Set(all.compactMap { $0["event_type"] as? String }).isSuperset(of: ["dnp3", "flow", "asset", "alert"]))
+        func lines(_ records: [[String: Any]], _ type: String) throws -> [String] {
+            try records.filter { $0["event_type"] as? String == type }.map {
+                String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self)
+            }
+        }
+        #expect(try lines(some, "alert") == lines(all, "alert"))
+        #expect(try lines(some, "summary") == lines(all, "summary"))
+        #expect(try !lines(some, "alert").isEmpty)
+    }
 }

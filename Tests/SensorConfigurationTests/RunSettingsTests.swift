@@ -29,6 +29,7 @@ import Testing
               filename: /var/log/otsensor/eve.json
               max-file-size: 65536
               max-files: 3
+              types: [alert, summary, stats]
             summaries:
               window: 300
               max-pairs: 500
@@ -58,6 +59,7 @@ import Testing
         #expect(run.eveLog == "/var/log/otsensor/eve.json")
         #expect(run.eveMaxFileSize == 65536)
         #expect(run.eveMaxFiles == 3)
+        #expect(run.eveTypes == ["alert", "summary", "stats"])
         #expect(run.summaryWindowSeconds == 300)
         #expect(run.metricsListen == nil)
         #expect(run.logFormat == "json")
@@ -83,6 +85,10 @@ import Testing
         ),
         ("eve-log:\n  max-files: -1", "f.yaml:2: max-files is a whole number, 0 to 1000"),
         ("eve-log:\n  max-file-size: 0x100", "f.yaml:2: max-file-size is a whole number, 4096 to 1099511627776"),
+        (
+            "eve-log:\n  types: [alert, http]",
+            "f.yaml:2: unknown record type 'http' (alert, anomaly, modbus, dnp3, flow, summary, stats, asset)"
+        ),
         ("summaries:\n  window: 0", "f.yaml:2: summaries window is a whole number, 1 to 86400"),
         ("logging:\n  format: xml", "f.yaml:2: logging format is text or json"),
         (
