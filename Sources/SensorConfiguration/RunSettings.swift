@@ -73,6 +73,32 @@ public struct RunSettings: Sendable, Equatable {
 
     public init() {}
 
+    /// The keys whose values differ from `other` (for a reload, which applies only rules and the baseline).
+    public func differences(from other: RunSettings) -> [String] {
+        var keys: [String] = []
+        if interfaces != other.interfaces { keys.append("pcap") }
+        if eveLog != other.eveLog || eveMaxFileSize != other.eveMaxFileSize || eveMaxFiles != other.eveMaxFiles
+            || eveTypes != other.eveTypes
+        {
+            keys.append("eve-log")
+        }
+        if summaryWindowSeconds != other.summaryWindowSeconds || maxSummaryPairs != other.maxSummaryPairs
+            || maxAssets != other.maxAssets
+        {
+            keys.append("summaries")
+        }
+        if metricsListen != other.metricsListen { keys.append("metrics") }
+        if logFormat != other.logFormat || logLevel != other.logLevel { keys.append("logging") }
+        if runAs != other.runAs { keys.append("run-as") }
+        if baselineFile != other.baselineFile { keys.append("baseline-file") }
+        if maxFlows != other.maxFlows || flowTimeoutSeconds != other.flowTimeoutSeconds
+            || maxPendingRequests != other.maxPendingRequests || streamBufferBytes != other.streamBufferBytes
+        {
+            keys.append("limits")
+        }
+        return keys
+    }
+
     /// The largest file size accepted (1 TiB), and the most rotated files (1,000).
     public static let maxFileSizeLimit = 1 << 40
     public static let maxFilesLimit = 1_000

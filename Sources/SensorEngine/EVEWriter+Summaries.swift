@@ -76,7 +76,7 @@ extension EVEWriter {
         json.endObject()
         json.endObject()
         json.beginObject("detect")
-        json.member("alert", statistics.alerts.values.reduce(0, +))
+        json.member("alert", window.alertsSoFar)
         json.member("anomalies", statistics.anomalies.values.reduce(0, +))
         json.endObject()
         json.beginObject("summaries")

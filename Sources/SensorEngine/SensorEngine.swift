@@ -76,6 +76,7 @@ public final class SensorEngine {
     @safe @exclusivity(unchecked) public private(set) var baseline: Baseline.Monitor?
     /// Windowed pair summaries and the asset inventory (nil when ``EngineConfiguration/summaries`` is nil).
     let summaries: SummaryAggregator?
+    @safe @exclusivity(unchecked) private var summaryWindowsClosed = 0
     /// The process's health for `stats` records (live capture sets it; replays leave it nil so that their output
     /// does not depend on the machine). Called on the engine's thread when a window closes.
     public var healthProvider: (() -> SensorHealth)?
@@ -492,12 +493,19 @@ public final class SensorEngine {
         }
         let window = summaries.closeWindow(
             statistics: statistics,
+            alertsSoFar: alertTotals().values.reduce(0, +),
             activeFlows: activeFlows,
             health: healthProvider?(),
             endOfCapture: endOfCapture
         )
         sink.summaryWindow(window)
         summaries.advance(to: now)
+        summaryWindowsClosed += 1
+        // The whole inventory now and then (at the end of the capture it is written anyway).
+        let every = summaries.limits.inventoryEveryWindows
+        if endOfCapture == nil, every > 0, summaryWindowsClosed % every == 0 {
+            for event in summaries.inventory.inventoryEvents(at: window.end) { sink.assetChanged(event) }
+        }
     }
 
     /// Adds a flow's packets and bytes since they were last counted to its pair's summary.

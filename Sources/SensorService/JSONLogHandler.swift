@@ -28,7 +28,7 @@ public struct JSONLogHandler: LogHandler {
         var line = "{\"timestamp\":\(Self.quoted(Self.now())),\"level\":\(Self.quoted(event.level.rawValue))"
         line += ",\"label\":\(Self.quoted(label)),\"message\":\(Self.quoted(event.message.description))"
         for key in merged.keys.sorted() {
-            line += ",\(Self.quoted(key)):\(Self.quoted(merged[key]!.description))"
+            line += ",\(Self.quoted(key)):\(Self.value(merged[key]!))"
         }
         line += "}\n"
         Self.lock.lock()
@@ -49,6 +49,22 @@ public struct JSONLogHandler: LogHandler {
             String(micro).count < 6 ? String(repeating: "0", count: 6 - String(micro).count) + "\(micro)" : "\(micro)"
         return
             "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(fraction)Z"
+    }
+
+    /// A metadata value as JSON: numbers and booleans given as such stay numbers, arrays stay arrays, the rest
+    /// are strings.
+    static func value(_ value: Logger.MetadataValue) -> String {
+        switch value {
+        case .string(let text): return quoted(text)
+        case .stringConvertible(let item):
+            if item is Int || item is Int64 || item is UInt64 || item is Bool { return item.description }
+            if let number = item as? Double, number.isFinite { return item.description }
+            return quoted(item.description)
+        case .array(let items): return "[" + items.map(Self.value).joined(separator: ",") + "]"
+        case .dictionary(let items):
+            return "{" + items.keys.sorted().map { quoted($0) + ":" + Self.value(items[$0]!) }.joined(separator: ",")
+                + "}"
+        }
     }
 
     /// A JSON string: quotes, backslashes and control characters escaped.

@@ -99,7 +99,11 @@ public final class LiveSensor: Service, @unchecked Sendable {
         }
         logger.info(
             "capturing on \(captures.map(\.interface).joined(separator: ", "))",
-            metadata: ["rules": "\(engine.statistics.rulesLoaded)"]
+            metadata: [
+                "rules": .stringConvertible(engine.statistics.rulesLoaded),
+                "baseline": "\(engine.baseline == nil ? "none" : "loaded")",
+                "summary_window_s": .stringConvertible(engine.configuration.summaries?.windowSeconds ?? 0),
+            ]
         )
         await withGracefulShutdownHandler {
             await remaining.wait()
@@ -119,8 +123,8 @@ public final class LiveSensor: Service, @unchecked Sendable {
         logger.info(
             "stopped",
             metadata: [
-                "packets": "\(statistics.packets)", "flows": "\(statistics.flowsCreated)",
-                "alerts": "\(statistics.alerts.values.reduce(0, +))",
+                "packets": .stringConvertible(statistics.packets), "flows": .stringConvertible(statistics.flowsCreated),
+                "alerts": .stringConvertible(statistics.alerts.values.reduce(0, +)),
             ]
         )
         if let captureFailure { throw captureFailure }
@@ -172,16 +176,36 @@ public final class LiveSensor: Service, @unchecked Sendable {
         output.reopen()
         logger.notice(
             "reloaded",
-            metadata: ["rules": "\(rules?.count ?? 0)", "baseline": "\(baseline == nil ? "none" : "loaded")"]
+            metadata: [
+                "rules": .stringConvertible(rules?.count ?? 0), "baseline": "\(baseline == nil ? "none" : "loaded")",
+            ]
         )
     }
 
-    /// Counts a reload that failed (the old rules stay).
-    public func reloadFailed(_ reason: String) {
+    /// Counts a reload that failed (the old rules stay), logging each problem as its own record.
+    public func reloadFailed(_ problems: [String]) {
         lock.lock()
         reloadFailures += 1
         lock.unlock()
-        logger.error("reload failed, the running rules stay: \(reason)")
+        for problem in problems { logger.error("reload: \(problem)") }
+        logger.error(
+            "reload failed, the running rules stay",
+            metadata: ["problems": .stringConvertible(problems.count)]
+        )
+    }
+
+    /// Logs what the loaders warned about during a reload (rule warnings).
+    public func noteWarnings(_ lines: [String]) {
+        for line in lines { logger.warning("reload: \(line)") }
+    }
+
+    /// Logs a setting changed in the configuration that takes effect only at the next start.
+    public func noteRestartNeeded(_ settings: [String]) {
+        guard !settings.isEmpty else { return }
+        logger.warning(
+            "changed settings take effect at the next start: \(settings.joined(separator: ", "))",
+            metadata: ["settings": .array(settings.map { .string($0) })]
+        )
     }
 
     // MARK: - Health and metrics

@@ -55,3 +55,31 @@ extension Privileges {
     /// Whether a network interface of that name exists. The corresponding C function is `if_nametoindex`.
     public static func interfaceExists(_ name: String) -> Bool { if_nametoindex(name) != 0 }
 }
+
+extension Privileges {
+    /// Whether `user` (nil: the current user) may create or append to the file at `path`: by the owner, group
+    /// or other write bit of the file when it exists, else of its folder. Supplementary groups are not
+    /// considered. The corresponding C functions are `getpwnam` and `stat`.
+    public static func canWrite(_ path: String, as user: String?) -> Bool {
+        let uid: uid_t
+        let gid: gid_t
+        if let user {
+            guard let entry = getpwnam(user) else { return false }
+            uid = entry.pointee.pw_uid
+            gid = entry.pointee.pw_gid
+        } else {
+            uid = geteuid()
+            gid = getegid()
+        }
+        if uid == 0 { return true }
+        var status = stat()
+        if stat(path, &status) != 0 {
+            let folder = (path as NSString).deletingLastPathComponent
+            guard stat(folder.isEmpty ? "." : folder, &status) == 0 else { return false }
+        }
+        let mode = status.st_mode
+        if status.st_uid == uid { return mode & S_IWUSR != 0 }
+        if status.st_gid == gid { return mode & S_IWGRP != 0 }
+        return mode & S_IWOTH != 0
+    }
+}

@@ -10,11 +10,15 @@ import UnixSignals
 /// otherwise the running ones stay and the error is logged.
 public struct ReloadService: Service {
     /// What a reload loads: the new rule set and monitor, or why it failed (one line).
-    public typealias Loader = @Sendable () -> Result<(Detection.RuleSet?, Baseline.Monitor?), ReloadFailure>
+    public typealias Loader = @Sendable () -> Result<Loaded, ReloadFailure>
+    /// The new rule set and monitor.
+    public typealias Loaded = (Detection.RuleSet?, Baseline.Monitor?)
 
     public struct ReloadFailure: Error, CustomStringConvertible {
-        public var description: String
-        public init(_ description: String) { self.description = description }
+        /// One line per problem, each at its `file:line`.
+        public var problems: [String]
+        public init(_ problems: [String]) { self.problems = problems }
+        public var description: String { problems.joined(separator: "; ") }
     }
 
     private let sensor: LiveSensor
@@ -32,7 +36,7 @@ public struct ReloadService: Service {
             case .success(let (rules, baseline)):
                 sensor.reload(rules: rules, baseline: baseline)
             case .failure(let failure):
-                sensor.reloadFailed(failure.description)
+                sensor.reloadFailed(failure.problems)
             }
         }
     }

@@ -31,15 +31,14 @@ struct ConfigCheck: ParsableCommand {
     var noDefaultRules = false
 
     func run() throws {
-        guard let path = Run.configPath(file) else {
-            StandardError.write("otsensor: no configuration file: name one, or set OTSENSOR_CONFIG\n")
+        // As `run` does: with no file anywhere, the defaults.
+        let given = Run.configPath(file)
+        if let given, !FileManager.default.fileExists(atPath: given) {
+            StandardError.write("otsensor: cannot read '\(Terminal.safe(given))': no such file\n")
             throw ExitCode(2)
         }
-        guard FileManager.default.fileExists(atPath: path) else {
-            StandardError.write("otsensor: cannot read '\(Terminal.safe(path))': no such file\n")
-            throw ExitCode(2)
-        }
-        let settings = try RuleLoading.settings(path)
+        let path = given ?? "(no configuration file: the defaults)"
+        let settings = try RuleLoading.settings(given)
         let rules = try RuleLoading.load(files: [], includeDefaults: !noDefaultRules, settings: settings)
         let run = settings.run
         if let baseline = run.baselineFile { _ = try BaselineFile.read(baseline) }
@@ -51,6 +50,10 @@ struct ConfigCheck: ParsableCommand {
             let folder = URL(fileURLWithPath: log).deletingLastPathComponent().path
             if !RuleLoading.isFolder(folder) {
                 problems.append("eve-log folder '\(Terminal.safe(folder))' does not exist")
+            } else if !Privileges.canWrite(log, as: run.runAs) {
+                problems.append(
+                    "eve-log '\(Terminal.safe(log))' is not writable by \(run.runAs.map { "run-as user '\(Terminal.safe($0))'" } ?? "this user") (the sensor opens it after switching user)"
+                )
             }
         }
         if let listen = run.metricsListen {
@@ -63,7 +66,15 @@ struct ConfigCheck: ParsableCommand {
         for problem in problems { StandardError.write("\(Terminal.safe(path)): \(problem)\n") }
         if !problems.isEmpty { throw ExitCode(2) }
         let interfaces =
-            run.interfaces.isEmpty ? "none (give --interface)" : run.interfaces.map(\.name).joined(separator: ", ")
+            run.interfaces.isEmpty
+            ? "none (give --interface)"
+            : run.interfaces.map { interface in
+                var details = ["snaplen \(interface.snapshotLength)", "ring \(interface.bufferSize >> 20) MiB"]
+                details.insert(interface.promiscuous ? "promiscuous" : "not promiscuous", at: 0)
+                if interface.immediate { details.append("immediate") }
+                if let filter = interface.filter { details.append("filter '\(Terminal.safe(filter))'") }
+                return "\(Terminal.safe(interface.name)) (\(details.joined(separator: ", ")))"
+            }.joined(separator: ", ")
         print(
             "\(path): ok: \(rules?.count ?? 0) rules; interfaces \(interfaces); EVE to \(run.eveLog ?? "standard output"); summaries every \(run.summaryWindowSeconds) s; metrics \(run.metricsListen ?? "off"); run as \(run.runAs ?? "the starting user"); baseline \(run.baselineFile ?? "none")"
         )

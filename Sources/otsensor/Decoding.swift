@@ -139,12 +139,11 @@ enum BaselineFile {
     /// Reads a model file; a file that cannot be read or is not a model stops the command (status 2) with the
     /// place of the problem.
     static func read(_ path: String) throws -> Baseline.Model {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+        guard FileManager.default.fileExists(atPath: path) else {
             StandardError.write("otsensor: cannot read the baseline '\(Terminal.safe(path))': no such file\n")
             throw ExitCode(2)
         }
-        guard !isFolder.boolValue else {
+        guard !RuleLoading.isFolder(path) else {
             StandardError.write("otsensor: cannot read the baseline '\(Terminal.safe(path))': it is a folder\n")
             throw ExitCode(2)
         }
@@ -187,8 +186,7 @@ enum BaselineFile {
             }
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        var isFolder: ObjCBool = false
-        guard manager.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+        guard RuleLoading.isFolder(folder) else {
             try fail("no such folder '\(Terminal.safe(folder))'")
         }
         guard manager.isWritableFile(atPath: folder) else { try fail("the folder is not writable") }

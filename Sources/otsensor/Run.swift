@@ -235,8 +235,12 @@ struct Run: ParsableCommand {
                         "otsensor: invalid filter on '\(Terminal.safe(interface.name))': \(error.message)\n"
                     )
                 } else {
+                    // Without root or CAP_NET_RAW libpcap says "You don't have permission to perform this capture".
+                    let hint =
+                        error.message.lowercased().contains("permission")
+                        ? " (run it as root, or grant CAP_NET_RAW and CAP_NET_ADMIN, as the systemd unit does)" : ""
                     StandardError.write(
-                        "otsensor: cannot capture on '\(Terminal.safe(interface.name))': \(Terminal.safe(error.message))\n"
+                        "otsensor: cannot capture on '\(Terminal.safe(interface.name))': \(Terminal.safe(error.message))\(hint)\n"
                     )
                 }
                 throw ExitCode(2)
@@ -247,6 +251,11 @@ struct Run: ParsableCommand {
         if let listen = run.metricsListen, let sensorMetrics {
             do {
                 metricsServer = try MetricsServer(listen: listen, metrics: sensorMetrics, logger: logger)
+                if let server = metricsServer, !(server.address.hasPrefix("127.") || server.address == "::1") {
+                    logger.warning(
+                        "metrics are served on \(server.address), not loopback: they tell who talks to whom on the plant network"
+                    )
+                }
             } catch {
                 StandardError.write("otsensor: cannot serve metrics on '\(Terminal.safe(listen))': \(error)\n")
                 throw ExitCode(2)
@@ -297,22 +306,32 @@ struct Run: ParsableCommand {
         let reloadRules = ruleFiles
         let includeDefaults = !noDefaultRules
         let baselinePath = run.baselineFile
+        let startingSettings = settings.run
         let reload = ReloadService(sensor: sensor) {
-            do {
-                let settings = try RuleLoading.settings(configPath)
-                let rules = try RuleLoading.load(
-                    files: reloadRules,
-                    includeDefaults: includeDefaults,
-                    settings: settings
-                )
-                let baseline = try baselinePath.map { path in
-                    Baseline.Monitor(detectingAgainst: try BaselineFile.read(path), settings: settings.baseline)
+            // What the loaders would print goes into the log, one record per line.
+            let (result, lines) = StandardError.collecting { () -> Result<ReloadService.Loaded, Error> in
+                do {
+                    let settings = try RuleLoading.settings(configPath)
+                    let rules = try RuleLoading.load(
+                        files: reloadRules,
+                        includeDefaults: includeDefaults,
+                        settings: settings
+                    )
+                    let baseline = try baselinePath.map { path in
+                        Baseline.Monitor(detectingAgainst: try BaselineFile.read(path), settings: settings.baseline)
+                    }
+                    sensor.noteRestartNeeded(settings.run.differences(from: startingSettings))
+                    return .success((rules, baseline))
+                } catch {
+                    return .failure(error)
                 }
-                return .success((rules, baseline))
-            } catch {
-                return .failure(
-                    .init("the configuration, a rule file or the baseline is wrong (the lines above say where)")
-                )
+            }
+            switch result {
+            case .success(let loaded):
+                sensor.noteWarnings(lines)
+                return .success(loaded)
+            case .failure:
+                return .failure(.init(lines.isEmpty ? ["the configuration could not be read"] : lines))
             }
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []

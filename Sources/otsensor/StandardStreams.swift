@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
 import SensorEngine
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -25,8 +26,24 @@ final class StandardOutput: RecordOutput {
 }
 
 enum StandardError {
+    /// While set, written text is collected here instead (a running sensor's reload logs it as structured lines).
+    private static let collected = Mutex<[String]?>(nil)
+
     static func write(_ text: String) {
-        try? FileHandle.standardError.write(contentsOf: Data(text.utf8))
+        let captured = collected.withLock { lines -> Bool in
+            guard lines != nil else { return false }
+            lines?.append(contentsOf: text.split(separator: "\n").map(String.init))
+            return true
+        }
+        if !captured { try? FileHandle.standardError.write(contentsOf: Data(text.utf8)) }
+    }
+
+    /// Runs `body`, returning the lines it wrote to standard error instead of writing them.
+    static func collecting<T>(_ body: () throws -> T) rethrows -> (T, [String]) {
+        collected.withLock { $0 = [] }
+        defer { collected.withLock { $0 = nil } }
+        let result = try body()
+        return (result, collected.withLock { $0 ?? [] })
     }
 
     static var isTerminal: Bool { isatty(2) == 1 }

@@ -87,7 +87,11 @@ struct RunCommandTests {
         let check = try tool.otsensor(["config", "check", config.path])
         #expect(check.status == 0)
         #expect(check.error.isEmpty)
-        #expect(check.output.hasPrefix("\(config.path): ok: 72 rules; interfaces lo; EVE to \(folder)/eve.json;"))
+        #expect(
+            check.output.hasPrefix(
+                "\(config.path): ok: 72 rules; interfaces lo (promiscuous, snaplen 9216, ring 32 MiB); EVE to \(folder)/eve.json;"
+            )
+        )
         #expect(check.output.contains("summaries every 30 s; metrics 127.0.0.1:9108; run as nobody; baseline none"))
         let wrong = try Self.file("wrong.yaml", "pcap:\n  - interface: nosuchif0\nrun-as: no-such-user-otsensor\n")
         defer { try? FileManager.default.removeItem(at: wrong) }
@@ -97,5 +101,25 @@ struct RunCommandTests {
             bad.error
                 == "\(wrong.path): interface 'nosuchif0' does not exist on this machine\n\(wrong.path): run-as user 'no-such-user-otsensor' does not exist\n"
         )
+        // A folder the run-as user cannot write (the sensor opens the log after switching user).
+        let closed = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "otsensor-closed-\(UUID().uuidString)"
+        )
+        try FileManager.default.createDirectory(at: closed, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: closed) }
+        chmod(closed.path, 0o755)
+        let unwritable = try Self.file(
+            "unwritable.yaml",
+            "eve-log:\n  filename: \(closed.path)/eve.json\nrun-as: nobody\n"
+        )
+        defer { try? FileManager.default.removeItem(at: unwritable) }
+        if getuid() == 0 {
+            let refused = try tool.otsensor(["config", "check", "--no-default-rules", unwritable.path])
+            #expect(refused.status == 2)
+            #expect(
+                refused.error
+                    == "\(unwritable.path): eve-log '\(closed.path)/eve.json' is not writable by run-as user 'nobody' (the sensor opens it after switching user)\n"
+            )
+        }
     }
 }

@@ -468,4 +468,37 @@ import WireFormat
         #expect(try lines(some, "summary") == lines(all, "summary"))
         #expect(try !lines(some, "alert").isEmpty)
     }
+
+    /// Each `stats` record counts the alerts raised so far (a running total, as Suricata's stats: at least those
+    /// written before it; an alert on a DNP3 message is written when the message is, at its acknowledgment), the
+    /// last one all of them; and the whole inventory is repeated every `inventoryEveryWindows` windows.
+    @Test func statsCountAlertsSoFarAndTheInventoryRepeats() throws {
+        var configuration = Self.summaries(window: 1)
+        configuration.rules = try Self.shippedRules()
+        configuration.summaries?.inventoryEveryWindows = 2
+        let result = try ReplayHarness.replay(
+            [SharedData.projectCapture("dnp3/attack-dnp3.pcap").path],
+            configuration: configuration
+        )
+        var alertsSoFar = 0
+        var checked = 0
+        var inventories = 0
+        var lastCount = 0
+        for record in result.records {
+            switch record["event_type"] as? String {
+            case "alert": alertsSoFar += 1
+            case "stats":
+                let count = record.int("stats.detect.alert") ?? -1
+                #expect(count >= alertsSoFar && count >= lastCount)
+                lastCount = count
+                checked += 1
+            case "asset" where record.string("asset.change") == "inventory": inventories += 1
+            default: break
+            }
+        }
+        #expect(checked > 2 && alertsSoFar > 0)
+        #expect(lastCount == alertsSoFar)
+        let devices = result.records(ofType: "asset").filter { $0.string("asset.change") == "new" }.count
+        #expect(inventories == devices * ((checked - 1) / 2 + 1))
+    }
 }

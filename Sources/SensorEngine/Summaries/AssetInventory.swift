@@ -163,7 +163,8 @@ final class AssetInventory {
                 change: isNew ? .new : .updated,
                 asset: record(slot),
                 previous: nil,
-                timestamp: time,
+                // Another flow may have seen the device later already (records wait for their response).
+                timestamp: max(time, lastSeen[slot]),
                 detail: (isNew ? "first seen: " : "new ") + changes.joined(separator: ", ")
             )
         )
@@ -286,7 +287,7 @@ final class AssetInventory {
                     change: .identityChanged,
                     asset: record(slot),
                     previous: previous,
-                    timestamp: time,
+                    timestamp: max(time, lastSeen[slot]),
                     detail: "identity changed: " + (changed + firstSeen).joined(separator: ", ")
                 )
             )
@@ -296,7 +297,7 @@ final class AssetInventory {
                     change: .updated,
                     asset: record(slot),
                     previous: nil,
-                    timestamp: time,
+                    timestamp: max(time, lastSeen[slot]),
                     detail: "identity: " + firstSeen.joined(separator: ", ")
                 )
             )

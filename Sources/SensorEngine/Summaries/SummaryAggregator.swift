@@ -278,6 +278,7 @@ final class SummaryAggregator {
     /// are forgotten; the others start the next window with empty counts (keeping their polls' last times).
     func closeWindow(
         statistics: EngineStatistics,
+        alertsSoFar: Int,
         activeFlows: Int,
         health: SensorHealth?,
         endOfCapture: CaptureTimestamp?
@@ -301,6 +302,7 @@ final class SummaryAggregator {
             pairs: summaries,
             pairsNotSummarized: pairsNotSummarized,
             statistics: statistics,
+            alertsSoFar: alertsSoFar,
             activeFlows: activeFlows,
             assets: inventory.count,
             assetsNotTracked: inventory.devicesNotTracked,

@@ -30,6 +30,9 @@ public struct SummaryLimits: Sendable, Equatable {
     public var maxAssets = 10_000
     /// Modbus unit identifiers and DNP3 addresses kept per device.
     public var maxAddressesPerAsset = 64
+    /// The whole inventory is written every this many windows (60: hourly with 60 s windows), so that a reader
+    /// who missed a device's `new` record (a rotated EVE file) finds it again; 0 for only at the end.
+    public var inventoryEveryWindows = 60
     /// MAC addresses kept per device (a gateway or a routed segment shows the router's MAC for many devices).
     public var maxMACsPerAsset = 8
 
@@ -164,6 +167,8 @@ public struct SummaryWindow: Sendable {
     public var pairsNotSummarized = 0
     /// The engine's counters since it started (Suricata's stats are cumulative too).
     public var statistics: EngineStatistics
+    /// Alerts written so far (``EngineStatistics/alerts`` names them only when the run ends).
+    public var alertsSoFar: Int
     /// Flows in the table when the window closed.
     public var activeFlows: Int
     /// The inventory's size, and devices not tracked because it was full.
