@@ -375,3 +375,23 @@ private func installFilter(_ expression: String, on handle: OpaquePointer) throw
         throw PcapError(operation: "filter", message: message())
     }
 }
+
+extension OfflineCapture {
+    /// Why a filter expression does not compile for Ethernet frames, or nil when it does (for `config check`).
+    /// The corresponding C functions are `pcap_open_dead` and `pcap_compile`.
+    public static func filterProblem(_ expression: String) -> String? {
+        guard expression.count <= maxFilterLength else {
+            return "the expression has \(expression.count) characters; at most \(maxFilterLength) are accepted"
+        }
+        guard let handle = unsafe pcap_open_dead(DLT_EN10MB, 262_144) else { return "libpcap cannot compile filters" }
+        defer { unsafe pcap_close(handle) }
+        var program = unsafe bpf_program()
+        let optimize: Int32 = expression.count <= maxOptimizedFilterLength ? 1 : 0
+        guard unsafe pcap_compile(handle, &program, expression, optimize, PCAP_NETMASK_UNKNOWN) == 0 else {
+            guard let text = unsafe pcap_geterr(handle) else { return "invalid expression" }
+            return unsafe String(cString: text)
+        }
+        unsafe pcap_freecode(&program)
+        return nil
+    }
+}

@@ -266,6 +266,12 @@ public enum ProcessFigures {
         return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
     }()
 
+    /// Ignores SIGPIPE: a write to a pipe whose reader went away then fails with EPIPE (counted) instead of
+    /// ending the process. The corresponding C function is `signal`.
+    public static func ignoreBrokenPipes() {
+        _ = signal(SIGPIPE, SIG_IGN)
+    }
+
     /// Returns the heap's free pages to the system. The corresponding C function is `malloc_trim`.
     public static func trimHeap() {
         _ = mallocTrim?(0)

@@ -28,13 +28,9 @@ public final class MetricsServer: Service, @unchecked Sendable {
         self.metrics = metrics
         self.logger = logger
         let listenText = listenAddress
-        guard let colon = listenText.lastIndex(of: ":"),
-            let port = UInt16(listenText[listenText.index(after: colon)...])
-        else {
+        guard let (host, port) = Self.parse(listenText) else {
             throw OutputError(path: listenText, reason: "metrics listen is ADDRESS:PORT, e.g. 127.0.0.1:9108")
         }
-        var host = String(listenText[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let isIPv6 = host.contains(":")
         let descriptor = Foundation.socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw OutputError(path: listenText, reason: String(cString: strerror(errno))) }
@@ -90,6 +86,19 @@ public final class MetricsServer: Service, @unchecked Sendable {
         close(socket)
     }
 
+    /// `127.0.0.1:9108` or `[::1]:9108` as an IP address and a port; nil when it is not that.
+    public static func parse(_ listen: String) -> (host: String, port: UInt16)? {
+        guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...]) else {
+            return nil
+        }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        var address4 = in_addr()
+        var address6 = in6_addr()
+        guard inet_pton(AF_INET, host, &address4) == 1 || inet_pton(AF_INET6, host, &address6) == 1 else { return nil }
+        return (host, port)
+    }
+
     public func run() async throws {
         let thread = Thread { [self] in serve() }
         thread.name = "otsensor-metrics"
@@ -117,14 +126,33 @@ public final class MetricsServer: Service, @unchecked Sendable {
         stopped.unlock()
     }
 
+    /// Connections answered at once: a slow or idle client holds one of them for at most 2 s, and the others
+    /// go on; past this many, a new connection is closed at once.
+    static let maxConnections = 8
+    private let connections = NSLock()
+    private var openConnections = 0
+
     private func serve() {
         while !isStoppedNow {
             var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
             guard poll(&poller, 1, 250) > 0 else { continue }
             let connection = accept(socket, nil, nil)
             guard connection >= 0 else { continue }
-            answer(connection)
-            close(connection)
+            let admitted = connections.withLock { () -> Bool in
+                guard openConnections < Self.maxConnections else { return false }
+                openConnections += 1
+                return true
+            }
+            guard admitted else {
+                close(connection)
+                continue
+            }
+            let thread = Thread { [self] in
+                answer(connection)
+                close(connection)
+                connections.withLock { openConnections -= 1 }
+            }
+            thread.start()
         }
     }
 
@@ -134,7 +162,9 @@ public final class MetricsServer: Service, @unchecked Sendable {
         setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var request: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 2048)
-        while request.count < Self.maxRequestBytes {
+        // The whole request within 2 s, however slowly its bytes come.
+        let deadline = Date().addingTimeInterval(2)
+        while request.count < Self.maxRequestBytes, Date() < deadline {
             let count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { break }
             request += chunk[0..<count]

@@ -39,59 +39,111 @@ public final class RotatingFileOutput: RecordOutput, @unchecked Sendable {
         if descriptor > STDERR_FILENO { close(descriptor) }
     }
 
+    /// Opens the file without blocking (a FIFO put in its place would block the open until a reader comes), and
+    /// only if it is a regular file (or `/dev/null`, to throw the records away).
     private func open() throws {
-        let opened = Foundation.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        let opened = Foundation.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0o640)
         guard opened >= 0 else {
             throw OutputError(path: path, reason: String(cString: strerror(errno)))
         }
         var status = stat()
         fstat(opened, &status)
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
+        let isNull = path == "/dev/null" && (status.st_mode & S_IFMT) == S_IFCHR
+        guard (status.st_mode & S_IFMT) == S_IFREG || isNull else {
             close(opened)
             throw OutputError(path: path, reason: "not a regular file")
         }
+        _ = fcntl(opened, F_SETFL, fcntl(opened, F_GETFL) & ~O_NONBLOCK)
         descriptor = opened
-        size = Int(status.st_size)
+        size = isNull ? 0 : Int(status.st_size)
+        discards = isNull
     }
 
+    /// Writing to `/dev/null`: never rotated.
+    private var discards = false
+
+    /// Writes whole lines: a file is rotated between two lines, before the one that would take it past
+    /// ``maxFileSize`` (a single line longer than that goes into a file of its own).
     public func write(_ bytes: [UInt8]) {
         lock.lock()
         defer { lock.unlock() }
         guard !bytes.isEmpty else { return }
-        if path != "-", size > 0, size + bytes.count > maxFileSize { rotate() }
+        guard path != "-", !discards else {
+            writeWhole(bytes[...])
+            return
+        }
+        var start = 0
+        while start < bytes.count {
+            // The longest run of whole lines from `start` that fits in the room left.
+            let room = maxFileSize - size
+            var end = start
+            var index = start
+            while index < bytes.count {
+                if bytes[index] == UInt8(ascii: "\n") {
+                    if index + 1 - start > room { break }
+                    end = index + 1
+                }
+                index += 1
+            }
+            if end == start {
+                if size > 0 {
+                    rotate()
+                    if size > 0 { return }  // the rotation failed: counted, and this chunk dropped
+                    continue
+                }
+                // An empty file and a line longer than a file: the line alone.
+                end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? bytes.count
+            }
+            writeWhole(bytes[start..<end])
+            start = end
+        }
+    }
+
+    /// Writes `chunk` whole, or nothing: after a failed write (disk full) the file is cut back to where the chunk
+    /// began, so no half line stays to be joined with the next.
+    private func writeWhole(_ chunk: ArraySlice<UInt8>) {
         guard descriptor >= 0 else {
             failedWrites += 1
             return
         }
         var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBufferPointer { buffer in
+        while offset < chunk.count {
+            let written = chunk.withUnsafeBufferPointer { buffer in
                 Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
             }
             if written < 0 {
                 if errno == EINTR { continue }
                 failedWrites += 1
                 lastFailure = String(cString: strerror(errno))
+                if offset > 0, descriptor > STDERR_FILENO { _ = ftruncate(descriptor, off_t(size)) }
                 return
             }
             offset += written
         }
-        size += bytes.count
+        size += chunk.count
     }
 
     /// Renames the current file to `.1` (shifting older ones) and opens a new one.
     private func rotate() {
-        close(descriptor)
-        descriptor = -1
+        // When the folder refuses (made read-only), the failure is counted and this chunk dropped: the file does
+        // not grow past its bound.
+        let moved: Bool
         if maxFiles == 0 {
-            unlink(path)
+            moved = unlink(path) == 0
         } else {
             unlink("\(path).\(maxFiles)")
             for index in stride(from: maxFiles - 1, through: 1, by: -1) {
                 rename("\(path).\(index)", "\(path).\(index + 1)")
             }
-            rename(path, "\(path).1")
+            moved = rename(path, "\(path).1") == 0
         }
+        guard moved else {
+            failedWrites += 1
+            lastFailure = "cannot rotate: \(String(cString: strerror(errno)))"
+            return
+        }
+        close(descriptor)
+        descriptor = -1
         rotations += 1
         do {
             try open()

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Detection
 import Foundation
+import PacketCapture
 import SensorConfiguration
 import SensorService
 
@@ -48,7 +49,9 @@ struct ConfigCheck: ParsableCommand {
         }
         if let log = run.eveLog, log != "-" {
             let folder = URL(fileURLWithPath: log).deletingLastPathComponent().path
-            if !RuleLoading.isFolder(folder) {
+            if RuleLoading.isFolder(log) {
+                problems.append("eve-log '\(Terminal.safe(log))' is a folder")
+            } else if !RuleLoading.isFolder(folder) {
                 problems.append("eve-log folder '\(Terminal.safe(folder))' does not exist")
             } else if !Privileges.canWrite(log, as: run.runAs) {
                 problems.append(
@@ -56,9 +59,15 @@ struct ConfigCheck: ParsableCommand {
                 )
             }
         }
-        if let listen = run.metricsListen {
-            let port = listen.split(separator: ":").last.flatMap { UInt16($0) }
-            if port == nil { problems.append("metrics listen '\(Terminal.safe(listen))' is not ADDRESS:PORT") }
+        if let listen = run.metricsListen, MetricsServer.parse(listen) == nil {
+            problems.append("metrics listen '\(Terminal.safe(listen))' is not IP-ADDRESS:PORT")
+        }
+        for interface in run.interfaces {
+            if let filter = interface.filter, let problem = OfflineCapture.filterProblem(filter) {
+                problems.append(
+                    "bpf-filter of '\(Terminal.safe(interface.name))' is invalid: \(Terminal.safe(problem))"
+                )
+            }
         }
         if let user = run.runAs, !Privileges.userExists(user) {
             problems.append("run-as user '\(Terminal.safe(user))' does not exist")
@@ -76,7 +85,9 @@ struct ConfigCheck: ParsableCommand {
                 return "\(Terminal.safe(interface.name)) (\(details.joined(separator: ", ")))"
             }.joined(separator: ", ")
         print(
-            "\(path): ok: \(rules?.count ?? 0) rules; interfaces \(interfaces); EVE to \(run.eveLog ?? "standard output"); summaries every \(run.summaryWindowSeconds) s; metrics \(run.metricsListen ?? "off"); run as \(run.runAs ?? "the starting user"); baseline \(run.baselineFile ?? "none")"
+            Terminal.safe(
+                "\(path): ok: \(rules?.count ?? 0) rules; interfaces \(interfaces); EVE to \(run.eveLog ?? "standard output"); summaries every \(run.summaryWindowSeconds) s; metrics \(run.metricsListen ?? "off"); run as \(run.runAs ?? "the starting user"); baseline \(run.baselineFile ?? "none")"
+            )
         )
     }
 }

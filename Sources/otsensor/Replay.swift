@@ -80,6 +80,7 @@ struct Replay: ParsableCommand {
         guard !files.isEmpty else { throw ValidationError("give at least one capture file") }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
         guard (1...86_400).contains(summaryWindow) else { throw ValidationError("--summary-window must be 1...86400") }
+        if summaryWindow != 60 && !summaries { throw ValidationError("--summary-window applies with --summaries") }
     }
 
     func run() throws {
@@ -292,7 +293,7 @@ enum RuleLoading {
         do {
             return try SensorConfiguration.load(path: path)
         } catch {
-            StandardError.write("\(error)\n")
+            StandardError.write(Terminal.safe("\(error)") + "\n")
             throw ExitCode(2)
         }
     }

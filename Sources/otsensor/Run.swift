@@ -149,11 +149,16 @@ struct Run: ParsableCommand {
     }
 
     func runSensor() async throws {
+        // A reader of the EVE stream that goes away must not kill the sensor: writes fail, and are counted.
+        ProcessFigures.ignoreBrokenPipes()
         let configPath = Self.configPath(configFile)
         let settings = try RuleLoading.settings(configPath)
         var run = settings.run
         // Command-line overrides.
         if !interfaces.isEmpty {
+            // Each interface once: the same one twice would feed every packet twice.
+            var seen = Set<String>()
+            let interfaces = interfaces.filter { seen.insert($0).inserted }
             run.interfaces = interfaces.map { name in
                 run.interfaces.first { $0.name == name } ?? RunSettings.Interface(name: name)
             }
@@ -257,7 +262,9 @@ struct Run: ParsableCommand {
                     )
                 }
             } catch {
-                StandardError.write("otsensor: cannot serve metrics on '\(Terminal.safe(listen))': \(error)\n")
+                StandardError.write(
+                    "otsensor: cannot serve metrics on '\(Terminal.safe(listen))': \(Terminal.safe("\(error)"))\n"
+                )
                 throw ExitCode(2)
             }
         }
@@ -267,11 +274,12 @@ struct Run: ParsableCommand {
             do throws(Privileges.Failure) {
                 try Privileges.drop(to: user)
             } catch {
-                StandardError.write("otsensor: \(error)\n")
+                StandardError.write("otsensor: \(Terminal.safe(error.description))\n")
                 throw ExitCode(2)
             }
-            logger.info("running as \(user)")
-        } else if Privileges.isRoot {
+            logger.info("running as \(Terminal.safe(user))")
+        }
+        if Privileges.isRoot {
             guard allowRoot else {
                 StandardError.write(
                     "otsensor: refusing to keep running as root once the capture is open: give --user USER (or run-as in the configuration), or start it unprivileged with CAP_NET_RAW (the systemd unit does), or say --allow-root\n"
@@ -290,7 +298,7 @@ struct Run: ParsableCommand {
                 maxFiles: run.eveMaxFiles
             )
         } catch {
-            StandardError.write("otsensor: cannot write the EVE log: \(error)\n")
+            StandardError.write("otsensor: cannot write the EVE log: \(Terminal.safe("\(error)"))\n")
             throw ExitCode(2)
         }
         let sensor = LiveSensor(

@@ -61,6 +61,26 @@ struct RunCommandTests {
         #expect(run.error == "otsensor: no such user 'no-such-user-otsensor'\n")
     }
 
+    /// Switching to a user whose id is 0 is still root, and refused the same way.
+    @Test func aRootUserIsRefusedToo() throws {
+        guard getuid() == 0 else { return }
+        let run = try tool.otsensor(["run", "-i", "lo", "--user", "root", "--no-default-rules", "--metrics", "off"])
+        #expect(run.status == 2)
+        #expect(run.error.contains("refusing to keep running as root once the capture is open"))
+    }
+
+    @Test func configCheckCompilesFiltersAndReadsAddresses() throws {
+        let config = try Self.file(
+            "filters.yaml",
+            "pcap:\n  - interface: lo\n    bpf-filter: \"tcp prot 502\"\nmetrics:\n  listen: foo:9108\n"
+        )
+        defer { try? FileManager.default.removeItem(at: config) }
+        let check = try tool.otsensor(["config", "check", "--no-default-rules", config.path])
+        #expect(check.status == 2)
+        #expect(check.error.contains("\(config.path): metrics listen 'foo:9108' is not IP-ADDRESS:PORT\n"))
+        #expect(check.error.contains("\(config.path): bpf-filter of 'lo' is invalid: "))
+    }
+
     /// Root is refused once the capture is open, unless asked for.
     @Test func rootIsRefusedAfterStartUp() throws {
         guard getuid() == 0 else { return }

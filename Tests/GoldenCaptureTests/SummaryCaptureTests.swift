@@ -409,9 +409,8 @@ import WireFormat
 
     // MARK: - Limits
 
-    /// Past the pair limit a window's pairs are counted, not summarised; past the function limit a pair's
-    /// functions are counted under `truncated`.
-    @Test func limitsAreCountedWhenHit() throws {
+    /// Five clients of one server, each sending the six function codes 1 to 6 once (unanswered).
+    static func fiveClientsSixFunctions() throws -> URL {
         var frames: [[UInt8]] = []
         for client in 1...5 {
             frames += Wire.tcp(
@@ -420,9 +419,16 @@ import WireFormat
                 serverPort: 502
             )
         }
-        let url = PcapFileWriter.temporaryURL("limits.pcap")
-        defer { try? FileManager.default.removeItem(at: url) }
+        let url = PcapFileWriter.temporaryURL("five-clients.pcap")
         try PcapFileWriter.write(frames, to: url)
+        return url
+    }
+
+    /// Past the pair limit a window's pairs are counted, not summarised; past the function limit a pair's
+    /// functions are counted under `truncated`.
+    @Test func limitsAreCountedWhenHit() throws {
+        let url = try Self.fiveClientsSixFunctions()
+        defer { try? FileManager.default.removeItem(at: url) }
         var configuration = Self.summaries()
         configuration.summaries?.maxPairsPerWindow = 3
         configuration.summaries?.maxFunctionsPerPair = 4
@@ -433,7 +439,27 @@ import WireFormat
             #expect((summary.value(at: "summary.functions") as? [Any])?.count == 4)
             #expect(summary.int("summary.truncated.functions") == 2)
         }
-        #expect(result.records(ofType: "stats").last?.int("stats.summaries.pairs_not_summarized") ?? 0 > 0)
+        // Two pairs refused, each counted once however many records they had.
+        #expect(result.records(ofType: "stats").last?.int("stats.summaries.pairs_not_summarized") == 2)
+    }
+
+    /// All pairs together hold at most `maxSummaryItems` items; past it, new items are counted as truncated.
+    @Test func theWindowsItemBudgetIsShared() throws {
+        let url = try Self.fiveClientsSixFunctions()
+        defer { try? FileManager.default.removeItem(at: url) }
+        var configuration = Self.summaries()
+        configuration.summaries?.maxSummaryItems = 20
+        let result = try ReplayHarness.replay(url, configuration: configuration)
+        var listed = 0
+        var truncated = 0
+        for summary in result.records(ofType: "summary") {
+            listed += (summary.value(at: "summary.functions") as? [Any])?.count ?? 0
+            listed += (summary.value(at: "summary.polls") as? [Any])?.count ?? 0
+            listed += (summary.value(at: "summary.blocks_read") as? [Any])?.count ?? 0
+            for (_, count) in summary.value(at: "summary.truncated") as? [String: Int] ?? [:] { truncated += count }
+        }
+        #expect(listed <= 20)
+        #expect(truncated > 0)
     }
 
     // MARK: - Record types

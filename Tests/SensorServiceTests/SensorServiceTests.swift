@@ -38,6 +38,41 @@ import Testing
         #expect(output.failedWrites == 0)
     }
 
+    /// A chunk larger than a file is split between lines: no file passes its bound, no line is cut, none lost.
+    @Test func aLargeChunkIsSplitBetweenLines() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("eve.json").path
+        let output = try RotatingFileOutput(path: path, maxFileSize: 4096, maxFiles: 100)
+        var chunk: [UInt8] = []
+        for index in 0..<600 {
+            chunk += Array((String(format: "%05d", index) + String(repeating: "y", count: 94) + "\n").utf8)
+        }
+        output.write(chunk)  // 60,000 bytes at once
+        var lines: [Int] = []
+        for index in stride(from: output.rotations, through: 0, by: -1) {
+            let name = index == 0 ? path : "\(path).\(index)"
+            let text = try String(contentsOfFile: name, encoding: .utf8)
+            #expect(text.utf8.count <= 4096)
+            #expect(text.hasSuffix("\n"))
+            lines += text.split(separator: "\n").map { Int($0.prefix(5))! }
+        }
+        #expect(lines == Array(0..<600))
+    }
+
+    /// A FIFO in the log's place is refused at once (an open for writing would wait for a reader); /dev/null
+    /// throws the records away.
+    @Test func aFIFOIsRefusedWithoutWaitingAndDevNullDiscards() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fifo = folder.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        #expect(throws: OutputError.self) { try RotatingFileOutput(path: fifo, maxFileSize: 4096, maxFiles: 1) }
+        let null = try RotatingFileOutput(path: "/dev/null", maxFileSize: 4096, maxFiles: 1)
+        for _ in 0..<10 { null.write(Array(String(repeating: "z", count: 1000).utf8) + [10]) }
+        #expect(null.rotations == 0 && null.failedWrites == 0)
+    }
+
     @Test func appendsToAnExistingFileAndRefusesAFolder() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -159,6 +194,36 @@ import Testing
         #expect(missing.hasPrefix("HTTP/1.1 404 Not Found"))
         let post = try await Task.detached { try Self.get("POST /metrics HTTP/1.1\r\n\r\n", port: port) }.value
         #expect(post.hasPrefix("HTTP/1.1 405 Method Not Allowed"))
+    }
+
+    /// A client that connects and says nothing does not hold up a scrape.
+    @Test func anIdleClientDoesNotBlockAScrape() async throws {
+        let metrics = SensorMetrics()
+        metrics.update(SensorMetricsTests.snapshot(packets: 7, drops: 0, alerts: 0))
+        let server = try MetricsServer(listen: "127.0.0.1:0", metrics: metrics, logger: Logger(label: "test"))
+        let task = Task { try await server.run() }
+        defer { task.cancel() }
+        let port = server.port
+        var idle: [Int32] = []
+        for _ in 0..<3 {
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+            _ = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            idle.append(descriptor)
+        }
+        defer { for descriptor in idle { close(descriptor) } }
+        let started = Date()
+        let ok = try await Task.detached { try Self.get("GET /metrics HTTP/1.1\r\n\r\n", port: port) }.value
+        #expect(ok.contains("\notsensor_packets_total 7\n"))
+        // Served one at a time, the three idle clients would hold it 3 x 2 s.
+        #expect(Date().timeIntervalSince(started) < 4)
     }
 
     @Test func aBadAddressIsAClearError() {

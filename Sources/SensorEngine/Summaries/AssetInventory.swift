@@ -29,6 +29,9 @@ final class AssetInventory {
     @safe @exclusivity(unchecked) private var dnp3Addresses: [Int32: [UInt16]] = [:]
     @safe @exclusivity(unchecked) private var identities: [Int32: Identity] = [:]
     @safe @exclusivity(unchecked) private var notTracked: [Int32: Int] = [:]
+    /// When each device's identity last changed (capture seconds): a device that reports another identity in
+    /// every response raises one `identity_changed` a minute, not one per response.
+    @safe @exclusivity(unchecked) private var identityChanged: [Int32: Int64] = [:]
     @safe @exclusivity(unchecked) private(set) var devicesNotTracked = 0
     /// Changes not yet handed over.
     @safe @exclusivity(unchecked) private(set) var pending: [AssetEvent] = []
@@ -282,6 +285,8 @@ final class AssetInventory {
         compare("product name", before.productName, updated.productName)
         compare("model name", before.modelName, updated.modelName)
         if !changed.isEmpty {
+            if let last = identityChanged[Int32(slot)], time.seconds - last < 60 { return }
+            identityChanged[Int32(slot)] = time.seconds
             pending.append(
                 AssetEvent(
                     change: .identityChanged,

@@ -19,6 +19,11 @@ final class SummaryAggregator {
     @safe @exclusivity(unchecked) private var pairIndex: [PairKey: Int] = [:]
     @safe @exclusivity(unchecked) private var pairs: [PairState] = []
     @safe @exclusivity(unchecked) private var pairsNotSummarized = 0
+    /// Pairs past the limit seen in this window (each counted once; a set of at most 65,536, then counted per
+    /// record).
+    @safe @exclusivity(unchecked) private var pairsRefused: Set<PairKey> = []
+    /// Items all pair summaries hold (``SummaryLimits/maxSummaryItems``).
+    let budget: SummaryItemBudget
     /// Bumped when a window closes and the pairs are renumbered: a ``FlowLink`` of an older epoch is stale.
     @safe @exclusivity(unchecked) private var epoch = 0
 
@@ -45,6 +50,7 @@ final class SummaryAggregator {
     init(limits: SummaryLimits) {
         self.limits = limits
         self.inventory = AssetInventory(limits: limits)
+        self.budget = SummaryItemBudget(limit: limits.maxSummaryItems)
     }
 
     /// Starts the first window at the first packet's time, aligned to the window length (windows of 60 s start on
@@ -82,7 +88,11 @@ final class SummaryAggregator {
             index = found
         } else {
             guard pairs.count < limits.maxPairsPerWindow else {
-                pairsNotSummarized += 1
+                if pairsRefused.count < 65_536 {
+                    if pairsRefused.insert(key).inserted { pairsNotSummarized += 1 }
+                } else {
+                    pairsNotSummarized += 1
+                }
                 return nil
             }
             index = pairs.count
@@ -95,7 +105,8 @@ final class SummaryAggregator {
                         server: key.server,
                         serverPort: flow.key.serverPort,
                         ipProtocol: flow.key.ipProtocol
-                    )
+                    ),
+                    budget: budget
                 )
             )
         }
@@ -246,7 +257,8 @@ final class SummaryAggregator {
                 key: UInt64(master) << 48 | UInt64(outstation) << 32 | (hash & 0xFFFF_FFFF),
                 time: time,
                 limit: limits.maxTrackedPollsPerPair,
-                objects: objects
+                objects: objects,
+                describing: limits.maxObjectsPerPollDescription
             )
         }
         for alert in alerts { pair.countAlert(alert, limit: limits.maxAlertKindsPerPair) }
@@ -258,7 +270,9 @@ final class SummaryAggregator {
     func anomaly(_ event: AnomalyEvent, isDNP3: Bool) {
         guard let pair = pair(event.flow, isDNP3: isDNP3) else { return }
         pair.active = true
-        if pair.anomalies[event.name] == nil, pair.anomalies.count >= limits.maxAlertKindsPerPair {
+        if pair.anomalies[event.name] == nil,
+            pair.anomalies.count >= limits.maxAlertKindsPerPair || !pair.budget.take()
+        {
             pair.truncate("anomalies")
         } else {
             pair.anomalies[event.name, default: 0] += 1
@@ -318,6 +332,9 @@ final class SummaryAggregator {
         }
         epoch += 1
         pairsNotSummarized = 0
+        pairsRefused.removeAll()
+        // What stays: the kept pairs' polls.
+        budget.used = kept.reduce(0) { $0 + $1.polls.count }
         return window
     }
 
@@ -333,6 +350,23 @@ final class SummaryAggregator {
 
 // MARK: - Pair state
 
+/// The items all pair summaries of a window may hold together (functions, blocks, polls, objects, alert and anomaly
+/// kinds): per-pair limits alone would let 10,000 hostile pairs fill every list. Polls stay across windows, so
+/// they stay counted.
+final class SummaryItemBudget {
+    let limit: Int
+    @safe @exclusivity(unchecked) var used = 0
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Takes one item; false when none is left.
+    func take() -> Bool {
+        guard used < limit else { return false }
+        used += 1
+        return true
+    }
+}
+
 /// A pair's counts in the current window, and what it remembers across windows (poll times).
 ///
 /// Per transaction it is reached through the flow's link and counts in place: functions and objects are short
@@ -341,6 +375,7 @@ final class SummaryAggregator {
 private final class PairState {
     @safe @exclusivity(unchecked) var summary: PairSummary
     let isDNP3: Bool
+    let budget: SummaryItemBudget
     /// The pair had traffic or records in this window.
     @safe @exclusivity(unchecked) var active = false
     /// Functions in first-seen order, their keys beside them, and the last one hit.
@@ -375,6 +410,8 @@ private final class PairState {
         /// The request's description: built from the key at the window's end (Modbus), or the object headers
         /// (DNP3 READ), kept only for DNP3 (a string per poll would cost more than the poll's counts).
         var objects: [UInt16]?
+        /// The READ's object headers in all (more than are kept to describe it).
+        var objectCount = 0
         var last: CaptureTimestamp?
         var count = 0
         var intervals = 0
@@ -382,9 +419,10 @@ private final class PairState {
         var sumOfSquares: Double = 0
     }
 
-    init(summary: PairSummary) {
+    init(summary: PairSummary, budget: SummaryItemBudget) {
         self.summary = summary
         self.isDNP3 = summary.appProto == "dnp3"
+        self.budget = budget
     }
 
     func truncate(_ list: String) {
@@ -415,7 +453,7 @@ private final class PairState {
             if exception { functions[index].exceptions += 1 }
             return
         }
-        guard functions.count < limit else {
+        guard functions.count < limit, budget.take() else {
             truncate("functions")
             return
         }
@@ -439,7 +477,7 @@ private final class PairState {
             objects[index].count += 1
             return
         }
-        guard objects.count < limit else {
+        guard objects.count < limit, budget.take() else {
             truncate("objects")
             return
         }
@@ -452,7 +490,7 @@ private final class PairState {
             alerts[key]!.count += 1
             return
         }
-        guard alerts.count < limit else {
+        guard alerts.count < limit, budget.take() else {
             truncate("alerts")
             return
         }
@@ -476,7 +514,8 @@ private final class PairState {
                 key: UInt64(unit) << 40 | UInt64(function) << 32 | UInt64(start) << 16 | UInt64(quantity),
                 time: time,
                 limit: limits.maxTrackedPollsPerPair,
-                objects: nil
+                objects: nil,
+                describing: 0
             )
         case .writeSingle(let address, _):
             addBlock(unit: unit, table: function == 5 ? 0 : 2, written: true, start: address, quantity: 1, limits)
@@ -524,7 +563,7 @@ private final class PairState {
         }
         let total = written ? blockCount.written : blockCount.read
         let added = merged.count + 1 - runs.count
-        if added > 0, total + added > limits.maxBlocksPerPair {
+        if added > 0, total + added > limits.maxBlocksPerPair || !budget.take() {
             truncate("blocks")
             return
         }
@@ -541,7 +580,7 @@ private final class PairState {
     ///   - key: Modbus: unit, function, start and quantity packed (`unit << 40 | function << 32 | start << 16 |
     ///     quantity`); DNP3: master, outstation and a hash of the object headers.
     ///   - objects: the DNP3 READ's object headers (kept for its description), nil for Modbus.
-    func poll(key: UInt64, time: CaptureTimestamp, limit: Int, objects: [UInt16]?) {
+    func poll(key: UInt64, time: CaptureTimestamp, limit: Int, objects: [UInt16]?, describing: Int) {
         let index: Int
         let next = lastPoll + 1 < pollKeys.count ? lastPoll + 1 : 0
         if next < pollKeys.count, pollKeys[next] == key {
@@ -551,14 +590,16 @@ private final class PairState {
         } else if let found = pollIndex[key] {
             index = found
         } else {
-            guard polls.count < limit else {
+            guard polls.count < limit, budget.take() else {
                 truncate("polls")
                 return
             }
             index = polls.count
             pollIndex[key] = index
             pollKeys.append(key)
-            polls.append(PollState(objects: objects))
+            polls.append(
+                PollState(objects: objects.map { Array($0.prefix(describing)) }, objectCount: objects?.count ?? 0)
+            )
         }
         lastPoll = index
         polls[index].count += 1
@@ -590,6 +631,7 @@ private final class PairState {
                 text =
                     "\(key >> 48)->\((key >> 32) & 0xFFFF) READ"
                     + objects.map { " g\($0 >> 8)v\($0 & 0xFF)" }.joined()
+                    + (poll.objectCount > objects.count ? " (+\(poll.objectCount - objects.count) more)" : "")
             } else {
                 text = "unit \(key >> 40) fc \((key >> 32) & 0xFF) \((key >> 16) & 0xFFFF)+\(key & 0xFFFF)"
             }

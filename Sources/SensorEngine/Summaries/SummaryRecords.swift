@@ -20,7 +20,13 @@ public struct SummaryLimits: Sendable, Equatable {
     public var maxPollsPerPair = 32
     /// Poll keys a pair remembers (with their last time, across windows while the pair stays active): a poller
     /// cycles through tens of requests; past it new keys are counted under `polls` in ``PairSummary/truncated``.
-    public var maxTrackedPollsPerPair = 256
+    public var maxTrackedPollsPerPair = 64
+    /// Object headers kept to describe a DNP3 READ poll (`g60v2 g60v3 ... (+N more)`).
+    public var maxObjectsPerPollDescription = 16
+    /// Items all pair summaries of a window hold together (functions, blocks, polls, objects, alert and anomaly
+    /// kinds), about 100 bytes each: 100,000 bound a window's summaries to some 10 MB whatever 10,000 pairs send.
+    /// Past it new items are counted under `truncated` in their pair's summary.
+    public var maxSummaryItems = 100_000
     /// Signatures and anomaly names counted per pair and window.
     public var maxAlertKindsPerPair = 64
     /// DNP3 object group/variation keys per pair and window (IEEE 1815-2012 defines about 300).
