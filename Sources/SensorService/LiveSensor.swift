@@ -272,6 +272,12 @@ public enum ProcessFigures {
         _ = signal(SIGPIPE, SIG_IGN)
     }
 
+    /// Ignores SIGHUP until the reload service takes it over (swift-service-lifecycle ignores it too, and watches
+    /// for it). The corresponding C function is `signal`.
+    public static func ignoreEarlyReloads() {
+        _ = signal(SIGHUP, SIG_IGN)
+    }
+
     /// Returns the heap's free pages to the system. The corresponding C function is `malloc_trim`.
     public static func trimHeap() {
         _ = mallocTrim?(0)

@@ -125,6 +125,9 @@ struct Run: ParsableCommand {
     /// runtime, which keeps them measurable under valgrind); the service group runs in a task while the main
     /// thread waits for it.
     func run() throws {
+        // A SIGHUP before the reload service listens (the first fraction of a second) would end the process:
+        // there is nothing to reload yet, so it is ignored from the start.
+        ProcessFigures.ignoreEarlyReloads()
         let status = Self.waitFor { try await runSensor() }
         if let status { throw ExitCode(status) }
     }
@@ -195,13 +198,24 @@ struct Run: ParsableCommand {
         }
         let logger = Logger(label: "otsensor")
 
-        // Rules, model and configuration first: a mistake stops before any capture opens.
+        // Rules, model and configuration first: a mistake stops before any capture opens. With JSON logs, what
+        // the loaders print (rule warnings, the place of a mistake) becomes log records too.
         var configuration = EngineConfiguration()
-        configuration.rules = try RuleLoading.load(
-            files: ruleFiles,
-            includeDefaults: !noDefaultRules,
-            settings: settings
-        )
+        let (loadedRules, loaderLines) = StandardError.collecting {
+            Result { try RuleLoading.load(files: ruleFiles, includeDefaults: !noDefaultRules, settings: settings) }
+        }
+        let failed: Bool
+        if case .failure = loadedRules { failed = true } else { failed = false }
+        for line in loaderLines {
+            if !json {
+                StandardError.write(line + "\n")
+            } else if failed {
+                logger.error("\(line)")
+            } else {
+                logger.warning("\(line)")
+            }
+        }
+        configuration.rules = try loadedRules.get()
         if let limit = settings.alertsPerRulePerFlow { configuration.maxAlertsPerRulePerFlow = limit }
         decoding.apply(to: &configuration)
         if let maxFlows = run.maxFlows, decoding.maxFlows == DecodingOptions.defaultMaxFlows {
