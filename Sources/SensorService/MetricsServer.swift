@@ -20,13 +20,16 @@ public final class MetricsServer: Service, @unchecked Sendable {
     private var isStopped = false
     /// The largest request read.
     static let maxRequestBytes = 8192
+    /// Seconds a client has to send its request (and to take the answer).
+    private let requestTimeout: Int
 
     /// Binds `listen` (`127.0.0.1:9108`, `[::1]:9108`).
     ///
     /// - Throws: an error naming the address when it is malformed or cannot be bound.
-    public init(listen listenAddress: String, metrics: SensorMetrics, logger: Logger) throws {
+    public init(listen listenAddress: String, metrics: SensorMetrics, logger: Logger, requestTimeout: Int = 2) throws {
         self.metrics = metrics
         self.logger = logger
+        self.requestTimeout = requestTimeout
         let listenText = listenAddress
         guard let (host, port) = Self.parse(listenText) else {
             throw OutputError(path: listenText, reason: "metrics listen is ADDRESS:PORT, e.g. 127.0.0.1:9108")
@@ -157,13 +160,13 @@ public final class MetricsServer: Service, @unchecked Sendable {
     }
 
     private func answer(_ connection: Int32) {
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        var timeout = timeval(tv_sec: requestTimeout, tv_usec: 0)
         setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var request: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 2048)
-        // The whole request within 2 s, however slowly its bytes come.
-        let deadline = Date().addingTimeInterval(2)
+        // The whole request within the timeout, however slowly its bytes come.
+        let deadline = Date().addingTimeInterval(TimeInterval(requestTimeout))
         while request.count < Self.maxRequestBytes, Date() < deadline {
             let count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { break }
