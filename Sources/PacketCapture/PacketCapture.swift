@@ -107,21 +107,12 @@ public final class OfflineCapture {
             switch status {
             case 1:
                 guard let header = unsafe header, let data = unsafe data else { continue }
-                let captured = Int(unsafe header.pointee.caplen)
-                let original = Int(unsafe header.pointee.len)
-                let seconds = Int64(unsafe header.pointee.ts.tv_sec)
+                let (captured, original, seconds) = unsafe handOver(header, data, body)
+                // The header's own seconds: the timestamp handed over is clamped into the valid range.
                 if !CaptureTimestamp.validSeconds.contains(seconds) { statistics.timestampsOutOfRange += 1 }
-                let timestamp = CaptureTimestamp(
-                    seconds: seconds,
-                    microseconds: Int32(truncatingIfNeeded: unsafe header.pointee.ts.tv_usec)
-                )
                 statistics.packets += 1
                 statistics.capturedBytes += captured
                 if captured < original { statistics.truncatedBySnapshotLength += 1 }
-                // The one place a C buffer becomes a Span: valid until the next pcap_next_ex.
-                let buffer = unsafe UnsafeBufferPointer(start: data, count: captured)
-                let frame = unsafe buffer.span
-                body(frame, timestamp, original)
             case 0:
                 continue  // live captures only: timeout
             case -2:
@@ -286,16 +277,7 @@ public final class LiveCapture: @unchecked Sendable {
             switch status {
             case 1:
                 guard let header = unsafe header, let data = unsafe data else { continue }
-                let captured = Int(unsafe header.pointee.caplen)
-                let original = Int(unsafe header.pointee.len)
-                let timestamp = CaptureTimestamp(
-                    seconds: Int64(unsafe header.pointee.ts.tv_sec),
-                    microseconds: Int32(truncatingIfNeeded: unsafe header.pointee.ts.tv_usec)
-                )
-                // The one place a C buffer becomes a Span: valid until the next pcap_next_ex.
-                let buffer = unsafe UnsafeBufferPointer(start: data, count: captured)
-                let frame = unsafe buffer.span
-                body(frame, timestamp, original)
+                _ = unsafe handOver(header, data, body)
                 // A busy link never waits: let the caller see time pass every 1,024 packets too.
                 sinceIdle += 1
                 if sinceIdle >= 1024 {
@@ -336,6 +318,30 @@ private final class StopFlag: @unchecked Sendable {
     private let value = Atomic<Bool>(false)
     var isSet: Bool { value.load(ordering: .relaxed) }
     func set() { value.store(true, ordering: .relaxed) }
+}
+
+/// Hands one packet `pcap_next_ex` returned to `body`: its frame as a Span, its capture time and original length.
+/// The one place a C buffer becomes a Span, valid until the next `pcap_next_ex` (shared by the offline and live
+/// handles).
+///
+/// - Returns: the captured and original lengths and the header's seconds (before clamping), for the caller's
+///   counters.
+private func handOver(
+    _ header: UnsafeMutablePointer<pcap_pkthdr>,
+    _ data: UnsafePointer<UInt8>,
+    _ body: (borrowing Span<UInt8>, CaptureTimestamp, Int) -> Void
+) -> (captured: Int, original: Int, seconds: Int64) {
+    let captured = Int(unsafe header.pointee.caplen)
+    let original = Int(unsafe header.pointee.len)
+    let seconds = Int64(unsafe header.pointee.ts.tv_sec)
+    let timestamp = CaptureTimestamp(
+        seconds: seconds,
+        microseconds: Int32(truncatingIfNeeded: unsafe header.pointee.ts.tv_usec)
+    )
+    let buffer = unsafe UnsafeBufferPointer(start: data, count: captured)
+    let frame = unsafe buffer.span
+    body(frame, timestamp, original)
+    return (captured, original, seconds)
 }
 
 /// Calls a libpcap open function with an error buffer; its message becomes the ``PcapError``.

@@ -17,3 +17,18 @@ public final class MemoryOutput: RecordOutput {
     /// The text split into lines, without empty ones.
     public var lines: [String] { text.split(separator: "\n").map(String.init) }
 }
+
+/// A sink that writes nothing: for `--format summary` and learning, where the engine's counters (or the baseline
+/// model) are the output. The engine then neither builds DNP3 message records nor alert lists.
+public final class DiscardingSink: EngineEventSink {
+    public init() {}
+    public func modbusTransaction(
+        _ event: ModbusTransactionEvent,
+        requestADU: borrowing Span<UInt8>,
+        responseADU: borrowing Span<UInt8>
+    ) {}
+    public func anomaly(_ event: AnomalyEvent) {}
+    public func flowEnded(_ event: FlowEndEvent) {}
+    public var receivesDNP3Messages: Bool { false }
+    public var receivesAlerts: Bool { false }
+}

@@ -39,33 +39,20 @@ public final class MetricsServer: Service, @unchecked Sendable {
         guard descriptor >= 0 else { throw OutputError(path: listenText, reason: String(cString: strerror(errno))) }
         var yes: Int32 = 1
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var bound: Int32
+        // `parse` checked that the host is an address of its family.
+        let bound: Int32
         if isIPv6 {
             var address = sockaddr_in6()
             address.sin6_family = sa_family_t(AF_INET6)
             address.sin6_port = port.bigEndian
-            guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else {
-                close(descriptor)
-                throw OutputError(path: listenText, reason: "'\(host)' is not an IP address")
-            }
-            bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
+            _ = inet_pton(AF_INET6, host, &address.sin6_addr)
+            bound = Self.bind(descriptor, to: &address)
         } else {
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = port.bigEndian
-            guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
-                close(descriptor)
-                throw OutputError(path: listenText, reason: "'\(host)' is not an IP address")
-            }
-            bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            _ = inet_pton(AF_INET, host, &address.sin_addr)
+            bound = Self.bind(descriptor, to: &address)
         }
         guard bound == 0, listen(descriptor, 16) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -87,6 +74,15 @@ public final class MetricsServer: Service, @unchecked Sendable {
 
     deinit {
         close(socket)
+    }
+
+    /// Binds a socket to an IPv4 or IPv6 address. The corresponding C function is `bind`.
+    private static func bind<Address>(_ descriptor: Int32, to address: inout Address) -> Int32 {
+        withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Foundation.bind(descriptor, $0, socklen_t(MemoryLayout<Address>.size))
+            }
+        }
     }
 
     /// `127.0.0.1:9108` or `[::1]:9108` as an IP address and a port; nil when it is not that.

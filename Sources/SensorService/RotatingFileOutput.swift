@@ -142,14 +142,8 @@ public final class RotatingFileOutput: RecordOutput, @unchecked Sendable {
             lastFailure = "cannot rotate: \(String(cString: strerror(errno)))"
             return
         }
-        close(descriptor)
-        descriptor = -1
         rotations += 1
-        do {
-            try open()
-        } catch {
-            lastFailure = "\(error)"
-        }
+        openAgain()
     }
 
     /// Closes and opens the file again (after an outside tool moved it: SIGHUP, as logrotate expects).
@@ -157,6 +151,12 @@ public final class RotatingFileOutput: RecordOutput, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard path != "-" else { return }
+        openAgain()
+    }
+
+    /// Closes the file and opens the path again; a failure is remembered, and writes are counted as failed
+    /// until an open works.
+    private func openAgain() {
         if descriptor >= 0 { close(descriptor) }
         descriptor = -1
         do {

@@ -46,20 +46,26 @@ public final class SensorMetrics: @unchecked Sendable {
         factory = PrometheusMetricsFactory(registry: registry)
     }
 
-    private func counter(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Counter {
+    /// The metric of that name and labels, made once through the Prometheus factory.
+    private func cached<Metric>(
+        _ cache: inout [String: Metric],
+        _ name: String,
+        _ labels: [(String, String)],
+        make: (String, [(String, String)], any MetricsFactory) -> Metric
+    ) -> Metric {
         let key = name + labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
-        if let existing = counters[key] { return existing }
-        let made = CoreMetrics.Counter(label: name, dimensions: labels, factory: factory)
-        counters[key] = made
+        if let existing = cache[key] { return existing }
+        let made = make(name, labels, factory)
+        cache[key] = made
         return made
     }
 
+    private func counter(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Counter {
+        cached(&counters, name, labels) { CoreMetrics.Counter(label: $0, dimensions: $1, factory: $2) }
+    }
+
     private func gauge(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Gauge {
-        let key = name + labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
-        if let existing = gauges[key] { return existing }
-        let made = CoreMetrics.Gauge(label: name, dimensions: labels, factory: factory)
-        gauges[key] = made
-        return made
+        cached(&gauges, name, labels) { CoreMetrics.Gauge(label: $0, dimensions: $1, factory: $2) }
     }
 
     private func add(_ name: String, _ labels: [(String, String)] = [], _ now: Int, _ before: Int) {

@@ -148,19 +148,6 @@ struct Replay: ParsableCommand {
     }
 }
 
-/// A sink for `--format summary`: the engine's counters are the output.
-final class DiscardingSink: EngineEventSink {
-    func modbusTransaction(
-        _ event: ModbusTransactionEvent,
-        requestADU: borrowing Span<UInt8>,
-        responseADU: borrowing Span<UInt8>
-    ) {}
-    func anomaly(_ event: AnomalyEvent) {}
-    func flowEnded(_ event: FlowEndEvent) {}
-    var receivesDNP3Messages: Bool { false }
-    var receivesAlerts: Bool { false }
-}
-
 /// A progress bar on standard error for large captures read on a terminal.
 final class ProgressBar {
     private let enabled: Bool

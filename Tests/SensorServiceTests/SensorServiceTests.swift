@@ -154,6 +154,19 @@ import Testing
 
 @Suite struct MetricsServerTests {
     /// One HTTP request on loopback, answered in full.
+    /// Connects a TCP socket to 127.0.0.1:`port`; the status `connect` returned.
+    static func connectToLoopback(_ descriptor: Int32, port: UInt16) -> Int32 {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+    }
+
     static func get(_ request: String, port: UInt16, timeoutSeconds: Int = 0) throws -> String {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
@@ -161,16 +174,7 @@ import Testing
             var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
             setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        try #require(connected == 0)
+        try #require(connectToLoopback(descriptor, port: port) == 0)
         _ = request.withCString { send(descriptor, $0, strlen($0), 0) }
         var response: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
@@ -218,16 +222,7 @@ import Testing
         let port = server.port
         let idle = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(idle) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(idle, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        try #require(connected == 0)
+        try #require(Self.connectToLoopback(idle, port: port) == 0)
         let answer = await withCheckedContinuation { continuation in
             let thread = Thread {
                 // 20 s: far more than an answer takes, far less than the idle client's 60 s.

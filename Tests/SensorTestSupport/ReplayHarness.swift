@@ -83,20 +83,11 @@ public enum ReplayHarness {
     ) throws -> Baseline.Model {
         let model = Baseline.Model()
         let monitor = Baseline.Monitor(learningInto: model, settings: settings)
-        final class Discard: EngineEventSink {
-            func modbusTransaction(
-                _ event: ModbusTransactionEvent,
-                requestADU: borrowing Span<UInt8>,
-                responseADU: borrowing Span<UInt8>
-            ) {}
-            func anomaly(_ event: AnomalyEvent) {}
-            func flowEnded(_ event: FlowEndEvent) {}
-            var receivesDNP3Messages: Bool { false }
-        }
         // Each file on its own engine: its own stretch of capture time.
         for path in paths {
             monitor.sourceName = URL(fileURLWithPath: path).lastPathComponent
-            model.packets += try run([path], sink: Discard(), configuration: configuration, baseline: monitor).packets
+            model.packets += try run([path], sink: DiscardingSink(), configuration: configuration, baseline: monitor)
+                .packets
         }
         return model
     }

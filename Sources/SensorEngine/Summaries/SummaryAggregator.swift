@@ -209,26 +209,18 @@ final class SummaryAggregator {
         let sender = direction == .toServer ? flow.key.clientAddress : flow.key.serverAddress
         let senderMAC = direction == .toServer ? macs.0 : macs.1
         let station = UInt32(link.source) << 1 | (direction == .toServer ? 1 : 0)
-        if cache.inventorySecond == time.seconds && cache.inventoryStation == station {
-            // Seen this second already.
-        } else if direction == .toServer {
+        // Not again within the same second and station.
+        if cache.inventorySecond != time.seconds || cache.inventoryStation != station {
+            var slot = direction == .toServer ? cache.clientAsset : cache.serverAsset
             inventory.dnp3(
                 sender: sender,
                 fromMaster: fromMaster,
                 address: link.source,
                 mac: senderMAC,
-                slot: &cache.clientAsset,
+                slot: &slot,
                 time: time
             )
-        } else {
-            inventory.dnp3(
-                sender: sender,
-                fromMaster: fromMaster,
-                address: link.source,
-                mac: senderMAC,
-                slot: &cache.serverAsset,
-                time: time
-            )
+            if direction == .toServer { cache.clientAsset = slot } else { cache.serverAsset = slot }
         }
         cache.inventorySecond = time.seconds
         cache.inventoryStation = station
