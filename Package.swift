@@ -11,10 +11,19 @@ let strictSettings: [SwiftSetting] = [
     .strictMemorySafety(),
 ]
 
+/// Service targets (SensorService, SummaryModel, Uplink, CenterServer): the same, without strict memory safety,
+/// which would flag every Glibc, zstd, zlib and NIO pointer call they make; PacketCapture keeps it for libpcap.
+let serviceSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
 let package = Package(
     name: "OTSensor",
     products: [
         .executable(name: "otsensor", targets: ["otsensor"]),
+        .executable(name: "otsensor-center", targets: ["otsensor-center"]),
         .library(name: "SensorEngine", targets: ["SensorEngine"]),
     ],
     dependencies: [
@@ -24,6 +33,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // libpcap, through pkg-config; Debian installs it with libpcap-dev.
@@ -32,6 +49,9 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"])]
         ),
+        // Zstandard and zlib, through pkg-config; Debian installs them with libzstd-dev and zlib1g-dev.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The only module that touches C pointers.
         .target(name: "PacketCapture", dependencies: ["CPcap", "WireFormat"], swiftSettings: strictSettings),
         // Standard library only, no Foundation: the hot path (STYLE.md §1).
@@ -80,17 +100,66 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: [
-                .swiftLanguageMode(.v6),
-                .enableUpcomingFeature("InternalImportsByDefault"),
-                .enableUpcomingFeature("MemberImportVisibility"),
-            ]
+            swiftSettings: serviceSettings
+        ),
+        // The sensor-to-center contract (STYLE.md §1): the protobuf schema and its generated code (committed, never
+        // generated at build time), batch compression and Ed25519 signing. Shared by the agent and the center; it
+        // does not see the engine. Strict memory safety is off: the zstd and zlib calls are C pointer APIs.
+        .target(
+            name: "SummaryModel",
+            dependencies: [
+                "CZstd", "CZlib",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["Proto"],
+            swiftSettings: serviceSettings
+        ),
+        // The agent's upstream link: engine records into batches, the spool (store-and-forward, quota, merging),
+        // HTTPS uploads with retry (async-http-client). A Service for `run`, a loop for `replay --center`.
+        .target(
+            name: "Uplink",
+            dependencies: [
+                "SummaryModel", "SensorEngine", "NetworkLayers", "WireFormat",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: serviceSettings
+        ),
+        // The center as a library (STYLE.md §10): ingest, storage (SQLite through GRDB, PostgreSQL through
+        // postgres-nio), queries, the Hummingbird application.
+        .target(
+            name: "CenterServer",
+            dependencies: [
+                "SummaryModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: serviceSettings
+        ),
+        .executableTarget(
+            name: "otsensor-center",
+            dependencies: [
+                "CenterServer", "SummaryModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: serviceSettings
         ),
         .executableTarget(
             name: "otsensor",
             dependencies: [
                 "SensorEngine", "PacketCapture", "WireFormat", "DNP3", "Detection", "SensorConfiguration", "Baseline",
-                "SensorService", "TCPReassembly",
+                "SensorService", "TCPReassembly", "Uplink", "SummaryModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -163,6 +232,18 @@ let package = Package(
         .testTarget(
             name: "SensorServiceTests",
             dependencies: ["SensorService", "SensorEngine", "SensorConfiguration", "SensorTestSupport"]
+        ),
+        .testTarget(name: "SummaryModelTests", dependencies: ["SummaryModel"]),
+        .testTarget(
+            name: "UplinkTests",
+            dependencies: ["Uplink", "SummaryModel", "SensorEngine", "PacketCapture", "SensorTestSupport"]
+        ),
+        .testTarget(
+            name: "CenterServerTests",
+            dependencies: [
+                "CenterServer", "SummaryModel",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "GoldenCaptureTests",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The README's second command, and what CI runs: set up, then the whole test suite:
-#   1. swift test (unit, case and shared-capture conformance tests);
+#   1. swift test (unit, case and shared-capture conformance tests; the center's storage tests also run against a
+#      PostgreSQL server started here, Packaging/test-postgres.sh);
 #   2. the fuzz corpus replayed through the fuzz targets (plain builds replay files, STYLE.md §9.10);
 #   3. the hot-path modules checked for Foundation imports (STYLE.md §1);
 #   4. every suricata-verify expectation stored beside the shared captures (../shared/tools/sv_check.py).
@@ -18,6 +19,14 @@ if grep -rlE '^\s*(public |internal |@preconcurrency )?import (Foundation|Founda
     echo "Foundation imported in a hot-path module" >&2
     exit 1
 fi
+
+echo "== PostgreSQL for the center's storage tests"
+pgdir=$(mktemp -d /tmp/otsensor-pg.XXXXXX)
+chmod 755 "$pgdir"
+trap 'Packaging/test-postgres.sh stop "$pgdir/pg"; rm -rf "$pgdir"' EXIT
+OTSENSOR_TEST_POSTGRES_URL=$(Packaging/test-postgres.sh start "$pgdir/pg")
+export OTSENSOR_TEST_POSTGRES_URL
+echo "PostgreSQL at $OTSENSOR_TEST_POSTGRES_URL"
 
 echo "== swift test"
 swift test

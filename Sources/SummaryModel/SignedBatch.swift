@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+public import Crypto
+import Foundation
+import SwiftProtobuf
+
+/// The schema's names, shorter.
+public typealias UplinkBatch = Otsensor_Uplink_V1_Batch
+public typealias UplinkSignedBatch = Otsensor_Uplink_V1_SignedBatch
+public typealias UplinkCompression = Otsensor_Uplink_V1_Compression
+
+/// Packing and opening batches: serialize, compress, sign; and on the center's side, check the signature before
+/// anything else, then decompress within a limit and parse.
+public enum BatchEnvelope {
+    /// The schema version this code writes and reads (`Batch.schema_version`).
+    public static let schemaVersion: UInt32 = 1
+    /// The largest batch the center reads after decompression (64 MiB).
+    public static let maxDecompressedBytes = 64 * 1024 * 1024
+
+    /// Serializes, compresses and signs `batch`: the request body's message.
+    public static func seal(
+        _ batch: UplinkBatch,
+        compression: UplinkCompression,
+        key: SensorKey
+    ) -> UplinkSignedBatch {
+        // Serializing a message built in code cannot fail (no required fields in proto3).
+        let bytes: [UInt8] = (try? batch.serializedBytes()) ?? []
+        var signed = UplinkSignedBatch()
+        signed.sensorID = batch.sensorID
+        signed.sequence = batch.sequence
+        signed.compression = compression
+        signed.payload = Data(BatchCompression.compress(bytes, as: compression))
+        signed.signature = Data(key.sign(Array(signed.payload)))
+        return signed
+    }
+
+    /// Parses a request body as a signed batch (without checking it).
+    ///
+    /// - Throws: ``BatchError/malformed(_:)``.
+    public static func parse(_ body: [UInt8]) throws(BatchError) -> UplinkSignedBatch {
+        let signed: UplinkSignedBatch
+        do {
+            signed = try UplinkSignedBatch(serializedBytes: body)
+        } catch {
+            throw .malformed("the body is not a SignedBatch message (\(error))")
+        }
+        guard !signed.sensorID.isEmpty else { throw .malformed("the SignedBatch names no sensor") }
+        return signed
+    }
+
+    /// Checks the signature with `publicKey`, then decompresses and parses the batch and checks it against the
+    /// envelope and the schema.
+    ///
+    /// - Throws: ``BatchError/badSignature`` first; then the decompression, parse and contract errors.
+    public static func open(
+        _ signed: UplinkSignedBatch,
+        publicKey: Curve25519.Signing.PublicKey,
+        limit: Int = maxDecompressedBytes
+    ) throws(BatchError) -> UplinkBatch {
+        guard signed.signature.count == 64, publicKey.isValidSignature(signed.signature, for: signed.payload) else {
+            throw .badSignature
+        }
+        let bytes = try BatchCompression.decompress(Array(signed.payload), as: signed.compression, limit: limit)
+        let batch: UplinkBatch
+        do {
+            batch = try UplinkBatch(serializedBytes: bytes)
+        } catch {
+            throw .malformed("the payload is not a Batch message (\(error))")
+        }
+        guard batch.schemaVersion == schemaVersion else {
+            throw .invalid(
+                "schema version \(batch.schemaVersion) is not supported (this center reads \(schemaVersion))"
+            )
+        }
+        guard batch.sensorID == signed.sensorID, batch.sequence == signed.sequence else {
+            throw .invalid(
+                "the batch names sensor \(batch.sensorID) sequence \(batch.sequence), the envelope \(signed.sensorID) \(signed.sequence)"
+            )
+        }
+        guard batch.sequence > 0 else { throw .invalid("sequence numbers start at 1") }
+        return batch
+    }
+
+    /// A SHA-256 digest of the signed payload, hex: what the center compares to tell a retry (same bytes) from a
+    /// reused sequence number (different bytes).
+    public static func digest(_ signed: UplinkSignedBatch) -> String {
+        SHA256.hash(data: signed.payload).map { String(format: "%02x", $0) }.joined()
+    }
+}
