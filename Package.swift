@@ -93,7 +93,7 @@ let package = Package(
             name: "SensorService",
             dependencies: [
                 "SensorEngine", "PacketCapture", "SensorConfiguration", "Baseline", "Detection", "NetworkLayers",
-                "WireFormat",
+                "WireFormat", "Uplink",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -123,6 +123,9 @@ let package = Package(
                 "SummaryModel", "SensorEngine", "NetworkLayers", "WireFormat",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

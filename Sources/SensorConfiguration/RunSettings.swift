@@ -70,6 +70,41 @@ public struct RunSettings: Sendable, Equatable {
     public var streamBufferBytes: Int?
     public var maxSummaryPairs: Int?
     public var maxAssets: Int?
+    /// The link to the center (`uplink:`); nil when the sensor sends nothing upstream.
+    public var uplink: UplinkSettings?
+
+    /// The `uplink:` section: where batches go, who signs them, and the spool.
+    public struct UplinkSettings: Sendable, Equatable {
+        /// The center's base URL (https://HOST:PORT).
+        public var center: String?
+        /// The sensor's ID as enrolled at the center.
+        public var sensorID: String?
+        /// The sensor's Ed25519 key file (`otsensor keygen`).
+        public var key = "/etc/otsensor/sensor.key"
+        /// The CA that signed the center's certificate (the only one trusted).
+        public var ca: String?
+        public var clientCertificate: String?
+        public var clientKey: String?
+        /// The spool directory, and its disk quota in bytes (256 MiB).
+        public var spool = "/var/lib/otsensor/spool"
+        public var spoolQuota = 256 << 20
+        /// zstd, deflate or none.
+        public var compression = "zstd"
+        /// The longest wait between retries, in seconds (300).
+        public var retryMaxSeconds = 300
+        /// Records waiting between the capture thread and the uplink (windows, alerts, inventory changes).
+        public var queueSize = 100_000
+        public init() {}
+
+        /// Sensor IDs: 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-'.
+        public static func isValidSensorID(_ id: String) -> Bool {
+            (1...64).contains(id.utf8.count)
+                && id.utf8.allSatisfy { byte in
+                    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                        || byte == 0x2E || byte == 0x5F || byte == 0x2D
+                }
+        }
+    }
 
     public init() {}
 
@@ -88,6 +123,7 @@ public struct RunSettings: Sendable, Equatable {
             keys.append("summaries")
         }
         if metricsListen != other.metricsListen { keys.append("metrics") }
+        if uplink != other.uplink { keys.append("uplink") }
         if logFormat != other.logFormat || logLevel != other.logLevel { keys.append("logging") }
         if runAs != other.runAs { keys.append("run-as") }
         if baselineFile != other.baselineFile { keys.append("baseline-file") }
@@ -232,6 +268,38 @@ extension SensorConfiguration {
                 default: run.streamBufferBytes = try integer(item, "stream-buffer", 4096...(64 << 20))
                 }
             }
+        case "uplink":
+            var uplink = RunSettings.UplinkSettings()
+            let keys = [
+                "center", "sensor-id", "key", "ca", "client-certificate", "client-key", "spool", "spool-quota",
+                "compression", "retry-max", "queue-size",
+            ]
+            for (itemKey, item) in try mapping(value, "uplink", keys) {
+                switch itemKey {
+                case "center": uplink.center = try text(item, "uplink center")
+                case "sensor-id":
+                    let id = try text(item, "uplink sensor-id")
+                    guard RunSettings.UplinkSettings.isValidSensorID(id) else {
+                        throw bad(item, "uplink sensor-id is 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-'")
+                    }
+                    uplink.sensorID = id
+                case "key": uplink.key = try text(item, "uplink key")
+                case "ca": uplink.ca = try text(item, "uplink ca")
+                case "client-certificate": uplink.clientCertificate = try text(item, "uplink client-certificate")
+                case "client-key": uplink.clientKey = try text(item, "uplink client-key")
+                case "spool": uplink.spool = try text(item, "uplink spool")
+                case "spool-quota": uplink.spoolQuota = try integer(item, "uplink spool-quota", (1 << 20)...(1 << 40))
+                case "compression":
+                    let name = try text(item, "uplink compression")
+                    guard ["zstd", "deflate", "none"].contains(name) else {
+                        throw bad(item, "uplink compression is zstd, deflate or none")
+                    }
+                    uplink.compression = name
+                case "retry-max": uplink.retryMaxSeconds = try integer(item, "uplink retry-max", 1...86_400)
+                default: uplink.queueSize = try integer(item, "uplink queue-size", 16...10_000_000)
+                }
+            }
+            run.uplink = uplink
         default:
             preconditionFailure("internal inconsistency: parseRun called for '\(key)'")
         }
@@ -239,6 +307,6 @@ extension SensorConfiguration {
 
     /// The live sensor's top-level keys.
     static let runKeys = [
-        "pcap", "eve-log", "summaries", "metrics", "logging", "run-as", "baseline-file", "limits",
+        "pcap", "eve-log", "summaries", "metrics", "logging", "run-as", "baseline-file", "limits", "uplink",
     ]
 }

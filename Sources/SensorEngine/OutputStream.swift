@@ -12,6 +12,8 @@ public final class MemoryOutput: RecordOutput {
     public private(set) var bytes: [UInt8] = []
     public init() {}
     public func write(_ bytes: [UInt8]) { self.bytes.append(contentsOf: bytes) }
+    /// Forgets what was written, keeping the capacity.
+    public func removeAll() { bytes.removeAll(keepingCapacity: true) }
     /// The bytes as text.
     public var text: String { String(decoding: bytes, as: UTF8.self) }
     /// The text split into lines, without empty ones.

@@ -7,6 +7,7 @@ import NetworkLayers
 public import PacketCapture
 public import SensorEngine
 public import ServiceLifecycle
+public import Uplink
 import WireFormat
 
 /// The live sensor as a service: one capture thread per interface feeding one ``SensorEngine`` (the same engine
@@ -62,8 +63,11 @@ public final class LiveSensor: Service, @unchecked Sendable {
         if configuration.summaries == nil { configuration.summaries = SummaryLimits() }
         let writer = EVEWriter(output: output)
         writer.types = eveTypes
-        sink = LiveSink(writer: writer, queue: queue)
-        engine = SensorEngine(configuration: configuration, sink: sink, baseline: baseline)
+        sink = LiveSink(writer: writer)
+        // With an uplink, alerts, windows and inventory changes are also handed to its queue.
+        let engineSink: any EngineEventSink =
+            if let queue { UplinkTap(primary: sink) { queue.push($0) } } else { sink }
+        engine = SensorEngine(configuration: configuration, sink: engineSink, baseline: baseline)
         engine.healthProvider = { [unowned self] in self.health() }
     }
 
@@ -331,14 +335,12 @@ private final class CountDown: @unchecked Sendable {
     }
 }
 
-/// The EVE writer, with closed windows and inventory changes also handed to the upstream queue.
+/// The EVE writer, counting closed windows.
 final class LiveSink: EngineEventSink {
     let writer: EVEWriter
-    let queue: UpstreamQueue?
 
-    init(writer: EVEWriter, queue: UpstreamQueue?) {
+    init(writer: EVEWriter) {
         self.writer = writer
-        self.queue = queue
     }
 
     func modbusTransaction(
@@ -365,10 +367,8 @@ final class LiveSink: EngineEventSink {
     func summaryWindow(_ window: SummaryWindow) {
         windowsClosed += 1
         writer.summaryWindow(window)
-        queue?.push(.window(window))
     }
     func assetChanged(_ event: AssetEvent) {
         writer.assetChanged(event)
-        queue?.push(.asset(event))
     }
 }

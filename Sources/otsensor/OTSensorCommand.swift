@@ -10,7 +10,7 @@ struct OTSensorCommand: ParsableCommand {
         version: "otsensor \(OTSensorVersion.current)",
         subcommands: [
             Run.self, Replay.self, Learn.self, BaselineCommand.self, RulesCommand.self, ConfigCommand.self,
-            Version.self,
+            Keygen.self, Version.self,
         ],
         defaultSubcommand: nil
     )

@@ -4,10 +4,12 @@ import Baseline
 import DNP3
 import Detection
 import Foundation
+import Logging
 import NetworkLayers
 import PacketCapture
 import SensorConfiguration
 import SensorEngine
+import Uplink
 import WireFormat
 
 /// `otsensor replay FILE...`: runs capture files through the sensor pipeline.
@@ -76,8 +78,19 @@ struct Replay: ParsableCommand {
     @Flag(help: "Never show the progress bar.")
     var noProgress = false
 
+    @OptionGroup(title: "Sending the findings to a center (field uploads)")
+    var uplink: UplinkOptions
+
+    @Option(help: "With --center: how long to keep trying to send, in seconds (default 120).")
+    var uploadTimeout: Double = 120
+
     func validate() throws {
-        guard !files.isEmpty else { throw ValidationError("give at least one capture file") }
+        guard !files.isEmpty || uplink.center != nil else {
+            throw ValidationError("give at least one capture file (or --center alone to send what the spool holds)")
+        }
+        guard uploadTimeout > 0 && uploadTimeout <= 86_400 else {
+            throw ValidationError("--upload-timeout must be 0...86400 seconds")
+        }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
         guard (1...86_400).contains(summaryWindow) else { throw ValidationError("--summary-window must be 1...86400") }
         if summaryWindow != 60 && !summaries { throw ValidationError("--summary-window applies with --summaries") }
@@ -85,7 +98,7 @@ struct Replay: ParsableCommand {
 
     func run() throws {
         let format = self.format ?? (Terminal.standardOutputIsTerminal ? .text : .eve)
-        let captures = try decoding.open(files)
+        let captures = files.isEmpty ? [] : try decoding.open(files)
         var configuration = EngineConfiguration()
         let settings = try RuleLoading.settings(configFile)
         configuration.rules = try RuleLoading.load(
@@ -95,7 +108,9 @@ struct Replay: ParsableCommand {
         )
         if let limit = settings.alertsPerRulePerFlow { configuration.maxAlertsPerRulePerFlow = limit }
         decoding.apply(to: &configuration)
-        if summaries {
+        let link = try openUplink(settings)
+        // Batches carry summaries: a field upload makes them even when they are not printed.
+        if summaries || link != nil {
             var limits = SummaryLimits()
             limits.windowSeconds = summaryWindow
             configuration.summaries = limits
@@ -119,7 +134,9 @@ struct Replay: ParsableCommand {
             sink = DiscardingSink()
             flush = {}
         }
-        let engine = SensorEngine(configuration: configuration, sink: sink, baseline: baseline)
+        let engineSink: any EngineEventSink =
+            if let link { UplinkTap(primary: sink, forwardSummaries: summaries) { link.accept($0) } } else { sink }
+        let engine = SensorEngine(configuration: configuration, sink: engineSink, baseline: baseline)
         let progress = ProgressBar(enabled: !noProgress && StandardError.isTerminal, paths: files)
         // On a shared terminal, records and the bar take turns: the bar is cleared before records are written and
         // drawn again at its next update.
@@ -131,20 +148,88 @@ struct Replay: ParsableCommand {
         flush()
         progress.clear()
         let elapsed = Date().timeIntervalSince(started)
-        StandardError.write(
-            SummaryReport.render(
-                engine.statistics,
-                files: captures.count,
-                truncatedBySnapshotLength: readStatistics.truncatedBySnapshotLength,
-                timestampsOutOfRange: readStatistics.timestampsOutOfRange,
-                elapsedSeconds: elapsed
+        if !captures.isEmpty {
+            StandardError.write(
+                SummaryReport.render(
+                    engine.statistics,
+                    files: captures.count,
+                    truncatedBySnapshotLength: readStatistics.truncatedBySnapshotLength,
+                    timestampsOutOfRange: readStatistics.timestampsOutOfRange,
+                    elapsedSeconds: elapsed
+                )
             )
-        )
+        }
         if let failure = output.failure {
             StandardError.write("otsensor: cannot write the output: \(failure)\n")
             throw ExitCode(1)
         }
+        let uploaded = link.map { upload($0) } ?? true
         if exitCode != 0 { throw ExitCode(exitCode) }
+        if !uploaded { throw ExitCode(1) }
+    }
+
+    /// The field upload's link, when --center (or the configuration's uplink) names a center. The spool is
+    /// --spool, else a folder of the user's own per sensor ID (``UplinkOptions/fieldSpool(sensorID:)``), never the
+    /// live sensor's.
+    private func openUplink(_ settings: SensorConfiguration) throws -> UplinkLink? {
+        guard var resolved = try uplink.resolve(settings.run.uplink) else { return nil }
+        let (key, client, sensorID) = try UplinkOptions.client(resolved)
+        if uplink.spool == nil { resolved.spool = UplinkOptions.fieldSpool(sensorID: sensorID) }
+        let spool = try UplinkOptions.spool(resolved, key: key, sensorID: sensorID)
+        var logger = Logger(label: "otsensor.uplink") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .warning
+        return UplinkLink(
+            spool: spool,
+            client: client,
+            backoff: Backoff(baseSeconds: 1, maximumSeconds: 10),
+            logger: logger
+        )
+    }
+
+    /// Spools the last batch and sends the spool, retrying until it is empty or --upload-timeout passes; one line
+    /// on standard error says what was sent and what waits.
+    private func upload(_ link: UplinkLink) -> Bool {
+        link.flush()
+        let deadline = Date().addingTimeInterval(uploadTimeout)
+        let empty = BlockingTask.run {
+            while true {
+                if await link.send(until: deadline) { return true }
+                let wait = min(link.secondsUntilRetry, deadline.timeIntervalSinceNow)
+                if wait <= 0 && Date() >= deadline { return false }
+                if wait > 0 { try? await Task.sleep(for: .milliseconds(Int(wait * 1000) + 1)) }
+            }
+        }
+        let spool = link.spool
+        var line =
+            "center: \(link.batchesSent) batches sent (\(link.bytesSent) bytes) as \(spool.settings.sensorID), last sequence \(spool.totals.nextSequence - 1)"
+        if link.batchesRefused > 0 {
+            line += "; \(link.batchesRefused) refused, kept in \(spool.rejectedDirectory)"
+        }
+        if !empty {
+            line +=
+                "; \(spool.entries.count) not acknowledged yet, kept in \(spool.settings.directory) (\(link.lastError ?? "no answer")): run `otsensor replay --center URL --sensor-id \(spool.settings.sensorID)` again to send them"
+        }
+        StandardError.write(Terminal.safe(line) + "\n")
+        link.close()
+        return empty && link.batchesRefused == 0
+    }
+}
+
+/// Runs async work from a synchronous command and waits for it (the commands stay synchronous: see `Run`).
+enum BlockingTask {
+    static func run<T: Sendable>(_ operation: @escaping @Sendable () async -> T) -> T {
+        let box = ResultBox<T>()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            box.value = await operation()
+            done.signal()
+        }
+        done.wait()
+        return box.value!
+    }
+
+    private final class ResultBox<T>: @unchecked Sendable {
+        var value: T?
     }
 }
 

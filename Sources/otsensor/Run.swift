@@ -12,6 +12,7 @@ import SensorService
 import ServiceLifecycle
 import TCPReassembly
 import UnixSignals
+import Uplink
 
 /// `otsensor run`: the live sensor on one or more interfaces.
 struct Run: ParsableCommand {
@@ -88,6 +89,9 @@ struct Run: ParsableCommand {
 
     @Option(name: .customLong("baseline"), help: "Judge the traffic against this baseline model.")
     var baselineFile: String?
+
+    @OptionGroup(title: "The link to the center (overrides the configuration's uplink section)")
+    var uplink: UplinkOptions
 
     func validate() throws {
         if let logFormat, !["text", "json"].contains(logFormat) {
@@ -232,6 +236,9 @@ struct Run: ParsableCommand {
         let baseline = try run.baselineFile.map { path in
             Baseline.Monitor(detectingAgainst: try BaselineFile.read(path), settings: settings.baseline)
         }
+        // The uplink's settings and key, read while still privileged (the key file may be root's alone).
+        let uplinkSettings = try uplink.resolve(run.uplink)
+        let uplinkClient = try uplinkSettings.map { try UplinkOptions.client($0) }
 
         // Capture handles, then the metrics socket, while still privileged.
         var captures: [LiveCapture] = []
@@ -315,6 +322,21 @@ struct Run: ParsableCommand {
             StandardError.write("otsensor: cannot write the EVE log: \(Terminal.safe("\(error)"))\n")
             throw ExitCode(2)
         }
+        // The spool, also as the unprivileged user: its files are the sensor's own.
+        var uplinkService: UplinkService?
+        var queue: UpstreamQueue?
+        if let uplinkSettings, let (key, client, sensorID) = uplinkClient {
+            let spool = try UplinkOptions.spool(uplinkSettings, key: key, sensorID: sensorID)
+            let link = UplinkLink(
+                spool: spool,
+                client: client,
+                backoff: Backoff(baseSeconds: 1, maximumSeconds: Double(uplinkSettings.retryMaxSeconds)),
+                logger: Logger(label: "otsensor.uplink")
+            )
+            let upstream = UpstreamQueue(capacity: uplinkSettings.queueSize)
+            queue = upstream
+            uplinkService = UplinkService(link: link, queue: upstream, logger: Logger(label: "otsensor.uplink"))
+        }
         let sensor = LiveSensor(
             captures: captures,
             configuration: configuration,
@@ -322,7 +344,7 @@ struct Run: ParsableCommand {
             output: output,
             eveTypes: Self.recordTypes(run.eveTypes),
             metrics: sensorMetrics,
-            queue: nil,
+            queue: queue,
             logger: logger
         )
         let reloadRules = ruleFiles
@@ -356,7 +378,20 @@ struct Run: ParsableCommand {
                 return .failure(.init(lines.isEmpty ? ["the configuration could not be read"] : lines))
             }
         }
+        // Started in this order and stopped in reverse: the capture stops first and the uplink last, once it has
+        // every record of the last window.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let uplinkService {
+            // An uplink failure never stops the capture: batches wait in the spool.
+            services.append(
+                .init(
+                    service: uplinkService,
+                    successTerminationBehavior: .ignore,
+                    failureTerminationBehavior: .ignore,
+                    serviceName: "uplink"
+                )
+            )
+        }
         if let metricsServer {
             services.append(.init(service: metricsServer, successTerminationBehavior: .gracefullyShutdownGroup))
         }
@@ -374,7 +409,8 @@ struct Run: ParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
-        groupConfiguration.maximumGracefulShutdownDuration = .seconds(4)
+        // The capture stops in about a second; the uplink then gets up to its shutdown time for the last uploads.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(uplinkService == nil ? 4 : 10)
         let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await group.run()

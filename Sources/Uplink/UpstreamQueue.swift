@@ -2,11 +2,14 @@
 import Foundation
 public import SensorEngine
 
-/// What the sensor hands to the upstream link: closed summary windows (with the sensor's counters) and inventory
-/// changes. Owned, `Sendable` values: they cross from the capture thread to the uplink's task.
+/// What the sensor hands to the upstream link: closed summary windows (with the sensor's counters), inventory
+/// changes, and alerts as their EVE records. Owned, `Sendable` values: they cross from the capture thread to the
+/// uplink's task.
 public enum UpstreamRecord: Sendable {
     case window(SummaryWindow)
     case asset(AssetEvent)
+    /// One EVE `alert` record, UTF-8, without its newline.
+    case alert([UInt8])
 }
 
 /// The bounded hand-off from the capture thread to the upstream link (STYLE.md §10): at most ``capacity``

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+public import Foundation
+public import Logging
+import SummaryModel
+
+/// The sensor's end of the link: records become batches in the spool, and the spool is sent to the center oldest
+/// first, one batch at a time; each batch is deleted when acknowledged (2xx), set aside when refused (4xx), and
+/// retried after an exponential backoff with jitter otherwise (5xx, timeouts, network errors).
+///
+/// One task owns it (the uplink service, or `replay --center` on its own thread).
+public final class UplinkLink: @unchecked Sendable {
+    public let spool: Spool
+    public let client: CenterClient?
+    private let logger: Logger
+    private var assembler = BatchAssembler()
+    public private(set) var backoff: Backoff
+    /// Wall-clock time before which no upload is tried (after a failure).
+    private var notBefore = Date.distantPast
+
+    /// Counters for metrics and the final report.
+    public private(set) var batchesMade = 0
+    public private(set) var batchesSent = 0
+    public private(set) var bytesSent = 0
+    public private(set) var uploadFailures = 0
+    public private(set) var batchesRefused = 0
+    /// Records lost because the spool could not be written (a full disk).
+    public private(set) var spoolWriteFailures = 0
+    public private(set) var lastError: String?
+
+    public init(spool: Spool, client: CenterClient?, backoff: Backoff = Backoff(), logger: Logger) {
+        self.spool = spool
+        self.client = client
+        self.backoff = backoff
+        self.logger = logger
+    }
+
+    /// Adds one record; a completed batch goes to the spool.
+    public func accept(_ record: UpstreamRecord) {
+        if let content = assembler.add(record) { store(content) }
+    }
+
+    /// Spools what waits (shutdown, the end of a replay).
+    public func flush() {
+        if let content = assembler.cut() { store(content) }
+    }
+
+    private func store(_ content: BatchContent) {
+        do {
+            let entry = try spool.store(content, createdUs: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            batchesMade += 1
+            logger.debug(
+                "batch spooled",
+                metadata: ["batch_id": "\(spool.settings.sensorID)/\(entry.sequence)", "bytes": "\(entry.bytes)"]
+            )
+        } catch {
+            spoolWriteFailures += 1
+            lastError = error.description
+            logger.error("batch not spooled: \(error.description)")
+        }
+    }
+
+    /// Whether a failure put uploads on hold until a later time.
+    public var isBackingOff: Bool { Date() < notBefore }
+
+    /// The time to wait before the next upload may be tried, in seconds (0 when it may be tried now).
+    public var secondsUntilRetry: Double { max(0, notBefore.timeIntervalSinceNow) }
+
+    /// Sends spooled batches, oldest first, until the spool is empty, an upload fails, or `deadline` passes.
+    ///
+    /// - Returns: whether the spool is empty.
+    @discardableResult
+    public func send(until deadline: Date = .distantFuture) async -> Bool {
+        guard let client else { return spool.head == nil }
+        while let entry = spool.head, Date() < deadline, !isBackingOff, !Task.isCancelled {
+            let body: [UInt8]
+            do {
+                body = try spool.body(of: entry)
+            } catch {
+                logger.error("\(error.description)")
+                try? spool.reject(entry, reason: error.description)
+                continue
+            }
+            let batchID = "\(spool.settings.sensorID)/\(entry.sequence)"
+            switch await client.upload(body) {
+            case .acknowledged(let status):
+                spool.acknowledge(entry)
+                batchesSent += 1
+                bytesSent += body.count
+                backoff.succeed()
+                lastError = nil
+                logger.debug("batch acknowledged", metadata: ["batch_id": "\(batchID)", "status": "\(status)"])
+            case .refused(let status, let reason):
+                batchesRefused += 1
+                lastError = "batch \(batchID) refused (\(status)): \(reason)"
+                logger.error(
+                    "the center refused a batch; it is kept in \(spool.rejectedDirectory) and reported as lost",
+                    metadata: ["batch_id": "\(batchID)", "status": "\(status)", "reason": "\(reason)"]
+                )
+                do {
+                    try spool.reject(entry, reason: "\(status) \(reason)")
+                } catch {
+                    logger.error("\(error.description)")
+                }
+            case .retry(let reason):
+                uploadFailures += 1
+                let delay = backoff.fail()
+                notBefore = Date().addingTimeInterval(delay)
+                lastError = reason
+                logger.warning(
+                    "upload failed; retrying in \(String(format: "%.1f", delay)) s",
+                    metadata: [
+                        "batch_id": "\(batchID)", "reason": "\(reason)",
+                        "spooled": "\(spool.entries.count)",
+                    ]
+                )
+                return false
+            }
+        }
+        return spool.head == nil
+    }
+
+    public func shutdown() async {
+        await client?.shutdown()
+    }
+}
+
+extension UplinkLink {
+    /// Closes the HTTP client from synchronous code (the end of a replay).
+    public func close() {
+        guard let client else { return }
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await client.shutdown()
+            done.signal()
+        }
+        done.wait()
+    }
+}
