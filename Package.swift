@@ -234,12 +234,12 @@ let package = Package(
         ),
         .testTarget(
             name: "SensorServiceTests",
-            dependencies: ["SensorService", "SensorEngine", "SensorConfiguration", "SensorTestSupport"]
+            dependencies: ["SensorService", "SensorEngine", "SensorConfiguration", "SensorTestSupport", "Uplink"]
         ),
         .testTarget(name: "SummaryModelTests", dependencies: ["SummaryModel"]),
         .testTarget(
             name: "UplinkTests",
-            dependencies: ["Uplink", "SummaryModel", "SensorEngine", "PacketCapture", "SensorTestSupport"]
+            dependencies: ["Uplink", "SummaryModel", "SensorEngine", "PacketCapture", "SensorTestSupport", "Detection"]
         ),
         .testTarget(
             name: "CenterServerTests",

@@ -294,25 +294,36 @@ public final class Spool {
 
     // MARK: - Quota
 
-    /// Merges, then drops, until the batches fit the quota (see the type's description).
+    /// Merges, then drops, until the batches fit the quota, in this order (never the oldest batch, which may be in
+    /// flight):
+    /// 1. routine batches (no alerts), oldest first, are merged into coarser windows, up to
+    ///    ``BatchMerger/maxCoarsening`` times;
+    /// 2. routine batches are dropped, oldest first;
+    /// 3. batches with alerts lose their summaries, oldest first;
+    /// 4. batches with alerts are dropped, oldest first.
+    /// Every loss is counted in ``totals`` and reported in the next batch.
     public func enforceQuota() throws(SpoolError) {
         while totalBytes > settings.quotaBytes {
             let candidates = entries.dropFirst().sorted { ($0.startUs, $0.sequence) < ($1.startUs, $1.sequence) }
-            let mergeable = candidates.filter { $0.coarsening < BatchMerger.maxCoarsening }
+            let routine = candidates.filter { !$0.hasAlerts }
+            let mergeable = routine.filter { $0.coarsening < BatchMerger.maxCoarsening }
             if mergeable.count >= 2 {
                 try mergeBatches(Array(mergeable.prefix(BatchMerger.batchesPerMerge)))
                 continue
             }
-            if let routine = candidates.first(where: { !$0.hasAlerts }) {
-                try drop(routine)
+            if let oldest = routine.first {
+                try drop(oldest)
                 continue
             }
-            if let alerting = candidates.first {
-                if let batch = try? batch(in: alerting), !batch.windows.isEmpty {
-                    try stripSummaries(alerting, batch)
-                } else {
-                    try drop(alerting)
-                }
+            let alerting = candidates.filter(\.hasAlerts)
+            if let withSummaries = alerting.first(where: { (try? batch(in: $0))?.windows.isEmpty == false }),
+                let batch = try? batch(in: withSummaries)
+            {
+                try stripSummaries(withSummaries, batch)
+                continue
+            }
+            if let oldest = alerting.first {
+                try drop(oldest)
                 continue
             }
             return
@@ -340,18 +351,19 @@ public final class Spool {
     private func stripSummaries(_ entry: Entry, _ batch: UplinkBatch) throws(SpoolError) {
         var stripped = batch
         stripped.windows = []
-        var lost = Otsensor_Uplink_V1_Loss()
-        lost.reason = "quota"
-        lost.windows = UInt64(batch.windows.count)
-        lost.pairs = UInt64(batch.windows.reduce(0) { $0 + $1.pairs.count })
-        stripped.losses.append(lost)
         stripped.replaces = BatchMerger.ranges(
             [batch.sequence] + batch.replaces.flatMap { Array($0.first...min($0.last, $0.first + 1_000_000)) }
         )
         _ = try write(stripped)
         remove(entry)
+        var lost = Otsensor_Uplink_V1_Loss()
+        lost.reason = "quota"
+        lost.windows = UInt64(batch.windows.count)
+        lost.pairs = UInt64(batch.windows.reduce(0) { $0 + $1.pairs.count })
+        unreportedLosses.append(lost)
         totals.windowsDropped += lost.windows
         try saveTotals()
+        try saveLosses()
     }
 
     private func drop(_ entry: Entry) throws(SpoolError) {

@@ -56,7 +56,8 @@ public final class UplinkTap: EngineEventSink {
 
     /// DNP3 messages are needed for their alerts even when the primary sink writes none.
     public var receivesDNP3Messages: Bool { true }
-    public var writesRecordsAtAcknowledgment: Bool { primary.writesRecordsAtAcknowledgment }
+    /// Alerts go upstream as the EVE log has them, written when the data is acknowledged, whatever `primary` is.
+    public var writesRecordsAtAcknowledgment: Bool { true }
     public var receivesAlerts: Bool { true }
 
     public func baselineAlert(_ alert: Baseline.Alert, counters: FlowCounters?) {

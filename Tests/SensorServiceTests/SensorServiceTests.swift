@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SensorEngine
 import SensorService
+import Uplink
 import Testing
 
 /// The live sensor's parts that do not need a network: the rotating EVE file, the upstream hand-off, the
