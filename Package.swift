@@ -248,6 +248,9 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        // Real processes on loopback: otsensor replaying captures into a running otsensor-center (TLS, SQLite and
+        // PostgreSQL), outages, SIGKILL, refused requests, the spool quota.
+        .testTarget(name: "CenterEndToEndTests", dependencies: ["SummaryModel", "SensorTestSupport"]),
         .testTarget(
             name: "GoldenCaptureTests",
             dependencies: ["SensorEngine", "PacketCapture", "SensorTestSupport", "Baseline"],

@@ -288,7 +288,7 @@ extension SensorConfiguration {
                 case "client-certificate": uplink.clientCertificate = try text(item, "uplink client-certificate")
                 case "client-key": uplink.clientKey = try text(item, "uplink client-key")
                 case "spool": uplink.spool = try text(item, "uplink spool")
-                case "spool-quota": uplink.spoolQuota = try integer(item, "uplink spool-quota", (1 << 20)...(1 << 40))
+                case "spool-quota": uplink.spoolQuota = try integer(item, "uplink spool-quota", 65_536...(1 << 40))
                 case "compression":
                     let name = try text(item, "uplink compression")
                     guard ["zstd", "deflate", "none"].contains(name) else {

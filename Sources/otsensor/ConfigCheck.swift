@@ -5,6 +5,8 @@ import Foundation
 import PacketCapture
 import SensorConfiguration
 import SensorService
+import SummaryModel
+import Uplink
 
 /// `otsensor config check`: reads the configuration as `run` would, and says what it found or what is wrong.
 struct ConfigCommand: ParsableCommand {
@@ -72,6 +74,9 @@ struct ConfigCheck: ParsableCommand {
         if let user = run.runAs, !Privileges.userExists(user) {
             problems.append("run-as user '\(Terminal.safe(user))' does not exist")
         }
+        if let uplink = run.uplink {
+            problems += Self.uplinkProblems(uplink, runAs: run.runAs)
+        }
         for problem in problems { StandardError.write("\(Terminal.safe(path)): \(problem)\n") }
         if !problems.isEmpty { throw ExitCode(2) }
         let interfaces =
@@ -86,8 +91,41 @@ struct ConfigCheck: ParsableCommand {
             }.joined(separator: ", ")
         print(
             Terminal.safe(
-                "\(path): ok: \(rules?.count ?? 0) rules; interfaces \(interfaces); EVE to \(run.eveLog ?? "standard output"); summaries every \(run.summaryWindowSeconds) s; metrics \(run.metricsListen ?? "off"); run as \(run.runAs ?? "the starting user"); baseline \(run.baselineFile ?? "none")"
+                "\(path): ok: \(rules?.count ?? 0) rules; interfaces \(interfaces); EVE to \(run.eveLog ?? "standard output"); summaries every \(run.summaryWindowSeconds) s; metrics \(run.metricsListen ?? "off"); run as \(run.runAs ?? "the starting user"); baseline \(run.baselineFile ?? "none"); uplink \(run.uplink.map { "to \($0.center ?? "") as \($0.sensorID ?? "") (spool \($0.spool), \($0.spoolQuota >> 20) MiB, \($0.compression))" } ?? "none")"
             )
         )
+    }
+
+    /// What would stop the uplink: its settings, the key, the TLS files, the spool folder.
+    static func uplinkProblems(_ uplink: RunSettings.UplinkSettings, runAs: String?) -> [String] {
+        var problems: [String] = []
+        guard let center = uplink.center else { return ["uplink needs center (https://HOST:PORT)"] }
+        if uplink.sensorID == nil { problems.append("uplink needs sensor-id (as enrolled at the center)") }
+        var settings = CenterSettings(
+            url: center,
+            caFile: uplink.ca,
+            clientCertificate: uplink.clientCertificate,
+            clientKey: uplink.clientKey
+        )
+        settings.requestTimeoutSeconds = 30
+        problems += settings.problems.map { "uplink: \($0)" }
+        if center.hasPrefix("https"), uplink.ca == nil {
+            problems.append("uplink needs ca, the center's CA certificate (it is pinned)")
+        }
+        do {
+            _ = try SensorKey.read(from: uplink.key)
+        } catch {
+            problems.append("uplink key: \(error.description)")
+        }
+        let spoolParent = URL(fileURLWithPath: uplink.spool).deletingLastPathComponent().path
+        let spoolTarget = RuleLoading.isFolder(uplink.spool) ? uplink.spool : spoolParent
+        if !RuleLoading.isFolder(spoolTarget) {
+            problems.append("uplink spool folder '\(Terminal.safe(spoolParent))' does not exist")
+        } else if !Privileges.canWrite(spoolTarget + "/.otsensor-check", as: runAs) {
+            problems.append(
+                "uplink spool '\(Terminal.safe(uplink.spool))' is not writable by \(runAs.map { "run-as user '\(Terminal.safe($0))'" } ?? "this user")"
+            )
+        }
+        return problems
     }
 }
