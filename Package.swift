@@ -245,7 +245,10 @@ let package = Package(
             name: "CenterServerTests",
             dependencies: [
                 "CenterServer", "SummaryModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         .testTarget(

@@ -34,8 +34,14 @@ public indirect enum JSON: Sendable, Equatable {
 
     /// The member named `key` of an object.
     public subscript(_ key: String) -> JSON? {
-        guard case .object(let members) = self else { return nil }
+        guard case .object(let members) = resolved else { return nil }
         return members.first { $0.key == key }?.value
+    }
+
+    /// The value with embedded text (`.raw`) parsed.
+    public var resolved: JSON {
+        if case .raw(let text) = self { return JSON.parse(text) ?? .null }
+        return self
     }
 
     /// The compact serialization (one line).
@@ -125,7 +131,7 @@ public indirect enum JSON: Sendable, Equatable {
 
     /// The elements, when it is an array.
     public var arrayValue: [JSON]? {
-        if case .array(let values) = self { return values }
+        if case .array(let values) = resolved { return values }
         return nil
     }
 }
