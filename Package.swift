@@ -146,7 +146,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
+            exclude: ["CENTER.md"],
             swiftSettings: serviceSettings
         ),
         .executableTarget(
@@ -245,7 +248,10 @@ let package = Package(
             name: "CenterServerTests",
             dependencies: [
                 "CenterServer", "SummaryModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         // Real processes on loopback: otsensor replaying captures into a running otsensor-center (TLS, SQLite and

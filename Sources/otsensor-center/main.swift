@@ -1,1 +1,0 @@
-print("otsensor-center")

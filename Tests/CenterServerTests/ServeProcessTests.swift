@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: Apache-2.0
+import CenterServer
+import Foundation
+import SummaryModel
+import Synchronization
+import Testing
+
+/// The built `otsensor-center` executable, beside the test bundle (`swift build --build-tests`).
+enum CenterExecutable {
+    static var url: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("otsensor-center")
+    }
+
+    static var exists: Bool { FileManager.default.isExecutableFile(atPath: url.path) }
+
+    static func tool(_ name: String) -> String? {
+        ["/usr/bin/\(name)", "/bin/\(name)", "/usr/local/bin/\(name)"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
+    }
+}
+
+/// `otsensor-center serve` as a process: TLS certificates made with openssl, a batch posted with curl.
+@Suite(
+    .enabled(if: CenterExecutable.exists, "the otsensor-center executable is not built"),
+    .enabled(
+        if: CenterExecutable.tool("openssl") != nil && CenterExecutable.tool("curl") != nil,
+        "needs openssl and curl"
+    )
+)
+struct ServeProcessTests {
+    struct Run {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("center-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    @discardableResult
+    func run(_ executable: String, _ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus,
+            output: String(decoding: outputData, as: UTF8.self),
+            error: String(decoding: errorData, as: UTF8.self)
+        )
+    }
+
+    func center(_ arguments: [String]) throws -> Run { try run(CenterExecutable.url.path, arguments) }
+
+    /// A CA, a server certificate for 127.0.0.1 and localhost, and a client certificate, all signed by the CA.
+    func makeCertificates() throws {
+        let openssl = try #require(CenterExecutable.tool("openssl"))
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        try #require(
+            try run(
+                openssl,
+                ["req", "-x509"] + ec + [
+                    "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=test sensors CA",
+                ]
+            )
+            .status == 0
+        )
+        try "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
+            .write(toFile: path("server.ext"), atomically: true, encoding: .utf8)
+        try "extendedKeyUsage=clientAuth\n".write(toFile: path("client.ext"), atomically: true, encoding: .utf8)
+        for name in ["server", "client"] {
+            try #require(
+                try run(
+                    openssl,
+                    ["req"] + ec + ["-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(name)"]
+                ).status == 0
+            )
+            try #require(
+                try run(
+                    openssl,
+                    [
+                        "x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                        "-out", "\(name).pem", "-days", "2", "-extfile", "\(name).ext",
+                    ]
+                ).status == 0
+            )
+        }
+    }
+
+    /// Starts `serve` and waits (at most 60 s) for the line naming both ports.
+    final class Collected: Sendable {
+        let text = Mutex("")
+    }
+
+    func serve(_ extra: [String]) throws -> (Process, ingest: Int, api: Int, stderr: Collected) {
+        let process = Process()
+        process.executableURL = CenterExecutable.url
+        process.arguments =
+            ["serve", "--data-dir", path("data"), "--listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0"] + extra
+        let error = Pipe()
+        process.standardError = error
+        process.standardOutput = FileHandle.nullDevice
+        let collected = Collected()
+        error.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            collected.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && process.isRunning {
+            let text = collected.text.withLock { $0 }
+            if let match = text.firstMatch(
+                of: /listening on 127\.0\.0\.1:(\d+) \(ingest, [a-z ]+\) and 127\.0\.0\.1:(\d+) \(api\)/
+            ),
+                let ingest = Int(match.1), let api = Int(match.2)
+            {
+                return (process, ingest, api, collected)
+            }
+            usleep(20_000)
+        }
+        process.terminate()
+        Issue.record("serve did not report its ports: \(collected.text.withLock { $0 })")
+        throw CancellationError()
+    }
+
+    /// Sends SIGTERM and waits (at most 30 s) for the exit status.
+    func stop(_ process: Process) -> Int32? {
+        process.terminate()
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    func curl(_ arguments: [String]) throws -> (exit: Int32, code: String, body: String) {
+        let curl = try #require(CenterExecutable.tool("curl"))
+        let result = try run(
+            curl,
+            ["-sS", "-o", path("reply.json"), "-w", "%{http_code}", "--max-time", "20"] + arguments
+        )
+        let body = (try? String(contentsOfFile: path("reply.json"), encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(atPath: path("reply.json"))
+        return (result.status, result.output, body)
+    }
+
+    @Test func servesTLSAndMutualTLSAndStopsOnSIGTERM() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try makeCertificates()
+        let key = SensorKey()
+        let added = try center([
+            "sensor", "add", "--data-dir", path("data"), "--id", "plant-1", "--public-key", key.publicKeyText,
+        ])
+        #expect(added.status == 0, "\(added.error)")
+        for sequence in UInt64(1)...2 {
+            let body: [UInt8] = try BatchEnvelope.seal(
+                makeBatch(sensor: "plant-1", sequence: sequence),
+                compression: .zstd,
+                key: key
+            )
+            .serializedBytes()
+            try Data(body).write(to: URL(fileURLWithPath: path("batch\(sequence).bin")))
+        }
+        let post = ["-X", "POST", "-H", "Content-Type: application/x-protobuf", "--cacert", path("ca.pem")]
+
+        // TLS: the CA verifies the server; 201.
+        let tls = try serve(["--tls-certificate", path("server.pem"), "--tls-key", path("server.key")])
+        let stored = try curl(
+            post + ["--data-binary", "@" + path("batch1.bin"), "https://127.0.0.1:\(tls.ingest)/v1/batches"]
+        )
+        #expect(stored.code == "201")
+        #expect(JSON.parse(stored.body) == .object(["sequence": .integer(1), "status": "stored"]))
+        let sensors = try curl(["http://127.0.0.1:\(tls.api)/v1/sensors"])
+        #expect(sensors.code == "200")
+        #expect(JSON.parse(sensors.body)?["items"]?.arrayValue?.first?["batches"] == .integer(1))
+        // The query API is not on the sensors' port.
+        #expect(try curl(["--cacert", path("ca.pem"), "https://127.0.0.1:\(tls.ingest)/v1/sensors"]).code == "404")
+        #expect(stop(tls.0) == 0)
+
+        // Mutual TLS: without a client certificate the handshake fails; with one, 201.
+        let mutual = try serve([
+            "--tls-certificate", path("server.pem"), "--tls-key", path("server.key"), "--client-ca", path("ca.pem"),
+        ])
+        let url = "https://127.0.0.1:\(mutual.ingest)/v1/batches"
+        let refused = try curl(post + ["--data-binary", "@" + path("batch2.bin"), url])
+        #expect(refused.exit != 0)
+        #expect(refused.code == "000")
+        let accepted = try curl(
+            post + [
+                "--cert", path("client.pem"), "--key", path("client.key"), "--data-binary", "@" + path("batch2.bin"),
+                url,
+            ]
+        )
+        #expect(accepted.code == "201")
+        #expect(stop(mutual.0) == 0)
+        #expect(mutual.stderr.text.withLock { $0 }.contains("(ingest, mutual tls)"))
+
+        // The CLI reads the same database and prints the API's document.
+        let cli = try center(["sensors", "--data-dir", path("data"), "--format", "json"])
+        #expect(cli.status == 0)
+        let document = try #require(JSON.parse(cli.output))
+        #expect(document["items"]?.arrayValue?.first?["batches"] == .integer(2))
+        #expect(document["items"]?.arrayValue?.first?["gaps"]?["count"] == .integer(0))
+        let table = try center(["summaries", "--data-dir", path("data"), "--limit", "3"])
+        let lines = table.output.split(separator: "\n")
+        #expect(lines.count == 5)
+        #expect(lines.first?.hasPrefix("WINDOW") == true)
+        #expect(lines.last?.hasPrefix("more: --after ") == true)
+    }
+
+    @Test func commandErrorsAreOneLineWithStatus2Or1() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plain = try center(["serve", "--data-dir", path("data"), "--listen", "0.0.0.0:0"])
+        #expect(plain.status == 2)
+        #expect(plain.error.hasPrefix("otsensor-center: listen: refusing plain HTTP on 0.0.0.0:0 (not loopback)"))
+        let badKey = try center(["sensor", "add", "--data-dir", path("data"), "--id", "a", "--public-key", "nope"])
+        #expect(badKey.status == 2)
+        #expect(badKey.error == "otsensor-center: --public-key: not an Ed25519 public key (base64 of 32 octets)\n")
+        let unknown = try center(["sensor", "revoke", "--data-dir", path("data"), "--id", "ghost"])
+        #expect(unknown.status == 1)
+        #expect(unknown.error == "otsensor-center: no sensor 'ghost' is enrolled\n")
+        let filter = try center(["assets", "--data-dir", path("data"), "--severity", "1"])
+        #expect(filter.status == 2)
+        #expect(filter.error == "otsensor-center: --severity: not a filter of assets\n")
+    }
+}
