@@ -78,7 +78,9 @@ func jsonResponse(_ status: Int, _ body: JSON) -> Response {
 // MARK: - Application
 
 /// Builds the center: the ingest listener (TLS, optionally mutual) as the application, with the store and the
-/// query API's listener as its services. Opens and migrates the store first, so configuration and database
+/// query API's listener as its services.
+///
+/// Opens and migrates the store first, so configuration and database
 /// errors surface before anything listens.
 ///
 /// - Throws: ``ConfigurationError`` for settings and TLS files; the database's error when it cannot be opened.

@@ -36,7 +36,9 @@ public struct Ingest: Sendable {
         .refused(413, "too_large", "the body is larger than \(maxBodyBytes) bytes")
     }
 
-    /// Checks and stores one uploaded body. Refusals change nothing, except that a reused sequence number is
+    /// Checks and stores one uploaded body.
+    ///
+    /// Refusals change nothing, except that a reused sequence number is
     /// recorded as a center event.
     public func ingest(_ body: [UInt8], receivedAt: Int64 = WallClock.microseconds()) async -> IngestReply {
         guard body.count <= maxBodyBytes else { return tooLarge }

@@ -5,7 +5,9 @@ import Foundation
 import Logging
 import SummaryModel
 
-/// The center's command line: `serve`, `sensor add|list|revoke`, and the queries. Thin: each subcommand builds
+/// The center's command line: `serve`, `sensor add|list|revoke`, and the queries.
+///
+/// Thin: each subcommand builds
 /// settings and hands over to CenterServer.
 @main
 struct CenterCommand: AsyncParsableCommand {

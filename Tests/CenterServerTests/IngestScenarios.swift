@@ -190,7 +190,9 @@ enum IngestScenarios {
     }
 
     /// Assets take the state of the latest change by timestamp, whatever order batches arrive in; first and last
-    /// seen widen. Health keeps the newest batch's.
+    /// seen widen.
+    ///
+    /// Health keeps the newest batch's.
     static func latestStateWinsRegardlessOfArrival(_ kind: StoreKind) async throws {
         try await withTestStore(kind) { store in
             let key = try await enroll(store)

@@ -9,7 +9,9 @@ import Testing
 
 /// Gaps and queries, the same on both databases.
 enum QueryScenarios {
-    /// Stored 1, 2, 5; 6 replaces 3; 7 reports 4 lost: no gaps. Then 10 arrives: 8 and 9 are a gap.
+    /// Stored 1, 2, 5; 6 replaces 3; 7 reports 4 lost: no gaps.
+    ///
+    /// Then 10 arrives: 8 and 9 are a gap.
     static func gapsAccountForReplacedAndLostBatches(_ kind: StoreKind) async throws {
         try await withTestStore(kind) { store in
             let key = try await enroll(store)

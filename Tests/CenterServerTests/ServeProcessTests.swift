@@ -5,6 +5,10 @@ import SummaryModel
 import Synchronization
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// The built `otsensor-center` executable, beside the test bundle (`swift build --build-tests`).
 enum CenterExecutable {
     static var url: URL {
@@ -237,5 +241,78 @@ struct ServeProcessTests {
         let filter = try center(["assets", "--data-dir", path("data"), "--severity", "1"])
         #expect(filter.status == 2)
         #expect(filter.error == "otsensor-center: --severity: not a filter of assets\n")
+    }
+}
+
+/// Throughput of one center process (not a test: run with OTSENSOR_CENTER_BENCHMARK=1, and with
+/// OTSENSOR_TEST_POSTGRES_URL for PostgreSQL).
+///
+/// Posts 2,000 sealed batches of 64 pair summaries over loopback
+/// HTTP from 4 concurrent clients and writes the rate to standard error. No timed assertion.
+@Suite(
+    .enabled(
+        if: ProcessInfo.processInfo.environment["OTSENSOR_CENTER_BENCHMARK"] == "1",
+        "benchmark: set OTSENSOR_CENTER_BENCHMARK=1"
+    ),
+    .enabled(if: CenterExecutable.exists, "the otsensor-center executable is not built")
+)
+struct IngestBenchmark {
+    @Test func batchesPerSecond() async throws {
+        let helper = try ServeProcessTests()
+        defer { try? FileManager.default.removeItem(at: helper.directory) }
+        var store: [String] = []
+        var label = "sqlite"
+        if let url = StoreKind.postgresURL {
+            store = ["--database", url + "?sslmode=disable&schema=bench_\(UInt32.random(in: 0...UInt32.max))"]
+            label = "postgresql"
+        }
+        let sensors = 4
+        let perSensor = 500
+        var bodies: [[[UInt8]]] = []
+        for index in 0..<sensors {
+            let key = SensorKey()
+            let added = try helper.center(
+                [
+                    "sensor", "add", "--data-dir", helper.path("data"), "--id", "bench-\(index)", "--public-key",
+                    key.publicKeyText,
+                ]
+                    + store
+            )
+            try #require(added.status == 0, "\(added.error)")
+            bodies.append(
+                try (1...perSensor).map { sequence in
+                    try sealed(makeBatch(sensor: "bench-\(index)", sequence: UInt64(sequence), pairs: 64), key)
+                }
+            )
+        }
+        let server = try helper.serve(store)
+        defer { _ = helper.stop(server.0) }
+        let url = URL(string: "http://127.0.0.1:\(server.ingest)/v1/batches")!
+        let start = ContinuousClock.now
+        let created = try await withThrowingTaskGroup(of: Int.self) { group in
+            for sensorBodies in bodies {
+                group.addTask {
+                    var created = 0
+                    for body in sensorBodies {
+                        var request = URLRequest(url: url)
+                        request.httpMethod = "POST"
+                        request.setValue("application/x-protobuf", forHTTPHeaderField: "Content-Type")
+                        request.httpBody = Data(body)
+                        let (_, response) = try await URLSession.shared.data(for: request)
+                        if (response as? HTTPURLResponse)?.statusCode == 201 { created += 1 }
+                    }
+                    return created
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let elapsed = ContinuousClock.now - start
+        #expect(created == sensors * perSensor)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        FileHandle.standardError.write(
+            Data(
+                "benchmark \(label): \(created) batches in \(seconds) s = \(Double(created) / seconds) batches/s\n".utf8
+            )
+        )
     }
 }

@@ -8,7 +8,9 @@ import Testing
 // SPDX-License-Identifier: Apache-2.0
 @testable import CenterServer
 
-/// Which database a test runs on. PostgreSQL runs only when `OTSENSOR_TEST_POSTGRES_URL` names a server
+/// Which database a test runs on.
+///
+/// PostgreSQL runs only when `OTSENSOR_TEST_POSTGRES_URL` names a server
 /// (Packaging/test.sh starts one); its suites are skipped, with that reason, otherwise.
 enum StoreKind: Sendable {
     case sqlite

@@ -79,7 +79,9 @@ extension CenterStore {
         )
     }
 
-    /// Enrolls a sensor. With `replace`, an enrolled (or revoked) id gets the new key and is no longer revoked;
+    /// Enrolls a sensor.
+    ///
+    /// With `replace`, an enrolled (or revoked) id gets the new key and is no longer revoked;
     /// without it, an enrolled id is refused.
     ///
     /// - Throws: ``StoreError/sensorExists(_:)``, or the database's error.

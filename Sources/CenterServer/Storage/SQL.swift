@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 
-/// The two SQL dialects the center speaks. The statements are written once, in the subset SQLite 3.35+ and
+/// The two SQL dialects the center speaks.
+///
+/// The statements are written once, in the subset SQLite 3.35+ and
 /// PostgreSQL 12+ share (`ON CONFLICT`, `RETURNING`, window functions, `CAST`, `CASE`); only the migrations differ.
 enum SQLDialect: Sendable {
     case sqlite
@@ -41,7 +43,7 @@ extension SQLValue {
     static func optional(_ value: String?) -> SQLValue { value.map { .text($0) } ?? .null }
 }
 
-/// One statement with `?` placeholders (rewritten to `$1`, `$2`... for PostgreSQL) and its arguments.
+/// One statement with `?` placeholders (`$1`, `$2` and so on for PostgreSQL) and its arguments.
 struct SQLStatement: Sendable {
     var sql: String
     var arguments: [SQLValue]
@@ -51,7 +53,9 @@ struct SQLStatement: Sendable {
         self.arguments = arguments
     }
 
-    /// The SQL with `$n` placeholders. The center's statements never hold a `?` inside a literal.
+    /// The SQL with `$n` placeholders.
+    ///
+    /// The center's statements never hold a `?` inside a literal.
     var numberedSQL: String {
         var result = ""
         result.reserveCapacity(sql.utf8.count + arguments.count * 2)

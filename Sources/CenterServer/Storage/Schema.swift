@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
 
-/// The center's tables, as numbered migrations applied at open (``SQLExecutor/migrate(_:)``). Never edit a
-/// migration that shipped; add the next version.
+/// The center's tables, as numbered migrations applied at open (``SQLExecutor/migrate(_:)``).
 ///
+/// Never edit a migration that shipped; add the next version.
 /// Times are microseconds since the Unix epoch in 64-bit integers (both databases compare and index them cheaply);
 /// JSON documents are text. Rows that belong to a batch carry its `(sensor_id, sequence)`.
 enum Schema {

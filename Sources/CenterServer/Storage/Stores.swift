@@ -3,7 +3,9 @@ import Foundation
 public import Logging
 import ServiceLifecycle
 
-/// The store in SQLite: `<directory>/center.sqlite`, a GRDB `DatabasePool` in WAL mode. One center process writes
+/// The store in SQLite: `<directory>/center.sqlite`, a GRDB `DatabasePool` in WAL mode.
+///
+/// One center process writes
 /// at a time; the CLI may read and enroll sensors while it runs.
 public final class SQLiteStore: CenterStore {
     public let database: CenterDatabase
