@@ -171,6 +171,16 @@ public final class Spool {
         close(lockDescriptor)
     }
 
+    /// Writes a batch that carries only the losses not yet reported (and the health), so that the center learns of
+    /// them even when no other batch follows (the end of a replay, a quiet link). Nothing happens without losses.
+    public func reportLosses(createdUs: Int64) throws(SpoolError) {
+        var attempts = 0
+        while !unreportedLosses.isEmpty && attempts < 3 {
+            attempts += 1
+            try store(BatchContent(), createdUs: createdUs)
+        }
+    }
+
     /// Bytes of all spooled batches.
     public var totalBytes: Int { entries.reduce(0) { $0 + $1.bytes } }
 
@@ -210,8 +220,9 @@ public final class Spool {
         let times =
             content.windows.flatMap { [$0.startUs, $0.endUs] } + content.alerts.map(\.timestampUs)
             + content.assetChanges.map(\.timestampUs)
-        batch.startUs = times.filter { $0 > 0 }.min() ?? 0
-        batch.endUs = times.max() ?? 0
+        // A batch with no records (a loss report) covers the moment it was made.
+        batch.startUs = times.filter { $0 > 0 }.min() ?? createdUs
+        batch.endUs = times.max() ?? createdUs
         batch.createdUs = createdUs
         batch.losses = unreportedLosses
         let entry = try write(batch)
@@ -296,8 +307,8 @@ public final class Spool {
 
     /// Merges, then drops, until the batches fit the quota, in this order (never the oldest batch, which may be in
     /// flight):
-    /// 1. routine batches (no alerts), oldest first, are merged into coarser windows, up to
-    ///    ``BatchMerger/maxCoarsening`` times;
+    /// 1. batches, oldest first, are merged: their summaries into coarser windows, up to
+    ///    ``BatchMerger/maxCoarsening`` times, their alerts kept whole;
     /// 2. routine batches are dropped, oldest first;
     /// 3. batches with alerts lose their summaries, oldest first;
     /// 4. batches with alerts are dropped, oldest first.
@@ -306,7 +317,7 @@ public final class Spool {
         while totalBytes > settings.quotaBytes {
             let candidates = entries.dropFirst().sorted { ($0.startUs, $0.sequence) < ($1.startUs, $1.sequence) }
             let routine = candidates.filter { !$0.hasAlerts }
-            let mergeable = routine.filter { $0.coarsening < BatchMerger.maxCoarsening }
+            let mergeable = candidates.filter { $0.coarsening < BatchMerger.maxCoarsening }
             if mergeable.count >= 2 {
                 try mergeBatches(Array(mergeable.prefix(BatchMerger.batchesPerMerge)))
                 continue

@@ -39,9 +39,16 @@ public final class UplinkLink: @unchecked Sendable {
         if let content = assembler.add(record) { store(content) }
     }
 
-    /// Spools what waits (shutdown, the end of a replay).
+    /// Spools what waits (shutdown, the end of a replay), and a report of losses no batch carries yet.
     public func flush() {
         if let content = assembler.cut() { store(content) }
+        do {
+            try spool.reportLosses(createdUs: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        } catch {
+            spoolWriteFailures += 1
+            lastError = error.description
+            logger.error("loss report not spooled: \(error.description)")
+        }
     }
 
     private func store(_ content: BatchContent) {
@@ -98,6 +105,8 @@ public final class UplinkLink: @unchecked Sendable {
                 )
                 do {
                     try spool.reject(entry, reason: "\(status) \(reason)")
+                    // The center learns of the refused batch from the next one; make it now.
+                    try spool.reportLosses(createdUs: Int64(Date().timeIntervalSince1970 * 1_000_000))
                 } catch {
                     logger.error("\(error.description)")
                 }

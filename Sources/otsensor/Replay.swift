@@ -27,7 +27,7 @@ struct Replay: ParsableCommand {
     }
 
     @Argument(help: "Capture files (pcap or pcapng); - reads standard input.")
-    var files: [String]
+    var files: [String] = []
 
     @Option(
         help: """

@@ -63,7 +63,8 @@ final class LockedData: @unchecked Sendable {
 final class Scratch {
     let path: String
     init(_ name: String) {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("otsensor-\(name)-\(UUID().uuidString)")
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent("otsensor-\(name)-\(UUID().uuidString)")
             .path
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
@@ -154,7 +155,7 @@ final class CenterProcess {
         self.storeArguments = storeArguments
         self.tls = tls
         logPath = scratch.file("center-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = Executables.center
         var arguments =
             ["serve"] + storeArguments + [
@@ -215,7 +216,9 @@ final class CenterProcess {
         var items: [[String: Any]] = []
         var after: String?
         repeat {
-            let run = try command([kind, "--format", "json", "--limit", "1000"] + filters + (after.map { ["--after", $0] } ?? []))
+            let run = try command(
+                [kind, "--format", "json", "--limit", "1000"] + filters + (after.map { ["--after", $0] } ?? [])
+            )
             guard run.status == 0, let page = run.json as? [String: Any] else {
                 throw CenterFailure("\(kind) failed (\(run.status)): \(run.error)")
             }
