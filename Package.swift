@@ -149,7 +149,6 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
-            exclude: ["CENTER.md"],
             swiftSettings: serviceSettings
         ),
         .executableTarget(

@@ -5,13 +5,15 @@
 # py1815): first normal plant traffic (one line per transaction or message, no alert), then an attacker's Modbus
 # session and a rogue DNP3 master against the same kind of devices, with each site's roles in its otsensor.yaml, so
 # the shipped rules raise their alerts (`!!` lines). Each replay ends with its summary on standard error. Last,
-# a baseline model is learned from an hour of normal traffic and two attacks are judged against it.
+# a baseline model is learned from an hour of normal traffic and two attacks are judged against it, and the two
+# attack captures' findings are sent to a center started on loopback, which is then asked for its alerts and sensors.
 # Options (`--format eve`, ...) go to every replay.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
 Packaging/setup-debian.sh
 swift build -c release --product otsensor >&2
+swift build -c release --product otsensor-center >&2
 CAPTURES=Tests/SensorTestSupport/Captures
 echo "== normal plant traffic: Modbus/TCP and DNP3" >&2
 .build/release/otsensor replay --format text "$@" $CAPTURES/modbus/plant-session.pcap $CAPTURES/dnp3/plant-dnp3.pcap
@@ -33,3 +35,25 @@ done
 echo "== the live sensor's view of the normal Modbus hour: the last window's pair summaries and the inventory" >&2
 .build/release/otsensor replay --format text --summaries --no-default-rules --no-progress \
     $CAPTURES/baseline/modbus-normal.pcap | grep -E ' = | @ [0-9.]+ inventory ' | tail -5
+echo "== the center: a sensor key, enrolled; the attacks' findings sent as signed batches; the center's view" >&2
+WORK=$(mktemp -d)
+trap 'kill "$CENTER_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+KEY=$(.build/release/otsensor keygen --key "$WORK/sensor.key")
+.build/release/otsensor-center sensor add --data-dir "$WORK/center" --id demo-laptop --public-key "$KEY" >&2
+.build/release/otsensor-center serve --data-dir "$WORK/center" --listen 127.0.0.1:0 --api-listen 127.0.0.1:0 \
+    2>"$WORK/center.log" &
+CENTER_PID=$!
+PORT=""
+for _ in $(seq 100); do
+    PORT=$(sed -n 's/.*listening on [^ ]*:\([0-9]*\) (ingest.*/\1/p' "$WORK/center.log")
+    [[ -n $PORT ]] && break
+    sleep 0.1
+done
+[[ -n $PORT ]] || { cat "$WORK/center.log" >&2; exit 1; }
+for SITE in modbus/attack-session dnp3/attack-dnp3; do
+    .build/release/otsensor replay --format summary --no-progress --config "$CAPTURES/${SITE%%/*}/attack-site.yaml" \
+        --center "http://127.0.0.1:$PORT" --sensor-id demo-laptop --key "$WORK/sensor.key" --spool "$WORK/spool" \
+        "$CAPTURES/$SITE.pcap" 2>&1 | grep '^center:' >&2
+done
+.build/release/otsensor-center alerts --data-dir "$WORK/center" --severity 1 --format table
+.build/release/otsensor-center sensors --data-dir "$WORK/center" --format table
