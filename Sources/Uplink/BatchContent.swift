@@ -28,6 +28,8 @@ public struct BatchAssembler {
     public static let maxAssetChangesPerBatch = 10_000
 
     private var pending = BatchContent()
+    /// The sensor's health at the last window: batches cut between windows carry it too.
+    private var lastHealth: Otsensor_Uplink_V1_Health?
 
     public init() {}
 
@@ -36,7 +38,10 @@ public struct BatchAssembler {
         switch record {
         case .window(let window):
             pending.windows.append(Self.window(window))
-            if let health = window.health { pending.health = Self.health(health) }
+            if let health = window.health {
+                lastHealth = Self.health(health)
+                pending.health = lastHealth
+            }
             return cut()
         case .asset(let event):
             pending.assetChanges.append(Self.assetChange(event))
@@ -51,6 +56,7 @@ public struct BatchAssembler {
     public mutating func cut() -> BatchContent? {
         guard !pending.isEmpty else { return nil }
         defer { pending = BatchContent() }
+        if pending.health == nil { pending.health = lastHealth }
         return pending
     }
 
