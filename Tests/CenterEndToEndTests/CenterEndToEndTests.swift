@@ -221,6 +221,54 @@ struct CenterEndToEndTests {
         #expect(center.stop() == 0)
     }
 
+    // MARK: - PostgreSQL
+
+    /// Two center processes on one PostgreSQL database (stateless ingest behind one store): each takes one sensor's
+    /// batches, and either answers for both.
+    @Test(
+        .enabled(
+            if: ProcessInfo.processInfo.environment["OTSENSOR_TEST_POSTGRES_URL"] != nil,
+            "OTSENSOR_TEST_POSTGRES_URL is not set (Packaging/test.sh starts a PostgreSQL server and sets it)"
+        )
+    )
+    func twoCentersShareOnePostgreSQLDatabase() throws {
+        let base = ProcessInfo.processInfo.environment["OTSENSOR_TEST_POSTGRES_URL"] ?? ""
+        let schema = "e2e_\(UInt32.random(in: 0...UInt32.max))"
+        let store = ["--database", base + (base.contains("?") ? "&" : "?") + "schema=\(schema)"]
+        let scratch = Scratch("e2e-postgres")
+        let tls = try TLSFiles.make(in: scratch)
+        let first = try CenterProcess(scratch: scratch, storeArguments: store, tls: tls)
+        let second = try CenterProcess(scratch: scratch, storeArguments: store, tls: tls)
+        var expected: [String: [String]] = [:]
+        for (agentName, capture, center) in [
+            ("pg-modbus", "modbus/attack-session", first), ("pg-dnp3", "dnp3/attack-dnp3", second),
+        ] {
+            let agent = try Agent(agentName, scratch: scratch)
+            try center.enroll(agent.id, key: agent.publicKey)
+            let run = try Tool.run(
+                Executables.otsensor,
+                [
+                    "replay", "--format", "eve", "--summaries", "--no-progress", "--config",
+                    SharedData.projectCapture(String(capture.split(separator: "/")[0]) + "/attack-site.yaml").path,
+                ] + agent.uplinkArguments(center) + [SharedData.projectCapture(capture + ".pcap").path]
+            )
+            try #require(run.status == 0, "\(run.error)")
+            expected[agent.id] = run.output.split(separator: "\n").compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+            }.filter { $0["event_type"] as? String == "alert" }.map(Self.canonical).sorted()
+        }
+        for center in [first, second] {
+            for (id, alerts) in expected {
+                let stored = try center.all("alerts", ["--sensor", id]).compactMap { $0["eve"] }.map(Self.canonical)
+                    .sorted()
+                #expect(stored == alerts, "\(id)")
+                #expect(!alerts.isEmpty)
+            }
+        }
+        #expect(first.stop() == 0)
+        #expect(second.stop() == 0)
+    }
+
     // MARK: - Helpers
 
     static func batchFiles(_ spool: String) throws -> [String] {
