@@ -24,8 +24,10 @@ public final class LiveSensor: Service, @unchecked Sendable {
     private let sink: LiveSink
     private let output: RotatingFileOutput
     private let metrics: SensorMetrics?
-    /// The hand-off to the upstream link; nil when there is none (the uplink comes with the center).
+    /// The hand-off to the upstream link; nil when the sensor sends nothing upstream.
     public let queue: UpstreamQueue?
+    /// The uplink's figures for the metrics endpoint (set before ``run()``).
+    public var uplinkFigures: (@Sendable () -> UplinkFigures)?
     private let logger: Logger
     private let lock = NSLock()
     private let started = Date()
@@ -258,6 +260,7 @@ public final class LiveSensor: Service, @unchecked Sendable {
         snapshot.reloads = reloads
         snapshot.reloadFailures = reloadFailures
         lock.unlock()
+        snapshot.uplink = uplinkFigures?()
         metrics.update(snapshot)
     }
 }

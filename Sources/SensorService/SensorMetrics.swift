@@ -3,6 +3,7 @@ import CoreMetrics
 import Foundation
 public import Prometheus
 public import SensorEngine
+public import Uplink
 
 /// The sensor's figures at one moment, taken on the capture thread and handed to ``SensorMetrics``.
 public struct MetricsSnapshot: Sendable, Equatable {
@@ -24,6 +25,8 @@ public struct MetricsSnapshot: Sendable, Equatable {
     public var outputRotations = 0
     public var reloads = 0
     public var reloadFailures = 0
+    /// The link to the center, when there is one.
+    public var uplink: UplinkFigures?
 
     public init() {}
 }
@@ -119,6 +122,18 @@ public final class SensorMetrics: @unchecked Sendable {
         add("otsensor_eve_rotations_total", [], snapshot.outputRotations, before.outputRotations)
         add("otsensor_reloads_total", [("result", "ok")], snapshot.reloads, before.reloads)
         add("otsensor_reloads_total", [("result", "failed")], snapshot.reloadFailures, before.reloadFailures)
+        if let uplink = snapshot.uplink {
+            let previous = before.uplink ?? UplinkFigures()
+            add("otsensor_uplink_batches_sent_total", [], uplink.batchesSent, previous.batchesSent)
+            add("otsensor_uplink_bytes_sent_total", [], uplink.bytesSent, previous.bytesSent)
+            add("otsensor_uplink_upload_failures_total", [], uplink.uploadFailures, previous.uploadFailures)
+            add("otsensor_uplink_batches_refused_total", [], uplink.batchesRefused, previous.batchesRefused)
+            add("otsensor_uplink_batches_merged_total", [], uplink.batchesMerged, previous.batchesMerged)
+            add("otsensor_uplink_windows_dropped_total", [], uplink.windowsDropped, previous.windowsDropped)
+            add("otsensor_uplink_alerts_dropped_total", [], uplink.alertsDropped, previous.alertsDropped)
+            gauge("otsensor_uplink_spool_batches").record(uplink.spoolBatches)
+            gauge("otsensor_uplink_spool_bytes").record(uplink.spoolBytes)
+        }
         gauge("otsensor_flows_active").record(snapshot.flowsActive)
         gauge("otsensor_upstream_queue_depth").record(snapshot.health.upstreamQueueDepth)
         gauge("otsensor_resident_memory_bytes").record(snapshot.health.residentBytes)

@@ -3,6 +3,20 @@ public import Foundation
 public import Logging
 import SummaryModel
 
+/// The uplink's figures for the metrics endpoint: a copy, safe to read from any thread.
+public struct UplinkFigures: Sendable, Equatable {
+    public var spoolBatches = 0
+    public var spoolBytes = 0
+    public var batchesSent = 0
+    public var bytesSent = 0
+    public var uploadFailures = 0
+    public var batchesRefused = 0
+    public var batchesMerged = 0
+    public var windowsDropped = 0
+    public var alertsDropped = 0
+    public init() {}
+}
+
 /// The sensor's end of the link: records become batches in the spool, and the spool is sent to the center oldest
 /// first, one batch at a time; each batch is deleted when acknowledged (2xx), set aside when refused (4xx), and
 /// retried after an exponential backoff with jitter otherwise (5xx, timeouts, network errors).
@@ -26,6 +40,25 @@ public final class UplinkLink: @unchecked Sendable {
     /// Records lost because the spool could not be written (a full disk).
     public private(set) var spoolWriteFailures = 0
     public private(set) var lastError: String?
+    private let figuresLock = NSLock()
+    private var publishedFigures = UplinkFigures()
+
+    /// The latest figures (updated after each batch made or sent).
+    public var figures: UplinkFigures { figuresLock.withLock { publishedFigures } }
+
+    private func publish() {
+        var figures = UplinkFigures()
+        figures.spoolBatches = spool.entries.count
+        figures.spoolBytes = spool.totalBytes
+        figures.batchesSent = batchesSent
+        figures.bytesSent = bytesSent
+        figures.uploadFailures = uploadFailures
+        figures.batchesRefused = batchesRefused
+        figures.batchesMerged = Int(clamping: spool.totals.batchesMerged)
+        figures.windowsDropped = Int(clamping: spool.totals.windowsDropped)
+        figures.alertsDropped = Int(clamping: spool.totals.alertsDropped)
+        figuresLock.withLock { publishedFigures = figures }
+    }
 
     public init(spool: Spool, client: CenterClient?, backoff: Backoff = Backoff(), logger: Logger) {
         self.spool = spool
@@ -52,6 +85,7 @@ public final class UplinkLink: @unchecked Sendable {
     }
 
     private func store(_ content: BatchContent) {
+        defer { publish() }
         do {
             let entry = try spool.store(content, createdUs: Int64(Date().timeIntervalSince1970 * 1_000_000))
             batchesMade += 1
@@ -78,6 +112,7 @@ public final class UplinkLink: @unchecked Sendable {
     @discardableResult
     public func send(until deadline: Date = .distantFuture) async -> Bool {
         guard let client else { return spool.head == nil }
+        defer { publish() }
         while let entry = spool.head, Date() < deadline, !isBackingOff, !Task.isCancelled {
             let body: [UInt8]
             do {

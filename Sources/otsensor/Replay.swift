@@ -72,7 +72,7 @@ struct Replay: ParsableCommand {
     )
     var summaries = false
 
-    @Option(help: "The summary window in seconds of capture time, 1 to 86400 (with --summaries).")
+    @Option(help: "The summary window in seconds of capture time, 1 to 86400 (with --summaries or --center).")
     var summaryWindow: Int64 = 60
 
     @Flag(help: "Never show the progress bar.")
@@ -93,7 +93,9 @@ struct Replay: ParsableCommand {
         }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
         guard (1...86_400).contains(summaryWindow) else { throw ValidationError("--summary-window must be 1...86400") }
-        if summaryWindow != 60 && !summaries { throw ValidationError("--summary-window applies with --summaries") }
+        if summaryWindow != 60 && !summaries && uplink.center == nil {
+            throw ValidationError("--summary-window applies with --summaries or --center")
+        }
     }
 
     func run() throws {

@@ -347,6 +347,7 @@ struct Run: ParsableCommand {
             queue: queue,
             logger: logger
         )
+        if let link = uplinkService?.link { sensor.uplinkFigures = { link.figures } }
         let reloadRules = ruleFiles
         let includeDefaults = !noDefaultRules
         let baselinePath = run.baselineFile

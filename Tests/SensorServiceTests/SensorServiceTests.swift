@@ -3,8 +3,8 @@ import Foundation
 import Logging
 import SensorEngine
 import SensorService
-import Uplink
 import Testing
+import Uplink
 
 /// The live sensor's parts that do not need a network: the rotating EVE file, the upstream hand-off, the
 /// metrics and their endpoint, JSON logs and the privilege switch.
@@ -133,6 +133,32 @@ import Testing
         ]
         snapshot.health.residentBytes = 25_000_000
         return snapshot
+    }
+
+    /// The uplink's figures: counters for what was sent, refused, merged and dropped; gauges for the spool.
+    @Test func uplinkFiguresBecomeCountersAndGauges() {
+        let metrics = SensorMetrics()
+        var snapshot = Self.snapshot(packets: 10, drops: 0, alerts: 0)
+        var figures = UplinkFigures()
+        figures.batchesSent = 3
+        figures.bytesSent = 9000
+        figures.spoolBatches = 2
+        figures.spoolBytes = 4096
+        snapshot.uplink = figures
+        metrics.update(snapshot)
+        figures.batchesSent = 5
+        figures.uploadFailures = 1
+        figures.windowsDropped = 4
+        figures.spoolBatches = 0
+        snapshot.uplink = figures
+        metrics.update(snapshot)
+        let lines = Set(String(decoding: metrics.exposition(), as: UTF8.self).split(separator: "\n").map(String.init))
+        #expect(lines.contains("otsensor_uplink_batches_sent_total 5"))
+        #expect(lines.contains("otsensor_uplink_bytes_sent_total 9000"))
+        #expect(lines.contains("otsensor_uplink_upload_failures_total 1"))
+        #expect(lines.contains("otsensor_uplink_windows_dropped_total 4"))
+        #expect(lines.contains("otsensor_uplink_spool_batches 0.0"))
+        #expect(lines.contains("otsensor_uplink_spool_bytes 4096.0"))
     }
 
     /// Counters follow the cumulative figures (never going back), gauges take the latest value.
