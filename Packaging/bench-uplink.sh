@@ -69,20 +69,30 @@ kill "$CENTER_PID"; wait "$CENTER_PID" 2>/dev/null || true
 
 ingest() { # $1: label, $2: store arguments
     start_center "$2"
-    id="ingest-$$-$RANDOM"
-    key=$("$AGENT" keygen --key "$D/$id.key")
-    # shellcheck disable=SC2086
-    "$CENTER" sensor add $2 --id "$id" --public-key "$key" >/dev/null
-    # 2,000 one-second windows of 64 pairs, spooled while no center listens, then sent in one go.
-    "$AGENT" replay --format summary --no-progress --summary-window 1 --upload-timeout 1 \
-        --center http://127.0.0.1:1 --sensor-id "$id" --key "$D/$id.key" --spool "$D/spool-$id" \
-        "$D/modbus-1000000.pcap" >/dev/null 2>&1 || true
-    n=$(ls "$D/spool-$id" | grep -c '\.batch$')
+    # Four sensors, each with a spool of one-second windows of 64 pairs made while no center listened, then sent
+    # at once, each over its own connection.
+    ids=()
+    for n in 1 2 3 4; do
+        id="ingest-$$-$RANDOM"
+        ids+=("$id")
+        key=$("$AGENT" keygen --key "$D/$id.key")
+        # shellcheck disable=SC2086
+        "$CENTER" sensor add $2 --id "$id" --public-key "$key" >/dev/null
+        "$AGENT" replay --format summary --no-progress --summary-window 1 --upload-timeout 1 \
+            --center http://127.0.0.1:1 --sensor-id "$id" --key "$D/$id.key" --spool "$D/spool-$id" \
+            "$D/modbus-1000000.pcap" >/dev/null 2>&1 || true
+    done
+    n=$(for id in "${ids[@]}"; do ls "$D/spool-$id"; done | grep -c '\.batch$')
     start=$(date +%s.%N)
-    "$AGENT" replay --no-progress --upload-timeout 600 --center "http://127.0.0.1:$PORT" --sensor-id "$id" \
-        --key "$D/$id.key" --spool "$D/spool-$id" >/dev/null 2>&1
+    pids=()
+    for id in "${ids[@]}"; do
+        "$AGENT" replay --no-progress --upload-timeout 600 --center "http://127.0.0.1:$PORT" --sensor-id "$id" \
+            --key "$D/$id.key" --spool "$D/spool-$id" >/dev/null 2>&1 &
+        pids+=($!)
+    done
+    wait "${pids[@]}" || true
     end=$(date +%s.%N)
-    python3 -c "import sys; n=int(sys.argv[2]); t=float(sys.argv[4])-float(sys.argv[3]); print(f'{sys.argv[1]:10} {n} batches in {t:.1f} s: {n/t:.0f} batches/s (one agent, one connection)')" "$1" "$n" "$start" "$end"
+    python3 -c "import sys; n=int(sys.argv[2]); t=float(sys.argv[4])-float(sys.argv[3]); print(f'{sys.argv[1]:10} {n} batches from 4 sensors in {t:.1f} s: {n/t:.0f} batches/s')" "$1" "$n" "$start" "$end"
     kill "$CENTER_PID"; wait "$CENTER_PID" 2>/dev/null || true
 }
 echo "== center ingest"

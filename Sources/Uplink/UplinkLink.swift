@@ -139,9 +139,9 @@ public final class UplinkLink: @unchecked Sendable {
                     metadata: ["batch_id": "\(batchID)", "status": "\(status)", "reason": "\(reason)"]
                 )
                 do {
+                    // The center learns of the refused batch from the next batch made (the ledger is on disk); a
+                    // report of its own now could be refused in turn, and so on.
                     try spool.reject(entry, reason: "\(status) \(reason)")
-                    // The center learns of the refused batch from the next one; make it now.
-                    try spool.reportLosses(createdUs: Int64(Date().timeIntervalSince1970 * 1_000_000))
                 } catch {
                     logger.error("\(error.description)")
                 }

@@ -221,6 +221,68 @@ struct CenterEndToEndTests {
         #expect(center.stop() == 0)
     }
 
+    // MARK: - Refusals
+
+    /// A revoked sensor's batches get 403: the agent does not retry them, keeps them in `rejected/` with the
+    /// reason, says so, and exits 1. Enrolled again (a new key), its next batch reports them lost (reason
+    /// `rejected`), so the center shows a reported loss, not a gap.
+    @Test func refusedBatchesAreKeptAsideAndReportedNotRetried() throws {
+        let scratch = Scratch("e2e-refused")
+        let tls = try TLSFiles.make(in: scratch)
+        let center = try CenterProcess(
+            scratch: scratch,
+            storeArguments: ["--data-dir", scratch.file("center")],
+            tls: tls
+        )
+        let agent = try Agent("refused-1", scratch: scratch)
+        try center.enroll(agent.id, key: agent.publicKey)
+        let capture = SharedData.projectCapture("modbus/attack-session.pcap").path
+        let config = SharedData.projectCapture("modbus/attack-site.yaml").path
+        let first = try Tool.run(
+            Executables.otsensor,
+            ["replay", "--format", "summary", "--no-progress", "--config", config] + agent.uplinkArguments(center)
+                + [capture]
+        )
+        #expect(first.status == 0, "\(first.error)")
+        #expect(try center.command(["sensor", "revoke", "--id", agent.id]).status == 0)
+        let refused = try Tool.run(
+            Executables.otsensor,
+            ["replay", "--format", "summary", "--no-progress", "--config", config, "--upload-timeout", "30"]
+                + agent.uplinkArguments(center) + [capture]
+        )
+        #expect(refused.status == 1)
+        #expect(refused.error.contains("refused, kept in \(agent.spool)/rejected"), "\(refused.error)")
+        let rejected = try FileManager.default.contentsOfDirectory(atPath: agent.spool + "/rejected")
+        #expect(rejected.contains { $0.hasSuffix(".batch") })
+        let reason = try rejected.first { $0.hasSuffix(".reason") }.map {
+            try String(contentsOfFile: agent.spool + "/rejected/" + $0, encoding: .utf8)
+        }
+        #expect(reason?.hasPrefix("403") == true)
+        // Every refused batch was tried once: nothing waits in the spool.
+        #expect(try Self.batchFiles(agent.spool).isEmpty)
+        let before = try center.all("alerts", ["--sensor", agent.id]).count
+        // Enrolled again: the next upload carries the loss report.
+        #expect(
+            try center.command(["sensor", "add", "--id", agent.id, "--public-key", agent.publicKey, "--replace"])
+                .status == 0
+        )
+        let send = try Tool.run(
+            Executables.otsensor,
+            ["replay", "--format", "summary", "--no-progress", "--config", config] + agent.uplinkArguments(center)
+                + [capture]
+        )
+        #expect(send.status == 0, "\(send.error)")
+        let sensor = try #require(try center.all("sensors").first { $0["id"] as? String == agent.id })
+        #expect(Self.gapCount(sensor) == 0)
+        let losses = sensor["losses"] as? [String: Any]
+        let byReason = losses?["by_reason"] as? [String: Any]
+        let rejectedLoss = byReason?["rejected"] as? [String: Any]
+        #expect(Self.number(rejectedLoss?["batches"]) == rejected.filter { $0.hasSuffix(".batch") }.count)
+        #expect(Self.number(rejectedLoss?["alerts"]) == before)
+        #expect(try center.all("alerts", ["--sensor", agent.id]).count == 2 * before)
+        #expect(center.stop() == 0)
+    }
+
     // MARK: - PostgreSQL
 
     /// Two center processes on one PostgreSQL database (stateless ingest behind one store): each takes one sensor's
