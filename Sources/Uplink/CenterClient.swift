@@ -27,13 +27,19 @@ public struct CenterSettings: Sendable, Equatable {
     /// Problems with the settings, one line each (checked before anything starts).
     public var problems: [String] {
         var problems: [String] = []
-        guard let components = URLComponents(string: url), let scheme = components.scheme, components.host != nil
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+            let host = components.host, !host.isEmpty
         else {
             return ["center URL \(url) is not a URL (https://HOST:PORT)"]
         }
         if scheme != "https" && scheme != "http" { problems.append("center URL \(url): the scheme must be https") }
-        if scheme == "http" && !["127.0.0.1", "localhost", "::1", "[::1]"].contains(components.host ?? "") {
+        if scheme == "http" && !["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) {
             problems.append("center URL \(url): plain http is only allowed to loopback; use https")
+        }
+        if !components.path.isEmpty && components.path != "/" {
+            problems.append(
+                "center URL \(url): give the center's base URL (https://HOST:PORT); batches go to /v1/batches under it"
+            )
         }
         for (name, file) in [("ca", caFile), ("client-certificate", clientCertificate), ("client-key", clientKey)] {
             if let file, !FileManager.default.isReadableFile(atPath: file) {
@@ -45,6 +51,12 @@ public struct CenterSettings: Sendable, Equatable {
         }
         return problems
     }
+}
+
+/// A TLS file that cannot be used, in one line naming it.
+public struct CenterClientError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// What the center said about one batch.
@@ -64,18 +76,44 @@ public final class CenterClient: Sendable {
     private let client: HTTPClient
     private let endpoint: String
 
-    /// - Throws: when a certificate or key file cannot be loaded.
-    public init(settings: CenterSettings) throws {
-        self.settings = settings
+    /// The TLS material, loaded from the settings' files (while the process may still read root's files).
+    public struct TLSMaterial: Sendable {
+        fileprivate var configuration: TLSConfiguration
+    }
+
+    /// Loads the CA, the client certificate and its key.
+    ///
+    /// - Throws: ``CenterClientError`` naming the file that cannot be read or used.
+    public static func loadTLS(_ settings: CenterSettings) throws(CenterClientError) -> TLSMaterial {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile = settings.caFile {
-            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+            guard let roots = try? NIOSSLCertificate.fromPEMFile(caFile), !roots.isEmpty else {
+                throw CenterClientError("the center CA \(caFile) is not a PEM certificate")
+            }
+            tls.trustRoots = .certificates(roots)
         }
         if let certificate = settings.clientCertificate, let key = settings.clientKey {
-            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
-            tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            guard let chain = try? NIOSSLCertificate.fromPEMFile(certificate), let leaf = chain.first else {
+                throw CenterClientError("the client certificate \(certificate) is not a PEM certificate")
+            }
+            guard let privateKey = try? NIOSSLPrivateKey(file: key, format: .pem) else {
+                throw CenterClientError("the client key \(key) is not a PEM private key")
+            }
+            _ = leaf
+            tls.certificateChain = chain.map { .certificate($0) }
+            tls.privateKey = .privateKey(privateKey)
+            // The TLS library checks that the key belongs to the certificate when it builds its context.
+            guard (try? NIOSSLContext(configuration: tls)) != nil else {
+                throw CenterClientError("the client key \(key) does not match the client certificate \(certificate)")
+            }
         }
-        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        return TLSMaterial(configuration: tls)
+    }
+
+    /// Makes the HTTP client; call ``shutdown()`` before it goes (async-http-client requires it).
+    public init(settings: CenterSettings, tls: TLSMaterial) {
+        self.settings = settings
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls.configuration)
         configuration.timeout.connect = .seconds(10)
         configuration.redirectConfiguration = .disallow
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -98,8 +136,24 @@ public final class CenterClient: Sendable {
             default: return .retry(reason: "the center answered \(status): \(Self.reason(reply, status: status))")
             }
         } catch {
-            return .retry(reason: "\(error)")
+            let text = "\(error)"
+            return .retry(reason: explainTLS(text) ?? text)
         }
+    }
+
+    /// A transport error in the user's terms where the cause is known (TLS verification both ways).
+    func explainTLS(_ text: String) -> String? {
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return
+                "TLS: the center's certificate does not verify against the CA \(settings.caFile ?? "(none given)") (or does not name the host of \(settings.url))"
+        }
+        if text.contains("CERTIFICATE_REQUIRED") {
+            return "TLS: the center asks for a client certificate (client-certificate and client-key)"
+        }
+        if text.contains("UNKNOWN_CA") || text.contains("BAD_CERTIFICATE") {
+            return "TLS: the center does not accept the client certificate \(settings.clientCertificate ?? "")"
+        }
+        return nil
     }
 
     /// The `error` field of the center's JSON reply, or the reply itself.

@@ -109,6 +109,8 @@ public final class Spool {
     /// Losses waiting to be reported in the next batch.
     public private(set) var unreportedLosses: [Otsensor_Uplink_V1_Loss] = []
     private let lockDescriptor: Int32
+    /// The health of the last batch that had one: a batch made without (a loss report) carries it.
+    private var lastHealth: Otsensor_Uplink_V1_Health?
 
     private var statePath: String { settings.directory + "/state.json" }
     private var lossesPath: String { settings.directory + "/losses.pb" }
@@ -208,7 +210,8 @@ public final class Spool {
         batch.windows = content.windows
         batch.alerts = content.alerts
         batch.assetChanges = content.assetChanges
-        var health = content.health ?? Otsensor_Uplink_V1_Health()
+        if let health = content.health { lastHealth = health }
+        var health = content.health ?? lastHealth ?? Otsensor_Uplink_V1_Health()
         health.spoolBatches = UInt64(entries.count)
         health.spoolBytes = UInt64(totalBytes)
         health.spoolQuotaBytes = UInt64(settings.quotaBytes)

@@ -79,6 +79,20 @@ struct StoreOptions: ParsableArguments {
         return settings
     }
 
+    /// The store of a center that already exists: a SQLite data directory without its database is a mistake
+    /// (a mistyped or forgotten --data-dir or --config), not an empty center.
+    func existingStore() throws -> StoreLocation {
+        let location = try settings().storeLocation
+        if case .sqlite(let directory) = location,
+            !FileManager.default.fileExists(atPath: directory + "/center.sqlite")
+        {
+            throw ValidationError(
+                "no center database in \(directory) (give the center's --data-dir, --database or --config; `sensor add` and `serve` make one)"
+            )
+        }
+        return location
+    }
+
     var logger: Logger {
         var logger = Logger(label: "otsensor-center")
         logger.logLevel = .warning
@@ -168,7 +182,7 @@ struct SensorCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let location = try store.settings().storeLocation
+            let location = try store.existingStore()
             let sensors = try await withCenterStore(location, logger: store.logger) { try await $0.listSensors() }
             let rows =
                 [["SENSOR", "ENROLLED", "REVOKED", "PUBLIC KEY"]]
@@ -198,7 +212,7 @@ struct SensorCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            let location = try store.settings().storeLocation
+            let location = try store.existingStore()
             try await withCenterStore(location, logger: store.logger) { [id] center in
                 try await center.revokeSensor(id: id)
             }
@@ -278,7 +292,7 @@ struct QueryCommand<Name: QueryName>: AsyncParsableCommand {
             )
         }
         let filter = try QueryFilter(kind: Name.kind, parameters: parameters)
-        let location = try store.settings().storeLocation
+        let location = try store.existingStore()
         let page = try await withCenterStore(location, logger: store.logger) { try await $0.query(Name.kind, filter) }
         switch format {
         case .json: print(page.json.text)

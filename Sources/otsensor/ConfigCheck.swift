@@ -109,6 +109,13 @@ struct ConfigCheck: ParsableCommand {
         )
         settings.requestTimeoutSeconds = 30
         problems += settings.problems.map { "uplink: \($0)" }
+        if settings.problems.isEmpty {
+            do {
+                _ = try CenterClient.loadTLS(settings)
+            } catch {
+                problems.append("uplink: \(error.description)")
+            }
+        }
         if center.hasPrefix("https"), uplink.ca == nil {
             problems.append("uplink needs ca, the center's CA certificate (it is pinned)")
         }

@@ -89,7 +89,7 @@ struct Replay: ParsableCommand {
             throw ValidationError("give at least one capture file (or --center alone to send what the spool holds)")
         }
         guard uploadTimeout > 0 && uploadTimeout <= 86_400 else {
-            throw ValidationError("--upload-timeout must be 0...86400 seconds")
+            throw ValidationError("--upload-timeout is more than 0 and at most 86400 seconds")
         }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
         guard (1...86_400).contains(summaryWindow) else { throw ValidationError("--summary-window must be 1...86400") }
@@ -165,7 +165,8 @@ struct Replay: ParsableCommand {
             StandardError.write("otsensor: cannot write the output: \(failure)\n")
             throw ExitCode(1)
         }
-        let uploaded = link.map { upload($0) } ?? true
+        let keyPath = (try? uplink.resolve(RuleLoading.settings(configFile).run.uplink))??.key ?? "KEY"
+        let uploaded = link.map { upload($0, keyPath: keyPath) } ?? true
         if exitCode != 0 { throw ExitCode(exitCode) }
         if !uploaded { throw ExitCode(1) }
     }
@@ -174,10 +175,13 @@ struct Replay: ParsableCommand {
     /// --spool, else a folder of the user's own per sensor ID (``UplinkOptions/fieldSpool(sensorID:)``), never the
     /// live sensor's.
     private func openUplink(_ settings: SensorConfiguration) throws -> UplinkLink? {
-        guard var resolved = try uplink.resolve(settings.run.uplink) else { return nil }
-        let (key, client, sensorID) = try UplinkOptions.client(resolved)
+        // Only with --center: a site's otsensor.yaml given for its rules and roles never makes a replay upload.
+        guard uplink.center != nil, var resolved = try uplink.resolve(settings.run.uplink) else { return nil }
+        let prepared = try UplinkOptions.prepare(resolved)
+        let sensorID = prepared.sensorID
         if uplink.spool == nil { resolved.spool = UplinkOptions.fieldSpool(sensorID: sensorID) }
-        let spool = try UplinkOptions.spool(resolved, key: key, sensorID: sensorID)
+        let spool = try UplinkOptions.spool(resolved, key: prepared.key, sensorID: sensorID)
+        let client = prepared.makeClient()
         var logger = Logger(label: "otsensor.uplink") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
         return UplinkLink(
@@ -190,7 +194,7 @@ struct Replay: ParsableCommand {
 
     /// Spools the last batch and sends the spool, retrying until it is empty or --upload-timeout passes; one line
     /// on standard error says what was sent and what waits.
-    private func upload(_ link: UplinkLink) -> Bool {
+    private func upload(_ link: UplinkLink, keyPath: String) -> Bool {
         link.flush()
         let deadline = Date().addingTimeInterval(uploadTimeout)
         let empty = BlockingTask.run {
@@ -208,8 +212,12 @@ struct Replay: ParsableCommand {
             line += "; \(link.batchesRefused) refused, kept in \(spool.rejectedDirectory)"
         }
         if !empty {
+            var again =
+                "otsensor replay --center \(link.client?.settings.url ?? "URL") --sensor-id \(spool.settings.sensorID)"
+            again += " --key \(keyPath) --spool \(spool.settings.directory)"
+            if let ca = link.client?.settings.caFile { again += " --center-ca \(ca)" }
             line +=
-                "; \(spool.entries.count) not acknowledged yet, kept in \(spool.settings.directory) (\(link.lastError ?? "no answer")): run `otsensor replay --center URL --sensor-id \(spool.settings.sensorID)` again to send them"
+                "; \(spool.entries.count) not acknowledged yet, kept in \(spool.settings.directory) (\(link.lastError ?? "no answer")): run `\(again)` to send them"
         }
         StandardError.write(Terminal.safe(line) + "\n")
         link.close()

@@ -238,7 +238,7 @@ struct Run: ParsableCommand {
         }
         // The uplink's settings and key, read while still privileged (the key file may be root's alone).
         let uplinkSettings = try uplink.resolve(run.uplink)
-        let uplinkClient = try uplinkSettings.map { try UplinkOptions.client($0) }
+        let uplinkPrepared = try uplinkSettings.map { try UplinkOptions.prepare($0) }
 
         // Capture handles, then the metrics socket, while still privileged.
         var captures: [LiveCapture] = []
@@ -325,11 +325,19 @@ struct Run: ParsableCommand {
         // The spool, also as the unprivileged user: its files are the sensor's own.
         var uplinkService: UplinkService?
         var queue: UpstreamQueue?
-        if let uplinkSettings, let (key, client, sensorID) = uplinkClient {
-            let spool = try UplinkOptions.spool(uplinkSettings, key: key, sensorID: sensorID)
+        var uplinkSpool: Spool?
+        if let uplinkSettings, let uplinkPrepared {
+            uplinkSpool = try UplinkOptions.spool(
+                uplinkSettings,
+                key: uplinkPrepared.key,
+                sensorID: uplinkPrepared.sensorID
+            )
+        }
+        if let uplinkSettings, let uplinkPrepared, let spool = uplinkSpool {
+            // The HTTP client last: nothing after this can fail before the service group runs and stops it.
             let link = UplinkLink(
                 spool: spool,
-                client: client,
+                client: uplinkPrepared.makeClient(),
                 backoff: Backoff(baseSeconds: 1, maximumSeconds: Double(uplinkSettings.retryMaxSeconds)),
                 logger: Logger(label: "otsensor.uplink")
             )

@@ -88,8 +88,18 @@ struct UplinkOptions: ParsableArguments {
         return settings
     }
 
-    /// Checks the settings, reads the key and makes the center client; one line and status 2 for each problem.
-    static func client(_ settings: RunSettings.UplinkSettings) throws -> (SensorKey, CenterClient, String) {
+    /// What the uplink needs from files, read and checked before anything starts (and before privileges drop).
+    struct Prepared {
+        var key: SensorKey
+        var sensorID: String
+        var center: CenterSettings
+        var tls: CenterClient.TLSMaterial
+        /// The HTTP client; made last, once nothing else can fail (it must be shut down before it goes).
+        func makeClient() -> CenterClient { CenterClient(settings: center, tls: tls) }
+    }
+
+    /// Checks the settings, reads the key and the TLS files; one line and status 2 for each problem.
+    static func prepare(_ settings: RunSettings.UplinkSettings) throws -> Prepared {
         var problems: [String] = []
         guard let sensorID = settings.sensorID else {
             StandardError.write("otsensor: the uplink needs the sensor's ID (--sensor-id, or uplink sensor-id)\n")
@@ -124,9 +134,9 @@ struct UplinkOptions: ParsableArguments {
             throw ExitCode(2)
         }
         do {
-            return (key, try CenterClient(settings: center), sensorID)
+            return Prepared(key: key, sensorID: sensorID, center: center, tls: try CenterClient.loadTLS(center))
         } catch {
-            StandardError.write("otsensor: cannot load the TLS files: \(Terminal.safe("\(error)"))\n")
+            StandardError.write("otsensor: \(Terminal.safe(error.description))\n")
             throw ExitCode(2)
         }
     }

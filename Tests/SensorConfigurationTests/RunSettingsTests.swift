@@ -14,6 +14,59 @@ import Testing
         #expect(run.eveMaxFiles == 10)
     }
 
+    @Test func theUplinkSectionIsRead() throws {
+        let uplink = try #require(
+            try SensorConfiguration.parse(
+                """
+                uplink:
+                  center: https://center.example:8443
+                  sensor-id: plant-7
+                  key: /etc/otsensor/k
+                  ca: /etc/otsensor/ca.pem
+                  client-certificate: /etc/otsensor/c.pem
+                  client-key: /etc/otsensor/c.key
+                  spool: /srv/spool
+                  spool-quota: 1048576
+                  compression: deflate
+                  retry-max: 60
+                  queue-size: 5000
+                """,
+                file: "u.yaml"
+            ).run.uplink
+        )
+        #expect(uplink.center == "https://center.example:8443")
+        #expect(uplink.sensorID == "plant-7")
+        #expect(uplink.key == "/etc/otsensor/k")
+        #expect(uplink.ca == "/etc/otsensor/ca.pem")
+        #expect(uplink.clientCertificate == "/etc/otsensor/c.pem")
+        #expect(uplink.clientKey == "/etc/otsensor/c.key")
+        #expect(uplink.spool == "/srv/spool")
+        #expect(uplink.spoolQuota == 1 << 20)
+        #expect(uplink.compression == "deflate")
+        #expect(uplink.retryMaxSeconds == 60)
+        #expect(uplink.queueSize == 5000)
+        #expect(try SensorConfiguration.parse("", file: "u.yaml").run.uplink == nil)
+        for (text, message) in [
+            (
+                "uplink:\n  sensor-id: plant 7\n",
+                "u.yaml:2: uplink sensor-id is 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-'"
+            ),
+            ("uplink:\n  compression: lz4\n", "u.yaml:2: uplink compression is zstd, deflate or none"),
+            ("uplink:\n  spool-quota: 100\n", "u.yaml:2: uplink spool-quota is a whole number, 65536 to 1099511627776"),
+            (
+                "uplink:\n  centre: x\n",
+                "u.yaml:2: unknown uplink setting 'centre' (center, sensor-id, key, ca, client-certificate, client-key, spool, spool-quota, compression, retry-max, queue-size)"
+            ),
+        ] {
+            #expect(throws: ConfigurationError.self) { try SensorConfiguration.parse(text, file: "u.yaml") }
+            do {
+                _ = try SensorConfiguration.parse(text, file: "u.yaml")
+            } catch {
+                #expect(error.description == message)
+            }
+        }
+    }
+
     @Test func everyKeyIsRead() throws {
         let run = try SensorConfiguration.parse(
             """

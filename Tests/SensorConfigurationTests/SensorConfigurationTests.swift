@@ -119,7 +119,7 @@ import Testing
         ErrorCase(
             yaml: "rules: x",
             error:
-                "c.yaml:1: unknown setting 'rules' (vars, default-rule-path, rule-files, classification-file, threshold-file, detect, baseline, pcap, eve-log, summaries, metrics, logging, run-as, baseline-file, limits)"
+                "c.yaml:1: unknown setting 'rules' (vars, default-rule-path, rule-files, classification-file, threshold-file, detect, baseline, pcap, eve-log, summaries, metrics, logging, run-as, baseline-file, limits, uplink)"
         ),
         ErrorCase(
             yaml: "baseline:\n  scan-window: 0",
