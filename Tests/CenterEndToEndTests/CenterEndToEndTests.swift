@@ -7,6 +7,8 @@ import Testing
 /// The agent and the center as a user runs them: `otsensor replay --center` into `otsensor-center serve` over TLS on
 /// loopback, then the center's own query commands.
 @Suite(
+    // One at a time: each test waits on processes, holding a thread of the test pool meanwhile.
+    .serialized,
     .enabled(if: Executables.exist, "otsensor and otsensor-center are not built (swift build --build-tests)"),
     .enabled(if: Executables.hasOpenSSL, "openssl is missing (Packaging/setup-debian.sh --tests installs it)")
 )

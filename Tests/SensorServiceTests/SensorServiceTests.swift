@@ -232,9 +232,9 @@ import Uplink
     }
 
     /// A client that connects and says nothing does not hold up a scrape: with a request timeout of 60 s, an
-    /// endpoint that served one client at a time would keep the scrape waiting a minute, past its own 20 s; it is
-    /// answered while the idle client still holds its connection (the scrape runs on a thread of its own, so a
-    /// busy test pool cannot delay it).
+    /// endpoint that served one client at a time would keep the scrape waiting five minutes, past its own 120 s; it
+    /// is answered while the idle client still holds its connection (the scrape runs on a thread of its own; the
+    /// generous limit covers a test pool whose threads other tests hold while they wait for processes).
     @Test func anIdleClientDoesNotBlockAScrape() async throws {
         let metrics = SensorMetrics()
         metrics.update(SensorMetricsTests.snapshot(packets: 7, drops: 0, alerts: 0))
@@ -242,7 +242,7 @@ import Uplink
             listen: "127.0.0.1:0",
             metrics: metrics,
             logger: Logger(label: "test"),
-            requestTimeout: 60
+            requestTimeout: 300
         )
         let task = Task { try await server.run() }
         defer { task.cancel() }
@@ -252,8 +252,8 @@ import Uplink
         try #require(Self.connectToLoopback(idle, port: port) == 0)
         let answer = await withCheckedContinuation { continuation in
             let thread = Thread {
-                // 20 s: far more than an answer takes, far less than the idle client's 60 s.
-                let text = try? Self.get("GET /metrics HTTP/1.1\r\n\r\n", port: port, timeoutSeconds: 20)
+                // 120 s: far more than an answer takes, far less than the idle client's 300 s.
+                let text = try? Self.get("GET /metrics HTTP/1.1\r\n\r\n", port: port, timeoutSeconds: 120)
                 continuation.resume(returning: text ?? "")
             }
             thread.start()
