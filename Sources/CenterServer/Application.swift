@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
 public import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 public import Logging
 import NIOCore
@@ -112,9 +113,12 @@ public func buildApplication(
         logger: logger
     )
     let ingest = Ingest(store: store, maxBodyBytes: settings.maxBodyBytes, logger: logger)
+    // A connection that sends nothing for 30 s is closed, so idle or stalled clients cannot hold buffers for ever.
+    let idle = HTTP1Channel.Configuration(idleTimeout: .seconds(30))
     return Application(
         router: buildIngestRouter(ingest),
-        server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
+        server: try tls.map { try .tls(.http1(configuration: idle), tlsConfiguration: $0) }
+            ?? .http1(configuration: idle),
         configuration: .init(address: .hostname(settings.listen.host, port: settings.listen.port)),
         services: [store, api],
         onServerRunning: { channel in report.listening(ingest: channel.localAddress) },

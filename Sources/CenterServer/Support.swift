@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: Apache-2.0
 import Foundation
+// SPDX-License-Identifier: Apache-2.0
+import SummaryModel
 
 #if canImport(Glibc)
     import Glibc
@@ -120,11 +121,5 @@ enum AddressText {
 
 public enum SensorID {
     /// Whether `id` is 1 to 64 characters of `[A-Za-z0-9._-]`.
-    public static func isValid(_ id: String) -> Bool {
-        !id.isEmpty && id.utf8.count <= 64
-            && id.utf8.allSatisfy {
-                ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39)
-                    || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D
-            }
-    }
+    public static func isValid(_ id: String) -> Bool { BatchEnvelope.isValidSensorID(id) }
 }

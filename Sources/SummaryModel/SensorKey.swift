@@ -35,6 +35,12 @@ public struct SensorKey: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .badKey("\(path): cannot read the sensor key (make one with `otsensor keygen --key \(path)`)")
         }
+        var status = stat()
+        if stat(path, &status) == 0, status.st_mode & 0o077 != 0 {
+            throw .badKey(
+                "\(path): the sensor key may be read by others (mode \(String(status.st_mode & 0o777, radix: 8))): chmod 600 it"
+            )
+        }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.hasPrefix(prefix), let raw = Data(base64Encoded: String(text.dropFirst(prefix.count))),
             let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw)

@@ -15,6 +15,22 @@ public enum BatchEnvelope {
     public static let schemaVersion: UInt32 = 1
     /// The largest batch the center reads after decompression (64 MiB).
     public static let maxDecompressedBytes = 64 * 1024 * 1024
+    /// The largest sequence number (2^53: a batch a millisecond for 285,000 years), so that every sum and range
+    /// over them stays exact.
+    public static let maxSequence: UInt64 = 1 << 53
+    /// Times are microseconds from 1970 to the end of 9999.
+    public static let timeRange: ClosedRange<Int64> = 0...253_402_300_799_999_999
+    /// The largest count a loss may report per field (2^40).
+    public static let maxCount: UInt64 = 1 << 40
+
+    /// Sensor IDs: 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-'.
+    public static func isValidSensorID(_ id: String) -> Bool {
+        (1...64).contains(id.utf8.count)
+            && id.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == 0x2E || byte == 0x5F || byte == 0x2D
+            }
+    }
 
     /// Serializes, compresses and signs `batch`: the request body's message.
     public static func seal(
@@ -43,7 +59,9 @@ public enum BatchEnvelope {
         } catch {
             throw .malformed("the body is not a SignedBatch message (\(error))")
         }
-        guard !signed.sensorID.isEmpty else { throw .malformed("the SignedBatch names no sensor") }
+        guard isValidSensorID(signed.sensorID) else {
+            throw .malformed("the SignedBatch's sensor ID is not 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-'")
+        }
         return signed
     }
 
@@ -77,6 +95,8 @@ public enum BatchEnvelope {
             )
         }
         guard batch.sequence > 0 else { throw .invalid("sequence numbers start at 1") }
+        guard batch.sequence <= maxSequence else { throw .invalid("sequence \(batch.sequence) is past \(maxSequence)") }
+        try checkRanges(batch)
         return batch
     }
 
@@ -84,5 +104,24 @@ public enum BatchEnvelope {
     /// reused sequence number (different bytes).
     public static func digest(_ signed: UplinkSignedBatch) -> String {
         SHA256.hash(data: signed.payload).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Times within ``timeRange`` and loss counts within ``maxCount``, so that nothing the center sums or subtracts
+    /// can overflow.
+    static func checkRanges(_ batch: UplinkBatch) throws(BatchError) {
+        var times = [batch.startUs, batch.endUs, batch.createdUs]
+        for window in batch.windows { times += [window.startUs, window.endUs] }
+        for alert in batch.alerts { times.append(alert.timestampUs) }
+        for change in batch.assetChanges {
+            times += [change.timestampUs, change.asset.firstSeenUs, change.asset.lastSeenUs]
+        }
+        if let bad = times.first(where: { !timeRange.contains($0) }) {
+            throw .invalid("time \(bad) µs is outside 1970 to 9999")
+        }
+        for loss in batch.losses {
+            for count in [loss.windows, loss.pairs, loss.alerts, loss.assetChanges] where count > maxCount {
+                throw .invalid("a loss counts \(count), past \(maxCount)")
+            }
+        }
     }
 }

@@ -36,6 +36,12 @@ public struct CenterSettings: Sendable, Equatable {
         if scheme == "http" && !["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) {
             problems.append("center URL \(url): plain http is only allowed to loopback; use https")
         }
+        if let port = components.port, !(1...65_535).contains(port) {
+            problems.append("center URL \(url): port \(port) is not 1 to 65535")
+        }
+        if components.query != nil || components.fragment != nil {
+            problems.append("center URL \(url): give the center's base URL (https://HOST:PORT), without ? or #")
+        }
         if !components.path.isEmpty && components.path != "/" {
             problems.append(
                 "center URL \(url): give the center's base URL (https://HOST:PORT); batches go to /v1/batches under it"
@@ -122,19 +128,38 @@ public final class CenterClient: Sendable {
 
     /// Sends one batch body.
     public func upload(_ body: [UInt8]) async -> UploadOutcome {
-        var request = HTTPClientRequest(url: endpoint)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-protobuf")
-        request.body = .bytes(ByteBuffer(bytes: body))
+        let timeout = settings.requestTimeoutSeconds
         do {
-            let response = try await client.execute(request, timeout: .seconds(settings.requestTimeoutSeconds))
-            let reply = (try? await response.body.collect(upTo: 64 * 1024)).map { String(buffer: $0) } ?? ""
-            let status = Int(response.status.code)
+            // The whole exchange, the reply's body included, within the timeout: a center (or a link) that stalls
+            // after the headers must not hold the uplink.
+            let (status, reply) = try await withThrowingTaskGroup(of: (Int, String)?.self) { group in
+                group.addTask { [client, endpoint] in
+                    var request = HTTPClientRequest(url: endpoint)
+                    request.method = .POST
+                    request.headers.add(name: "Content-Type", value: "application/x-protobuf")
+                    request.body = .bytes(ByteBuffer(bytes: body))
+                    let response = try await client.execute(request, timeout: .seconds(timeout))
+                    let body = try await response.body.collect(upTo: 64 * 1024)
+                    return (Int(response.status.code), String(buffer: body))
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(timeout))
+                    return nil
+                }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                guard let first else { throw CenterClientError("no complete answer within \(timeout) s") }
+                return first
+            }
             switch status {
             case 200..<300: return .acknowledged(status: status)
+            // Request timeout and rate limiting (from the center or a proxy on the way) pass: try again later.
+            case 408, 429: return .retry(reason: "the center answered \(status): \(Self.reason(reply, status: status))")
             case 400..<500: return .refused(status: status, reason: Self.reason(reply, status: status))
             default: return .retry(reason: "the center answered \(status): \(Self.reason(reply, status: status))")
             }
+        } catch let error as CenterClientError {
+            return .retry(reason: error.description)
         } catch {
             let text = "\(error)"
             return .retry(reason: explainTLS(text) ?? text)

@@ -163,8 +163,14 @@ public final class Spool {
             if let entry = Entry(fileName: name, bytes: size ?? 0) { entries.append(entry) }
         }
         entries.sort { $0.sequence < $1.sequence }
+        // Files numbered past the schema's limit are not ours: left alone, not sent.
+        entries.removeAll { $0.sequence > BatchEnvelope.maxSequence }
         // Numbers never go back, even if the state file is older than the batches (a crash between the two).
         if let last = entries.last, last.sequence >= totals.nextSequence { totals.nextSequence = last.sequence + 1 }
+        totals.nextSequence = max(totals.nextSequence, 1)
+        guard totals.nextSequence <= BatchEnvelope.maxSequence else {
+            throw SpoolError("\(statePath): the next sequence number \(totals.nextSequence) is past the schema's limit")
+        }
         removeReplacedLeftovers()
     }
 
@@ -274,7 +280,42 @@ public final class Spool {
         }
     }
 
+    /// Keeps the ledger short: one loss per reason, its sequence ranges joined and its counts added, however many
+    /// batches were refused or dropped before the next batch reports them.
+    private func consolidateLosses() {
+        var byReason: [String: Otsensor_Uplink_V1_Loss] = [:]
+        var order: [String] = []
+        for loss in unreportedLosses {
+            guard var merged = byReason[loss.reason] else {
+                byReason[loss.reason] = loss
+                order.append(loss.reason)
+                continue
+            }
+            merged.sequences = Self.join(merged.sequences + loss.sequences)
+            merged.windows = min(merged.windows &+ loss.windows, BatchEnvelope.maxCount)
+            merged.pairs = min(merged.pairs &+ loss.pairs, BatchEnvelope.maxCount)
+            merged.alerts = min(merged.alerts &+ loss.alerts, BatchEnvelope.maxCount)
+            merged.assetChanges = min(merged.assetChanges &+ loss.assetChanges, BatchEnvelope.maxCount)
+            byReason[loss.reason] = merged
+        }
+        unreportedLosses = order.compactMap { byReason[$0] }
+    }
+
+    /// Sorted ranges with overlapping and adjacent ones joined.
+    static func join(_ ranges: [Otsensor_Uplink_V1_SequenceRange]) -> [Otsensor_Uplink_V1_SequenceRange] {
+        var joined: [Otsensor_Uplink_V1_SequenceRange] = []
+        for range in ranges.sorted(by: { $0.first < $1.first }) {
+            if let last = joined.last, range.first <= last.last &+ 1 {
+                joined[joined.count - 1].last = max(last.last, range.last)
+            } else {
+                joined.append(range)
+            }
+        }
+        return joined
+    }
+
     private func saveLosses() throws(SpoolError) {
+        consolidateLosses()
         var holder = UplinkBatch()
         holder.losses = unreportedLosses
         do {
@@ -291,8 +332,11 @@ public final class Spool {
         remove(entry)
     }
 
+    /// Refused batches kept for inspection; past this, the oldest go (they are reported lost either way).
+    public static let maxRejectedBatches = 1_000
+
     /// The center refused the batch for good (4xx): it moves to `rejected/` with the reason, and its content is
-    /// reported as lost (reason `rejected`) in the next batch.
+    /// reported as lost (reason `rejected`) in the next batch. At most ``maxRejectedBatches`` are kept.
     public func reject(_ entry: Entry, reason: String) throws(SpoolError) {
         let opened = try? batch(in: entry)
         let target = rejectedDirectory + "/" + entry.fileName
@@ -301,6 +345,12 @@ public final class Spool {
         DurableFile.syncDirectory(settings.directory)
         entries.removeAll { $0.sequence == entry.sequence }
         totals.batchesRejected += 1
+        let kept = ((try? FileManager.default.contentsOfDirectory(atPath: rejectedDirectory)) ?? [])
+            .filter { $0.hasSuffix(".batch") }.sorted()
+        for name in kept.dropLast(Self.maxRejectedBatches) {
+            unlink(rejectedDirectory + "/" + name)
+            unlink(rejectedDirectory + "/" + name + ".reason")
+        }
         if let opened { recordLoss(of: opened, reason: "rejected") }
         try saveTotals()
         try saveLosses()

@@ -235,6 +235,15 @@ struct ServeProcessTests {
         let badKey = try center(["sensor", "add", "--data-dir", path("data"), "--id", "a", "--public-key", "nope"])
         #expect(badKey.status == 2)
         #expect(badKey.error == "otsensor-center: --public-key: not an Ed25519 public key (base64 of 32 octets)\n")
+        // A folder with no database is a mistake (a mistyped --data-dir), not an empty center.
+        let missing = try center(["alerts", "--data-dir", path("nowhere")])
+        #expect(missing.status == 2)
+        #expect(missing.error.hasPrefix("otsensor-center: no center database in \(path("nowhere"))"))
+        #expect(!FileManager.default.fileExists(atPath: path("nowhere")))
+        let key = SensorKey().publicKeyText
+        #expect(
+            try center(["sensor", "add", "--data-dir", path("data"), "--id", "real", "--public-key", key]).status == 0
+        )
         let unknown = try center(["sensor", "revoke", "--data-dir", path("data"), "--id", "ghost"])
         #expect(unknown.status == 1)
         #expect(unknown.error == "otsensor-center: no sensor 'ghost' is enrolled\n")

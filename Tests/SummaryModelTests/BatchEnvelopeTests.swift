@@ -127,3 +127,51 @@ import Testing
         }
     }
 }
+
+@Suite struct BatchContractLimitTests {
+    static func sealed(_ change: (inout UplinkBatch) -> Void, key: SensorKey) -> UplinkSignedBatch {
+        var batch = BatchEnvelopeTests.sampleBatch()
+        change(&batch)
+        return BatchEnvelope.seal(batch, compression: .zstd, key: key)
+    }
+
+    /// Values a signed batch may not carry, because the center sums, subtracts or logs them.
+    @Test func refusesValuesPastTheContractsLimits() throws {
+        let key = SensorKey()
+        let cases: [(inout UplinkBatch) -> Void] = [
+            { $0.sequence = BatchEnvelope.maxSequence + 1 },
+            { $0.endUs = Int64.min },
+            { $0.startUs = -1 },
+            { $0.alerts = [Otsensor_Uplink_V1_Alert.with { $0.timestampUs = Int64.max }] },
+            { $0.losses = [Otsensor_Uplink_V1_Loss.with { $0.windows = UInt64(Int64.max) }] },
+        ]
+        for change in cases {
+            var signed = Self.sealed(change, key: key)
+            signed.sequence = try UplinkBatch(
+                serializedBytes: BatchCompression.decompress(
+                    Array(signed.payload),
+                    as: .zstd,
+                    limit: 1 << 20
+                )
+            ).sequence
+            #expect(throws: BatchError.self) { try BatchEnvelope.open(signed, publicKey: key.privateKey.publicKey) }
+        }
+        // A sensor ID that is not one (a log line, 100 KB) is refused before any lookup.
+        var envelope = Self.sealed({ _ in }, key: key)
+        for id in ["plant-7\n2026 critical forged", String(repeating: "a", count: 100_000), ""] {
+            envelope.sensorID = id
+            let body: [UInt8] = try envelope.serializedBytes()
+            #expect(throws: BatchError.self) { try BatchEnvelope.parse(body) }
+        }
+    }
+
+    @Test func refusesAKeyFileOthersMayRead() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("key-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try SensorKey().write(to: path)
+        chmod(path, 0o644)
+        #expect(throws: BatchError.self) { try SensorKey.read(from: path) }
+        chmod(path, 0o600)
+        _ = try SensorKey.read(from: path)
+    }
+}

@@ -282,3 +282,52 @@ func content(minute: Int64, pairs: Int = 64, alerts: Int = 0, newPairs: Bool = f
         #expect(merged.alerts.count == 1)
     }
 }
+
+@Suite struct SpoolLimitTests {
+    /// Many refusals in a row (a revoked sensor) leave one loss per reason in the ledger, with joined ranges.
+    @Test func theLedgerStaysShortAcrossManyRefusals() throws {
+        let folder = SpoolFolder()
+        let spool = try folder.open(key: SensorKey())
+        for minute in 0..<50 {
+            let entry = try spool.store(content(minute: Int64(minute), pairs: 1, alerts: 1), createdUs: 1)
+            try spool.reject(entry, reason: "403 revoked")
+        }
+        #expect(spool.unreportedLosses.count == 1)
+        let loss = try #require(spool.unreportedLosses.first)
+        #expect(loss.reason == "rejected")
+        #expect(loss.sequences.map { [$0.first, $0.last] } == [[1, 50]])
+        #expect(loss.alerts == 50)
+        #expect(loss.windows == 50)
+    }
+
+    @Test func aStateFileOutOfRangeIsRefusedNotTrusted() throws {
+        let folder = SpoolFolder()
+        let key = SensorKey()
+        do { _ = try folder.open(key: key) }
+        try Data(
+            #"{"nextSequence":18446744073709551615,"batchesMerged":0,"windowsDropped":0,"alertsDropped":0,"batchesDropped":0,"batchesRejected":0}"#
+                .utf8
+        )
+        .write(to: URL(fileURLWithPath: folder.path + "/state.json"))
+        #expect(throws: SpoolError.self) { _ = try folder.open(key: key) }
+        try Data(
+            #"{"nextSequence":0,"batchesMerged":0,"windowsDropped":0,"alertsDropped":0,"batchesDropped":0,"batchesRejected":0}"#
+                .utf8
+        )
+        .write(to: URL(fileURLWithPath: folder.path + "/state.json"))
+        // A file numbered past the limit is not ours: ignored.
+        try Data([1]).write(to: URL(fileURLWithPath: folder.path + "/18446744073709551615-1-0-r.batch"))
+        let spool = try folder.open(key: key)
+        #expect(try spool.store(content(minute: 0), createdUs: 1).sequence == 1)
+    }
+
+    @Test func centerURLsAreCheckedBeforeUse() {
+        #expect(CenterSettings(url: "https://center.example:8443", caFile: nil).problems.isEmpty)
+        #expect(CenterSettings(url: "HTTPS://center.example:8443", caFile: nil).problems.isEmpty)
+        #expect(!CenterSettings(url: "http://127.0.0.1:99999", caFile: nil).problems.isEmpty)
+        #expect(!CenterSettings(url: "http://127.0.0.1:8443/?x=", caFile: nil).problems.isEmpty)
+        #expect(!CenterSettings(url: "https://center.example:8443/v1/batches", caFile: nil).problems.isEmpty)
+        #expect(!CenterSettings(url: "http://center.example:8443", caFile: nil).problems.isEmpty)
+        #expect(!CenterSettings(url: "ftp://center.example", caFile: nil).problems.isEmpty)
+    }
+}

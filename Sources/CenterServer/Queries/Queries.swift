@@ -282,14 +282,17 @@ extension CenterStore {
 
         var lag: JSON = .null
         if let received = newest?.int(1), let end = newest?.int(2) {
-            lag = .number(Double(received - end) / 1_000_000)
+            lag = .number((Double(received) - Double(end)) / 1_000_000)
         }
         let fields = ["batches", "windows", "pairs", "alerts", "asset_changes"]
         var total = [Int64](repeating: 0, count: fields.count)
         var byReason: [JSON.Member] = []
         for row in losses {
             let values = (0..<fields.count).map { row.int($0 + 1) ?? 0 }
-            for index in values.indices { total[index] += values[index] }
+            for index in values.indices {
+                total[index] =
+                    total[index].addingReportingOverflow(values[index]).overflow ? .max : total[index] + values[index]
+            }
             byReason.append(
                 JSON.Member(
                     row.text(0) ?? "",

@@ -170,7 +170,18 @@ public struct BatchRows: Sendable {
     static func eveDocument(_ eve: Data) -> String {
         guard !eve.isEmpty else { return "null" }
         let text = String(decoding: eve, as: UTF8.self)
-        return JSON.isDocument(text) ? text : JSON.string(text).text
+        // Written again by the serializer: what a lenient parser accepted (a trailing comma, a byte order mark)
+        // never reaches the API's strict clients.
+        if let object = try? JSONSerialization.jsonObject(with: eve, options: [.fragmentsAllowed]),
+            JSONSerialization.isValidJSONObject(object),
+            let data = try? JSONSerialization.data(
+                withJSONObject: object,
+                options: [.sortedKeys, .withoutEscapingSlashes]
+            )
+        {
+            return String(decoding: data, as: UTF8.self)
+        }
+        return JSON.string(text).text
     }
 
     /// One upsert per change, in timestamp order: the latest change gives the asset's state; first and last seen

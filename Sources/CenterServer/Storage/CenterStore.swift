@@ -222,7 +222,7 @@ extension CenterStore {
         var next: Int64 = 1
         for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
             if range.lowerBound > next { gaps.append(next...(range.lowerBound - 1)) }
-            if range.upperBound >= next { next = range.upperBound + 1 }
+            if range.upperBound >= next { next = range.upperBound == .max ? .max : range.upperBound + 1 }
         }
         return Completeness(highest: next - 1, gaps: gaps)
     }

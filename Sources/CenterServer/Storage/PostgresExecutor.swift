@@ -198,7 +198,10 @@ final class PostgresExecutor: SQLExecutor {
             case .null: binds.appendNull()
             case .integer(let integer): binds.append(integer)
             case .real(let real): binds.append(real)
-            case .text(let text): binds.append(text)
+            // PostgreSQL's text cannot hold NUL; a signed batch with one is stored with U+FFFD instead of failing
+            // (and being retried) for ever.
+            case .text(let text):
+                binds.append(text.contains("\u{0}") ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text)
             }
         }
         return PostgresQuery(unsafeSQL: statement.numberedSQL, binds: binds)

@@ -34,7 +34,7 @@ final class SQLiteExecutor: SQLExecutor {
         try await pool.write { db in
             guard try !Self.rows(db, claim).isEmpty else { return false }
             for statement in rest {
-                try db.cachedStatement(sql: statement.sql).execute(arguments: Self.arguments(statement))
+                try Self.statement(db, statement.sql).execute(arguments: Self.arguments(statement))
             }
             return true
         }
@@ -75,7 +75,7 @@ final class SQLiteExecutor: SQLExecutor {
     }
 
     private static func rows(_ db: Database, _ statement: SQLStatement) throws -> [SQLRow] {
-        let prepared = try db.cachedStatement(sql: statement.sql)
+        let prepared = try Self.statement(db, statement.sql)
         let rows = try Row.fetchAll(prepared, arguments: arguments(statement))
         return rows.map { row in
             SQLRow(
@@ -90,5 +90,12 @@ final class SQLiteExecutor: SQLExecutor {
                 }
             )
         }
+    }
+
+    /// A prepared statement: cached when its text is one of a bounded set, made afresh for the multi-row inserts,
+    /// whose text changes with the row count (caching those grew the cache without bound).
+    static func statement(_ db: Database, _ sql: String) throws -> Statement {
+        sql.utf8.count > 2048 || sql.contains("), (")
+            ? try db.makeStatement(sql: sql) : try db.cachedStatement(sql: sql)
     }
 }
