@@ -325,15 +325,12 @@ struct Run: ParsableCommand {
         // The spool, also as the unprivileged user: its files are the sensor's own.
         var uplinkService: UplinkService?
         var queue: UpstreamQueue?
-        var uplinkSpool: Spool?
         if let uplinkSettings, let uplinkPrepared {
-            uplinkSpool = try UplinkOptions.spool(
+            let spool = try UplinkOptions.spool(
                 uplinkSettings,
                 key: uplinkPrepared.key,
                 sensorID: uplinkPrepared.sensorID
             )
-        }
-        if let uplinkSettings, let uplinkPrepared, let spool = uplinkSpool {
             // The HTTP client last: nothing after this can fail before the service group runs and stops it.
             let link = UplinkLink(
                 spool: spool,
