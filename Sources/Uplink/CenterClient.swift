@@ -99,13 +99,12 @@ public final class CenterClient: Sendable {
             tls.trustRoots = .certificates(roots)
         }
         if let certificate = settings.clientCertificate, let key = settings.clientKey {
-            guard let chain = try? NIOSSLCertificate.fromPEMFile(certificate), let leaf = chain.first else {
+            guard let chain = try? NIOSSLCertificate.fromPEMFile(certificate), !chain.isEmpty else {
                 throw CenterClientError("the client certificate \(certificate) is not a PEM certificate")
             }
             guard let privateKey = try? NIOSSLPrivateKey(file: key, format: .pem) else {
                 throw CenterClientError("the client key \(key) is not a PEM private key")
             }
-            _ = leaf
             tls.certificateChain = chain.map { .certificate($0) }
             tls.privateKey = .privateKey(privateKey)
             // The TLS library checks that the key belongs to the certificate when it builds its context.
