@@ -19,7 +19,7 @@ public enum BatchMerger {
     public static func merge(_ batches: [UplinkBatch]) -> UplinkBatch {
         var merged = UplinkBatch()
         let ordered = batches.sorted { $0.sequence < $1.sequence }
-        var replaced: [UInt64] = []
+        var replaced: [Otsensor_Uplink_V1_SequenceRange] = []
         var pairs: [PairKey: Otsensor_Uplink_V1_PairSummary] = [:]
         var pairOrder: [PairKey] = []
         var window = Otsensor_Uplink_V1_Window()
@@ -28,10 +28,7 @@ public enum BatchMerger {
         merged.startUs = .max
         merged.endUs = .min
         for batch in ordered {
-            replaced.append(batch.sequence)
-            for range in batch.replaces where range.first <= range.last {
-                replaced.append(contentsOf: range.first...min(range.last, range.first + 1_000_000))
-            }
+            replaced += covered(by: batch)
             merged.coarsening = max(merged.coarsening, batch.coarsening + 1)
             merged.startUs = min(merged.startUs, batch.startUs)
             merged.endUs = max(merged.endUs, batch.endUs)
@@ -71,24 +68,34 @@ public enum BatchMerger {
         }
         if merged.startUs == .max { merged.startUs = 0 }
         if merged.endUs == .min { merged.endUs = 0 }
-        merged.replaces = ranges(replaced)
+        merged.replaces = join(replaced)
         return merged
     }
 
-    /// Sorted, merged ranges of the numbers given.
-    public static func ranges(_ numbers: [UInt64]) -> [Otsensor_Uplink_V1_SequenceRange] {
-        var result: [Otsensor_Uplink_V1_SequenceRange] = []
-        for number in Set(numbers).sorted() {
-            if let last = result.last, last.last + 1 == number {
-                result[result.count - 1].last = number
+    /// The sequence numbers a batch accounts for: its own and those it replaces, as joined ranges.
+    public static func covered(by batch: UplinkBatch) -> [Otsensor_Uplink_V1_SequenceRange] {
+        join([range(batch.sequence)] + batch.replaces)
+    }
+
+    /// The range holding one number.
+    public static func range(_ number: UInt64) -> Otsensor_Uplink_V1_SequenceRange {
+        var range = Otsensor_Uplink_V1_SequenceRange()
+        range.first = number
+        range.last = number
+        return range
+    }
+
+    /// Sorted ranges with overlapping and adjacent ones joined (inverted ones left out).
+    public static func join(_ ranges: [Otsensor_Uplink_V1_SequenceRange]) -> [Otsensor_Uplink_V1_SequenceRange] {
+        var joined: [Otsensor_Uplink_V1_SequenceRange] = []
+        for range in ranges.filter({ $0.first <= $0.last }).sorted(by: { $0.first < $1.first }) {
+            if let last = joined.last, range.first <= last.last &+ 1 {
+                joined[joined.count - 1].last = max(last.last, range.last)
             } else {
-                var range = Otsensor_Uplink_V1_SequenceRange()
-                range.first = number
-                range.last = number
-                result.append(range)
+                joined.append(range)
             }
         }
-        return result
+        return joined
     }
 
     struct PairKey: Hashable {

@@ -291,7 +291,7 @@ public final class Spool {
                 order.append(loss.reason)
                 continue
             }
-            merged.sequences = Self.join(merged.sequences + loss.sequences)
+            merged.sequences = BatchMerger.join(merged.sequences + loss.sequences)
             merged.windows = min(merged.windows &+ loss.windows, BatchEnvelope.maxCount)
             merged.pairs = min(merged.pairs &+ loss.pairs, BatchEnvelope.maxCount)
             merged.alerts = min(merged.alerts &+ loss.alerts, BatchEnvelope.maxCount)
@@ -299,19 +299,6 @@ public final class Spool {
             byReason[loss.reason] = merged
         }
         unreportedLosses = order.compactMap { byReason[$0] }
-    }
-
-    /// Sorted ranges with overlapping and adjacent ones joined.
-    static func join(_ ranges: [Otsensor_Uplink_V1_SequenceRange]) -> [Otsensor_Uplink_V1_SequenceRange] {
-        var joined: [Otsensor_Uplink_V1_SequenceRange] = []
-        for range in ranges.sorted(by: { $0.first < $1.first }) {
-            if let last = joined.last, range.first <= last.last &+ 1 {
-                joined[joined.count - 1].last = max(last.last, range.last)
-            } else {
-                joined.append(range)
-            }
-        }
-        return joined
     }
 
     private func saveLosses() throws(SpoolError) {
@@ -415,9 +402,7 @@ public final class Spool {
     private func stripSummaries(_ entry: Entry, _ batch: UplinkBatch) throws(SpoolError) {
         var stripped = batch
         stripped.windows = []
-        stripped.replaces = BatchMerger.ranges(
-            [batch.sequence] + batch.replaces.flatMap { Array($0.first...min($0.last, $0.first + 1_000_000)) }
-        )
+        stripped.replaces = BatchMerger.covered(by: batch)
         _ = try write(stripped)
         remove(entry)
         var lost = Otsensor_Uplink_V1_Loss()
@@ -436,7 +421,7 @@ public final class Spool {
         } else {
             var loss = Otsensor_Uplink_V1_Loss()
             loss.reason = "quota"
-            loss.sequences = BatchMerger.ranges([entry.sequence])
+            loss.sequences = [BatchMerger.range(entry.sequence)]
             unreportedLosses.append(loss)
         }
         remove(entry)
@@ -448,9 +433,7 @@ public final class Spool {
     private func recordLoss(of batch: UplinkBatch, reason: String) {
         var loss = Otsensor_Uplink_V1_Loss()
         loss.reason = reason
-        loss.sequences = BatchMerger.ranges(
-            [batch.sequence] + batch.replaces.flatMap { Array($0.first...min($0.last, $0.first + 1_000_000)) }
-        )
+        loss.sequences = BatchMerger.covered(by: batch)
         loss.windows = UInt64(batch.windows.count)
         loss.pairs = UInt64(batch.windows.reduce(0) { $0 + $1.pairs.count })
         loss.alerts = UInt64(batch.alerts.count)
@@ -485,13 +468,12 @@ public final class Spool {
 
     /// A crash after writing a merged batch but before deleting what it replaces leaves both; the replaced ones go.
     private func removeReplacedLeftovers() {
-        var replaced = Set<UInt64>()
-        for entry in entries where entry.replacesOthers {
-            guard let batch = try? batch(in: entry) else { continue }
-            for range in batch.replaces where range.first <= range.last {
-                for sequence in range.first...min(range.last, range.first + 1_000_000) { replaced.insert(sequence) }
-            }
+        let replaced = entries.filter(\.replacesOthers).flatMap { entry in
+            (try? batch(in: entry)).map { $0.replaces } ?? []
         }
-        for entry in entries where replaced.contains(entry.sequence) { remove(entry) }
+        for entry in entries where replaced.contains(where: { $0.first <= entry.sequence && entry.sequence <= $0.last })
+        {
+            remove(entry)
+        }
     }
 }

@@ -98,32 +98,8 @@ struct ConfigCheck: ParsableCommand {
 
     /// What would stop the uplink: its settings, the key, the TLS files, the spool folder.
     static func uplinkProblems(_ uplink: RunSettings.UplinkSettings, runAs: String?) -> [String] {
-        var problems: [String] = []
-        guard let center = uplink.center else { return ["uplink needs center (https://HOST:PORT)"] }
-        if uplink.sensorID == nil { problems.append("uplink needs sensor-id (as enrolled at the center)") }
-        var settings = CenterSettings(
-            url: center,
-            caFile: uplink.ca,
-            clientCertificate: uplink.clientCertificate,
-            clientKey: uplink.clientKey
-        )
-        settings.requestTimeoutSeconds = 30
-        problems += settings.problems.map { "uplink: \($0)" }
-        if settings.problems.isEmpty {
-            do {
-                _ = try CenterClient.loadTLS(settings)
-            } catch {
-                problems.append("uplink: \(error.description)")
-            }
-        }
-        if center.hasPrefix("https"), uplink.ca == nil {
-            problems.append("uplink needs ca, the center's CA certificate (it is pinned)")
-        }
-        do {
-            _ = try SensorKey.read(from: uplink.key)
-        } catch {
-            problems.append("uplink key: \(error.description)")
-        }
+        guard uplink.center != nil else { return ["uplink needs center (https://HOST:PORT)"] }
+        var problems = UplinkOptions.check(uplink).problems.map { "uplink: \($0)" }
         let spoolParent = URL(fileURLWithPath: uplink.spool).deletingLastPathComponent().path
         let spoolTarget = RuleLoading.isFolder(uplink.spool) ? uplink.spool : spoolParent
         if !RuleLoading.isFolder(spoolTarget) {

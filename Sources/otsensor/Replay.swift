@@ -137,7 +137,8 @@ struct Replay: ParsableCommand {
             flush = {}
         }
         let engineSink: any EngineEventSink =
-            if let link { UplinkTap(primary: sink, forwardSummaries: summaries) { link.accept($0) } } else { sink }
+            if let link = link?.link { UplinkTap(primary: sink, forwardSummaries: summaries) { link.accept($0) } } else
+            { sink }
         let engine = SensorEngine(configuration: configuration, sink: engineSink, baseline: baseline)
         let progress = ProgressBar(enabled: !noProgress && StandardError.isTerminal, paths: files)
         // On a shared terminal, records and the bar take turns: the bar is cleared before records are written and
@@ -165,16 +166,15 @@ struct Replay: ParsableCommand {
             StandardError.write("otsensor: cannot write the output: \(failure)\n")
             throw ExitCode(1)
         }
-        let keyPath = (try? uplink.resolve(RuleLoading.settings(configFile).run.uplink))??.key ?? "KEY"
-        let uploaded = link.map { upload($0, keyPath: keyPath) } ?? true
+        let uploaded = link.map { upload($0.link, keyPath: $0.keyPath) } ?? true
         if exitCode != 0 { throw ExitCode(exitCode) }
         if !uploaded { throw ExitCode(1) }
     }
 
-    /// The field upload's link, when --center (or the configuration's uplink) names a center. The spool is
+    /// The field upload's link, when --center names a center (the configuration's uplink: gives the rest). The spool is
     /// --spool, else a folder of the user's own per sensor ID (``UplinkOptions/fieldSpool(sensorID:)``), never the
     /// live sensor's.
-    private func openUplink(_ settings: SensorConfiguration) throws -> UplinkLink? {
+    private func openUplink(_ settings: SensorConfiguration) throws -> (link: UplinkLink, keyPath: String)? {
         // Only with --center: a site's otsensor.yaml given for its rules and roles never makes a replay upload.
         guard uplink.center != nil, var resolved = try uplink.resolve(settings.run.uplink) else { return nil }
         let prepared = try UplinkOptions.prepare(resolved)
@@ -184,12 +184,13 @@ struct Replay: ParsableCommand {
         let client = prepared.makeClient()
         var logger = Logger(label: "otsensor.uplink") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
-        return UplinkLink(
+        let link = UplinkLink(
             spool: spool,
             client: client,
             backoff: Backoff(baseSeconds: 1, maximumSeconds: 10),
             logger: logger
         )
+        return (link, resolved.key)
     }
 
     /// Spools the last batch and sends the spool, retrying until it is empty or --upload-timeout passes; one line

@@ -98,15 +98,14 @@ struct UplinkOptions: ParsableArguments {
         func makeClient() -> CenterClient { CenterClient(settings: center, tls: tls) }
     }
 
-    /// Checks the settings, reads the key and the TLS files; one line and status 2 for each problem.
-    static func prepare(_ settings: RunSettings.UplinkSettings) throws -> Prepared {
+    /// Every problem with the settings, the key and the TLS files, one line each, and what they give when there is
+    /// none (for `run`, `replay --center` and `config check` alike).
+    static func check(_ settings: RunSettings.UplinkSettings) -> (problems: [String], prepared: Prepared?) {
         var problems: [String] = []
-        guard let sensorID = settings.sensorID else {
-            StandardError.write("otsensor: the uplink needs the sensor's ID (--sensor-id, or uplink sensor-id)\n")
-            throw ExitCode(2)
-        }
-        if !RunSettings.UplinkSettings.isValidSensorID(sensorID) {
-            problems.append("sensor ID '\(sensorID)' is not 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-'")
+        if settings.sensorID == nil {
+            problems.append("the uplink needs the sensor's ID (--sensor-id, or uplink sensor-id)")
+        } else if let id = settings.sensorID, !RunSettings.UplinkSettings.isValidSensorID(id) {
+            problems.append("sensor ID '\(id)' is not 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-'")
         }
         if UplinkCompression(name: settings.compression) == nil {
             problems.append("compression is zstd, deflate or none")
@@ -119,26 +118,35 @@ struct UplinkOptions: ParsableArguments {
         )
         center.requestTimeoutSeconds = 30
         problems += center.problems
-        if center.url.hasPrefix("https"), settings.ca == nil {
+        if center.url.lowercased().hasPrefix("https"), settings.ca == nil {
             problems.append("an https center needs its CA certificate (--center-ca, or uplink ca): it is pinned")
         }
-        if !problems.isEmpty {
-            for problem in problems { StandardError.write("otsensor: \(Terminal.safe(problem))\n") }
-            throw ExitCode(2)
+        var tls: CenterClient.TLSMaterial?
+        if center.problems.isEmpty {
+            do {
+                tls = try CenterClient.loadTLS(center)
+            } catch {
+                problems.append(error.description)
+            }
         }
-        let key: SensorKey
+        var key: SensorKey?
         do {
             key = try SensorKey.read(from: settings.key)
         } catch {
-            StandardError.write("otsensor: \(Terminal.safe(error.description))\n")
+            problems.append(error.description)
+        }
+        guard problems.isEmpty, let key, let tls, let sensorID = settings.sensorID else { return (problems, nil) }
+        return ([], Prepared(key: key, sensorID: sensorID, center: center, tls: tls))
+    }
+
+    /// ``check(_:)``, with each problem on standard error and status 2.
+    static func prepare(_ settings: RunSettings.UplinkSettings) throws -> Prepared {
+        let (problems, prepared) = check(settings)
+        guard let prepared else {
+            for problem in problems { StandardError.write("otsensor: \(Terminal.safe(problem))\n") }
             throw ExitCode(2)
         }
-        do {
-            return Prepared(key: key, sensorID: sensorID, center: center, tls: try CenterClient.loadTLS(center))
-        } catch {
-            StandardError.write("otsensor: \(Terminal.safe(error.description))\n")
-            throw ExitCode(2)
-        }
+        return prepared
     }
 
     /// Opens the spool (as the user the process runs as by then).
