@@ -12,8 +12,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
 Packaging/setup-debian.sh
-swift build -c release --product otsensor >&2
-swift build -c release --product otsensor-center >&2
+# Linked as the Debian packages are (Packaging/build-deb.sh), so the two share one release build.
+swift build -c release --static-swift-stdlib --product otsensor >&2
+swift build -c release --static-swift-stdlib --product otsensor-center >&2
 CAPTURES=Tests/SensorTestSupport/Captures
 echo "== normal plant traffic: Modbus/TCP and DNP3" >&2
 .build/release/otsensor replay --format text "$@" $CAPTURES/modbus/plant-session.pcap $CAPTURES/dnp3/plant-dnp3.pcap

@@ -4,7 +4,9 @@
 # and zlib1g-dev (batch compression), all found through pkg-config, and pkg-config. With --tests, also what the
 # test suite uses: python3 with PyYAML (the shared fault-case and suricata-verify helpers), tcpdump (the scripts
 # that record the project's captures), iproute2 and tcpreplay (the live-capture tests, which run as root),
-# postgresql (the center's storage tests start their own server) and openssl (test certificates).
+# postgresql (the center's storage tests start their own server) and openssl (test certificates). With --tests or
+# --package, what building and checking the Debian packages takes: dpkg-dev (dpkg-shlibdeps), binutils (strip),
+# systemd (systemd-analyze), adduser and init-system-helpers (the maintainer scripts).
 # The Swift 6.3 toolchain must already be on PATH or in /opt/swift (swift.org's Debian build): it is not in
 # Debian's archive. SwiftPM then needs swift-argument-parser from its package source (here, the local mirror).
 set -euo pipefail
@@ -14,6 +16,13 @@ dpkg -s libpcap-dev >/dev/null 2>&1 || need+=(libpcap-dev)
 dpkg -s libzstd-dev >/dev/null 2>&1 || need+=(libzstd-dev)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || need+=(zlib1g-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+if [[ ${1:-} == --tests || ${1:-} == --package ]]; then
+    command -v dpkg-shlibdeps >/dev/null 2>&1 || need+=(dpkg-dev)
+    command -v strip >/dev/null 2>&1 || need+=(binutils)
+    command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+    command -v adduser >/dev/null 2>&1 || need+=(adduser)
+    command -v deb-systemd-helper >/dev/null 2>&1 || need+=(init-system-helpers)
+fi
 if [[ ${1:-} == --tests ]]; then
     command -v python3 >/dev/null 2>&1 || need+=(python3)
     python3 -c 'import yaml' >/dev/null 2>&1 || need+=(python3-yaml)

@@ -5,7 +5,9 @@
 #      PostgreSQL server started here, Packaging/test-postgres.sh);
 #   2. the fuzz corpus replayed through the fuzz targets (plain builds replay files, STYLE.md §9.10);
 #   3. the hot-path modules checked for Foundation imports (STYLE.md §1);
-#   4. every suricata-verify expectation stored beside the shared captures (../shared/tools/sv_check.py).
+#   4. every suricata-verify expectation stored beside the shared captures (../shared/tools/sv_check.py);
+#   5. the Debian packages built (Packaging/build-deb.sh), then, as root, installed, checked, reinstalled, removed and
+#      purged (Packaging/test-deb.sh).
 # OTSENSOR_PCAPS (default ../shared/pcaps) and OTSENSOR_CASES (default ../shared/cases) locate the shared data.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -61,4 +63,7 @@ if [[ -d $PCAPS ]] && [[ -f ${OTSENSOR_SV_CHECK:-../shared/tools/sv_check.py} ]]
 else
     echo "== suricata-verify expectations skipped: $PCAPS or sv_check.py not found"
 fi
+echo "== Debian packages"
+Packaging/build-deb.sh .build/deb
+Packaging/test-deb.sh .build/deb
 echo "test.sh: all passed"

@@ -8,6 +8,7 @@ import NIOCore
 import NIOSSL
 import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 /// The request context of both listeners.
 public typealias CenterRequestContext = BasicRequestContext
@@ -103,7 +104,8 @@ public func buildApplication(
         try await withCenterStore(location, logger: logger) { _ in }
         store = PostgresStore(location: postgres, logger: logger)
     }
-    let tls = try settings.tlsConfiguration()
+    let certificates = try settings.tlsCertificate.map { _ in try CertificateReloader(settings) }
+    let tls = try settings.tlsConfiguration(certificates)
     let report = ListeningReport(tls: tls != nil, clientCA: settings.clientCA != nil, logger: logger)
 
     let api = Application(
@@ -120,45 +122,35 @@ public func buildApplication(
         server: try tls.map { try .tls(.http1(configuration: idle), tlsConfiguration: $0) }
             ?? .http1(configuration: idle),
         configuration: .init(address: .hostname(settings.listen.host, port: settings.listen.port)),
-        services: [store, api],
+        services: [store, api, ReloadService(certificates: certificates, logger: logger)],
         onServerRunning: { channel in report.listening(ingest: channel.localAddress) },
         logger: logger
     )
 }
 
 /// Builds the center and runs it until SIGTERM or SIGINT (graceful shutdown: the listeners stop accepting, requests
-/// in flight finish, the store closes).
+/// in flight finish, the store closes). SIGHUP reads the ingest listener's certificate and key again.
 public func runCenter(_ settings: CenterSettings, logger: Logger) async throws {
+    // A SIGHUP before the reload service traps it would end the process: it is ignored from the start.
+    signal(SIGHUP, SIG_IGN)
     let application = try await buildApplication(settings, logger: logger)
     try await application.runService()
 }
 
 extension CenterSettings {
-    /// The ingest listener's TLS configuration from the PEM files, or nil for plain HTTP.
+    /// The ingest listener's TLS configuration, or nil for plain HTTP. Its certificate and key come from
+    /// `certificates` at every handshake, so a reload reaches new connections.
     ///
     /// - Throws: ``ConfigurationError`` naming the file that cannot be read.
-    func tlsConfiguration() throws(ConfigurationError) -> TLSConfiguration? {
-        guard let tlsCertificate, let tlsKey else { return nil }
-        let chain: [NIOSSLCertificate]
-        let key: NIOSSLPrivateKey
-        do {
-            chain = try NIOSSLCertificate.fromPEMFile(tlsCertificate)
-        } catch {
-            throw ConfigurationError("tls-certificate: cannot read \(tlsCertificate) as PEM certificates (\(error))")
-        }
-        guard !chain.isEmpty else {
-            throw ConfigurationError("tls-certificate: \(tlsCertificate) holds no certificate")
-        }
-        do {
-            key = try NIOSSLPrivateKey(file: tlsKey, format: .pem)
-        } catch {
-            throw ConfigurationError("tls-key: cannot read \(tlsKey) as a PEM private key (\(error))")
-        }
+    func tlsConfiguration(_ certificates: CertificateReloader?) throws(ConfigurationError) -> TLSConfiguration? {
+        guard let certificates else { return nil }
+        let pair = certificates.current
         var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: chain.map { .certificate($0) },
-            privateKey: .privateKey(key)
+            certificateChain: pair.chain,
+            privateKey: pair.key
         )
         configuration.minimumTLSVersion = .tlsv12
+        configuration.sslContextCallback = certificates.callback
         if let clientCA {
             let roots: [NIOSSLCertificate]
             do {
@@ -173,6 +165,112 @@ extension CenterSettings {
             configuration.trustRoots = .certificates(roots)
         }
         return configuration
+    }
+}
+
+/// The ingest listener's certificate chain and private key, read again on SIGHUP (`systemctl reload`): new
+/// connections get the new pair, connections already open keep theirs, so a certificate is renewed without a
+/// restart. A pair that cannot be read, or whose key does not match the certificate, leaves the running pair in
+/// place. The client CA and the other settings are read only at start.
+final class CertificateReloader: Sendable {
+    private let certificatePath: String
+    private let keyPath: String
+    /// A certificate chain and its private key.
+    struct Pair: Sendable {
+        var chain: [NIOSSLCertificateSource]
+        var key: NIOSSLPrivateKeySource
+    }
+
+    private let pair: Mutex<Pair>
+
+    /// - Throws: ``ConfigurationError`` when the files cannot be read or do not belong together.
+    init(_ settings: CenterSettings) throws(ConfigurationError) {
+        certificatePath = settings.tlsCertificate ?? ""
+        keyPath = settings.tlsKey ?? ""
+        pair = Mutex(try Self.checkedPair(certificate: certificatePath, key: keyPath))
+    }
+
+    var current: Pair { pair.withLock { $0 } }
+
+    /// Handed to NIOSSL, which asks at every TLS handshake (BoringSSL's certificate callback).
+    var callback: NIOSSLContextCallback {
+        { [self] _, promise in
+            let current = self.current
+            var override = NIOSSLContextConfigurationOverride()
+            override.certificateChain = current.chain
+            override.privateKey = current.key
+            promise.succeed(override)
+        }
+    }
+
+    /// Reads the files again and, if they are good, swaps the pair in.
+    ///
+    /// - Throws: ``ConfigurationError``; the running pair then stays.
+    func reload() throws(ConfigurationError) {
+        let fresh = try Self.checkedPair(certificate: certificatePath, key: keyPath)
+        pair.withLock { $0 = fresh }
+    }
+
+    /// The certificate chain and key from their PEM files.
+    ///
+    /// - Throws: ``ConfigurationError`` naming the file that cannot be read.
+    private static func read(
+        certificate: String,
+        key: String
+    ) throws(ConfigurationError) -> (
+        chain: [NIOSSLCertificate], key: NIOSSLPrivateKey
+    ) {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificate)
+        } catch {
+            throw ConfigurationError("tls-certificate: cannot read \(certificate) as PEM certificates (\(error))")
+        }
+        guard !chain.isEmpty else { throw ConfigurationError("tls-certificate: \(certificate) holds no certificate") }
+        do {
+            return (chain, try NIOSSLPrivateKey(file: key, format: .pem))
+        } catch {
+            throw ConfigurationError("tls-key: cannot read \(key) as a PEM private key (\(error))")
+        }
+    }
+
+    /// The pair, once a TLS context has accepted it (BoringSSL refuses a key that does not match the certificate).
+    private static func checkedPair(certificate: String, key: String) throws(ConfigurationError) -> Pair {
+        let (chain, privateKey) = try read(certificate: certificate, key: key)
+        do {
+            _ = try NIOSSLContext(
+                configuration: .makeServerConfiguration(
+                    certificateChain: chain.map { .certificate($0) },
+                    privateKey: .privateKey(privateKey)
+                )
+            )
+        } catch {
+            throw ConfigurationError("tls-key: \(key) does not match the certificate in \(certificate) (\(error))")
+        }
+        return Pair(chain: chain.map { .certificate($0) }, key: .privateKey(privateKey))
+    }
+}
+
+/// Reloads the ingest listener's certificate and key on SIGHUP, logging the outcome; without TLS there is nothing
+/// to reload, and it says so.
+struct ReloadService: Service {
+    let certificates: CertificateReloader?
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            guard let certificates else {
+                logger.notice("SIGHUP: nothing to reload (plain HTTP); other settings change with a restart")
+                continue
+            }
+            do {
+                try certificates.reload()
+                logger.notice("SIGHUP: reloaded the TLS certificate and key; new connections use them")
+            } catch {
+                logger.error("SIGHUP: reload failed, the running certificate stays: \(error.description)")
+            }
+        }
     }
 }
 

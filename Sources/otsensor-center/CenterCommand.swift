@@ -14,8 +14,10 @@ struct CenterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "otsensor-center",
         abstract: "The OTSensor center: receives signed batches from sensors, stores them, answers queries.",
+        version: "otsensor-center \(OTSensorRelease.version)",
         subcommands: [
-            Serve.self, SensorCommand.self, QueryCommand<SensorsQuery>.self, QueryCommand<AlertsQuery>.self,
+            Serve.self, ConfigCommand.self, SensorCommand.self, QueryCommand<SensorsQuery>.self,
+            QueryCommand<AlertsQuery>.self,
             QueryCommand<AssetsQuery>.self, QueryCommand<SummariesQuery>.self, QueryCommand<EventsQuery>.self,
         ]
     )
@@ -134,6 +136,52 @@ struct Serve: AsyncParsableCommand {
         ])
         let logger = Logger(label: "otsensor-center")
         try await runCenter(settings, logger: logger)
+    }
+}
+
+// MARK: - config ready
+
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Check the configuration file.",
+        subcommands: [ConfigReady.self]
+    )
+}
+
+/// `otsensor-center config ready`: whether the configuration lets sensors connect. The systemd unit runs it as its
+/// `ExecCondition`, so an installed center without its TLS certificate is skipped at boot instead of failing.
+struct ConfigReady: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ready",
+        abstract: "Say whether the configuration names the ingest listener's TLS certificate and key.",
+        discussion: """
+            Exit status 0 when it does, or when the ingest listener is on loopback (plain HTTP is allowed there); \
+            1 when it does not (one line says what is missing; systemd then skips the unit's start); 255 when the \
+            configuration cannot be read (systemd then fails the start, so the mistake shows). The files themselves \
+            are read by `serve`.
+            """
+    )
+
+    @Option(name: .long, help: "The configuration file (default /etc/otsensor/center.yaml).")
+    var config = "/etc/otsensor/center.yaml"
+
+    func run() async throws {
+        do {
+            let settings = try CenterSettings.load(file: config)
+            guard settings.tlsCertificate != nil || settings.listen.isLoopback else {
+                print(
+                    "\(config): not ready: no tls-certificate and tls-key for the ingest listener on \(settings.listen)"
+                )
+                throw ExitCode(1)
+            }
+            try settings.validate()
+            let transport = settings.tlsCertificate == nil ? "plain http" : "tls"
+            print("\(config): ready: ingest on \(settings.listen) (\(transport))")
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("otsensor-center: \(error.description)\n".utf8))
+            throw ExitCode(255)
+        }
     }
 }
 

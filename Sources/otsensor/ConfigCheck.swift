@@ -13,8 +13,56 @@ struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Check the configuration file.",
-        subcommands: [ConfigCheck.self]
+        subcommands: [ConfigCheck.self, ConfigReady.self]
     )
+}
+
+/// `otsensor config ready`: whether the configuration names what a service needs to start, an interface and a
+/// center. The systemd units run it as their `ExecCondition`, so an installed but unconfigured sensor is skipped at
+/// boot instead of failing.
+struct ConfigReady: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ready",
+        abstract: "Say whether the configuration names an interface and a center (the service's start condition).",
+        discussion: """
+            Exit status 0 when it does (one line says which), 1 when it does not (one line says what is missing; \
+            systemd then skips the unit's start), and 255 when the configuration cannot be read (systemd then fails \
+            the start, so the mistake shows in `systemctl status`). It does not check the rules, the files or the \
+            interfaces: `otsensor config check` does.
+            """
+    )
+
+    @Argument(help: "The configuration file (default: $OTSENSOR_CONFIG, else /etc/otsensor/otsensor.yaml).")
+    var file: String?
+
+    @Option(name: [.short, .long], help: "An interface given on the command line (as `run -i`), repeatable.")
+    var interface: [String] = []
+
+    func run() throws {
+        let given = Run.configPath(file)
+        let path = given ?? "(no configuration file)"
+        let run: RunSettings
+        do {
+            run = try RuleLoading.settings(given).run
+        } catch {
+            throw ExitCode(255)
+        }
+        let interfaces = interface.isEmpty ? run.interfaces.map(\.name) : interface
+        var missing: [String] = []
+        if interfaces.isEmpty { missing.append("no interface (pcap: - interface: NAME)") }
+        if run.uplink?.center == nil || run.uplink?.sensorID == nil {
+            missing.append("no center (uplink: center: https://HOST:PORT and sensor-id: ID)")
+        }
+        guard missing.isEmpty else {
+            print(Terminal.safe("\(path): not ready: \(missing.joined(separator: "; "))"))
+            throw ExitCode(1)
+        }
+        print(
+            Terminal.safe(
+                "\(path): ready: captures on \(interfaces.joined(separator: ", ")), sends to \(run.uplink?.center ?? "") as \(run.uplink?.sensorID ?? "")"
+            )
+        )
+    }
 }
 
 struct ConfigCheck: ParsableCommand {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
+import SummaryModel
 
 /// The OTSensor agent's command line. Thin: each subcommand parses its options and hands over to library code.
 @main
@@ -7,7 +8,7 @@ struct OTSensorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "otsensor",
         abstract: "Passive network sensor for industrial control networks (Modbus/TCP and DNP3).",
-        version: "otsensor \(OTSensorVersion.current)",
+        version: "otsensor \(OTSensorRelease.version)",
         subcommands: [
             Run.self, Replay.self, Learn.self, BaselineCommand.self, RulesCommand.self, ConfigCommand.self,
             Keygen.self, Version.self,
@@ -16,13 +17,9 @@ struct OTSensorCommand: ParsableCommand {
     )
 }
 
-enum OTSensorVersion {
-    static let current = "0.1.0"
-}
-
 struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the version.")
     func run() {
-        print("otsensor \(OTSensorVersion.current)")
+        print("otsensor \(OTSensorRelease.version)")
     }
 }

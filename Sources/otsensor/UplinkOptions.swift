@@ -163,7 +163,7 @@ struct UplinkOptions: ParsableArguments {
                     sensorID: sensorID,
                     key: key,
                     compression: UplinkCompression(name: settings.compression) ?? .zstd,
-                    sensorVersion: OTSensorVersion.current
+                    sensorVersion: OTSensorRelease.version
                 )
             )
         } catch {

@@ -73,7 +73,8 @@ struct ServeProcessTests {
 
     func center(_ arguments: [String]) throws -> Run { try run(CenterExecutable.url.path, arguments) }
 
-    /// A CA, a server certificate for 127.0.0.1 and localhost, and a client certificate, all signed by the CA.
+    /// A CA, a server certificate for 127.0.0.1 and localhost, its renewal (CN=renewed), and a client certificate,
+    /// all signed by the CA.
     func makeCertificates() throws {
         let openssl = try #require(CenterExecutable.tool("openssl"))
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
@@ -89,7 +90,7 @@ struct ServeProcessTests {
         try "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
             .write(toFile: path("server.ext"), atomically: true, encoding: .utf8)
         try "extendedKeyUsage=clientAuth\n".write(toFile: path("client.ext"), atomically: true, encoding: .utf8)
-        for name in ["server", "client"] {
+        for name in ["server", "renewed", "client"] {
             try #require(
                 try run(
                     openssl,
@@ -101,7 +102,7 @@ struct ServeProcessTests {
                     openssl,
                     [
                         "x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                        "-out", "\(name).pem", "-days", "2", "-extfile", "\(name).ext",
+                        "-out", "\(name).pem", "-days", "2", "-extfile", name == "client" ? "client.ext" : "server.ext",
                     ]
                 ).status == 0
             )
@@ -225,6 +226,79 @@ struct ServeProcessTests {
         #expect(lines.count == 5)
         #expect(lines.first?.hasPrefix("WINDOW") == true)
         #expect(lines.last?.hasPrefix("more: --after ") == true)
+    }
+
+    /// The subject CN of the certificate the ingest listener presents, as curl reports it.
+    func presentedName(_ port: Int) throws -> String? {
+        let curl = try #require(CenterExecutable.tool("curl"))
+        let result = try run(
+            curl,
+            ["-sS", "-v", "-o", "/dev/null", "--cacert", path("ca.pem"), "https://127.0.0.1:\(port)/v1/health"]
+        )
+        return result.error.firstMatch(of: /subject: CN=([a-z]+)/).map { String($0.1) }
+    }
+
+    func waitFor(_ text: String, in collected: Collected) -> Bool {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if collected.text.withLock({ $0.contains(text) }) { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    @Test func sighupReloadsTheCertificateAndKeepsItWhenTheNewOneIsBad() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try makeCertificates()
+        let serving = try serve(["--tls-certificate", path("server.pem"), "--tls-key", path("server.key")])
+        #expect(try presentedName(serving.ingest) == "server")
+        // Renewed in place, then SIGHUP: new connections get the new certificate.
+        for suffix in ["pem", "key"] {
+            try FileManager.default.removeItem(atPath: path("server.\(suffix)"))
+            try FileManager.default.copyItem(atPath: path("renewed.\(suffix)"), toPath: path("server.\(suffix)"))
+        }
+        kill(serving.0.processIdentifier, SIGHUP)
+        #expect(waitFor("SIGHUP: reloaded the TLS certificate and key", in: serving.stderr))
+        #expect(try presentedName(serving.ingest) == "renewed")
+        // A key that does not belong to the certificate: the running pair stays.
+        try FileManager.default.removeItem(atPath: path("server.key"))
+        try FileManager.default.copyItem(atPath: path("client.key"), toPath: path("server.key"))
+        kill(serving.0.processIdentifier, SIGHUP)
+        #expect(waitFor("SIGHUP: reload failed, the running certificate stays: tls-key:", in: serving.stderr))
+        #expect(try presentedName(serving.ingest) == "renewed")
+        #expect(stop(serving.0) == 0)
+
+        // Plain HTTP on loopback: nothing to reload, and the center goes on.
+        let plain = try serve([])
+        kill(plain.0.processIdentifier, SIGHUP)
+        #expect(waitFor("SIGHUP: nothing to reload", in: plain.stderr))
+        #expect(try curl(["http://127.0.0.1:\(plain.ingest)/v1/health"]).code == "200")
+        #expect(stop(plain.0) == 0)
+    }
+
+    @Test func configReadyIsTheUnitsStartCondition() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cases: [(String, Int32, String)] = [
+            (
+                "listen: 0.0.0.0:8443\n", 1,
+                "not ready: no tls-certificate and tls-key for the ingest listener on 0.0.0.0:8443"
+            ),
+            ("listen: 127.0.0.1:8443\n", 0, "ready: ingest on 127.0.0.1:8443 (plain http)"),
+            ("tls-certificate: /c.pem\ntls-key: /c.key\n", 0, "ready: ingest on 0.0.0.0:8443 (tls)"),
+        ]
+        for (text, status, line) in cases {
+            try text.write(toFile: path("center.yaml"), atomically: true, encoding: .utf8)
+            let ready = try center(["config", "ready", "--config", path("center.yaml")])
+            #expect(ready.status == status, "\(text)")
+            #expect(ready.output == "\(path("center.yaml")): \(line)\n")
+        }
+        // Unreadable or invalid: 255, which systemd's ExecCondition treats as a failure, not a skip.
+        try "listen: nowhere\n".write(toFile: path("center.yaml"), atomically: true, encoding: .utf8)
+        let invalid = try center(["config", "ready", "--config", path("center.yaml")])
+        #expect(invalid.status == 255)
+        #expect(invalid.error.hasPrefix("otsensor-center: \(path("center.yaml")):1: listen"))
+        let missing = try center(["config", "ready", "--config", path("absent.yaml")])
+        #expect(missing.status == 255)
     }
 
     @Test func commandErrorsAreOneLineWithStatus2Or1() throws {

@@ -46,6 +46,50 @@ struct RunCommandTests {
         #expect(check.error == run.error)
     }
 
+    @Test func configReadySaysWhatTheServiceStillNeeds() throws {
+        let empty = try Self.file("empty.yaml", "metrics:\n  listen: off\n")
+        let sensorOnly = try Self.file("sensor-only.yaml", "pcap:\n  - interface: eth1\n")
+        let complete = try Self.file(
+            "complete.yaml",
+            "pcap:\n  - interface: eth1\nuplink:\n  center: https://center.example:8443\n  sensor-id: plant-1\n"
+        )
+        let uplinkOnly = try Self.file(
+            "uplink-only.yaml",
+            "uplink:\n  center: https://center.example:8443\n  sensor-id: plant-2\n"
+        )
+        let broken = try Self.file("broken.yaml", "pcap:\n  - interface: eth1\n    snaplen: 12\n")
+        defer {
+            for file in [empty, sensorOnly, complete, uplinkOnly, broken] {
+                try? FileManager.default.removeItem(at: file)
+            }
+        }
+        let none = try tool.otsensor(["config", "ready", empty.path])
+        #expect(none.status == 1)
+        #expect(
+            none.output
+                == "\(empty.path): not ready: no interface (pcap: - interface: NAME); no center (uplink: center: https://HOST:PORT and sensor-id: ID)\n"
+        )
+        let noCenter = try tool.otsensor(["config", "ready", sensorOnly.path])
+        #expect(noCenter.status == 1)
+        #expect(
+            noCenter.output.hasSuffix("not ready: no center (uplink: center: https://HOST:PORT and sensor-id: ID)\n")
+        )
+        let ready = try tool.otsensor(["config", "ready", complete.path])
+        #expect(ready.status == 0)
+        #expect(
+            ready.output
+                == "\(complete.path): ready: captures on eth1, sends to https://center.example:8443 as plant-1\n"
+        )
+        // The template unit names the interface on the command line.
+        let instance = try tool.otsensor(["config", "ready", uplinkOnly.path, "--interface", "eth2"])
+        #expect(instance.status == 0)
+        #expect(instance.output.hasSuffix("ready: captures on eth2, sends to https://center.example:8443 as plant-2\n"))
+        // A configuration that cannot be read fails the unit's start (255) instead of skipping it.
+        let bad = try tool.otsensor(["config", "ready", broken.path])
+        #expect(bad.status == 255)
+        #expect(bad.error == "\(broken.path):3: snaplen is a whole number, 64 to 262144\n")
+    }
+
     @Test func contradictoryFlagsAreAUsageError() throws {
         let run = try tool.otsensor(["run", "-i", "lo", "--user", "nobody", "--allow-root"])
         #expect(run.status == 64)
