@@ -80,7 +80,13 @@ setpriv --reuid otsensor --regid otsensor --init-groups --inh-caps=-all,+net_raw
     --ambient-caps=-all,+net_raw,+net_admin --bounding-set=-all,+net_raw,+net_admin \
     otsensor run --config /etc/otsensor/otsensor.yaml -i lo --metrics off --summary-window 1 2>/tmp/otsensor-unit.log &
 pid=$!
-sleep 3
+# Stopped once it captures (it says so), so that SIGTERM meets its shutdown handling, however loaded the machine.
+for _ in $(seq 600); do
+    grep -q 'capturing on lo' /tmp/otsensor-unit.log 2>/dev/null && break
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+done
+sleep 1
 kill -TERM $pid
 wait $pid || fail "the agent under the unit's rights: $(cat /tmp/otsensor-unit.log)"
 [[ $(stat -c %U /var/log/otsensor/eve.json) == otsensor ]] || fail "eve.json not the otsensor user's"
