@@ -19,7 +19,22 @@ final class SQLiteExecutor: SQLExecutor {
             // WAL with synchronous=NORMAL is durable at each checkpoint and never corrupts (SQLite's WAL docs).
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        pool = try DatabasePool(path: path, configuration: configuration)
+        pool = try Self.open(path, configuration)
+    }
+
+    /// Opens the pool, waiting up to 10 s while another connection holds the lock. Opening switches the file to
+    /// WAL, and SQLite answers that switch with SQLITE_BUSY at once, without the busy timeout, when another process
+    /// (a second center, the CLI) is opening the same new file at that moment.
+    private static func open(_ path: String, _ configuration: Configuration) throws -> DatabasePool {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && ContinuousClock.now < deadline
+            {
+                usleep(20_000)
+            }
+        }
     }
 
     func query(_ statement: SQLStatement) async throws -> [SQLRow] {
