@@ -152,13 +152,7 @@ extension CenterSettings {
         configuration.minimumTLSVersion = .tlsv12
         configuration.sslContextCallback = certificates.callback
         if let clientCA {
-            let roots: [NIOSSLCertificate]
-            do {
-                roots = try NIOSSLCertificate.fromPEMFile(clientCA)
-            } catch {
-                throw ConfigurationError("client-ca: cannot read \(clientCA) as PEM certificates (\(error))")
-            }
-            guard !roots.isEmpty else { throw ConfigurationError("client-ca: \(clientCA) holds no certificate") }
+            let roots = try CertificateReloader.certificates(clientCA, key: "client-ca")
             // A server that verifies requires the client's certificate (NIOSSL sets SSL_VERIFY_FAIL_IF_NO_PEER_CERT);
             // sensors have no host names to check.
             configuration.certificateVerification = .noHostnameVerification
@@ -220,18 +214,26 @@ final class CertificateReloader: Sendable {
     ) throws(ConfigurationError) -> (
         chain: [NIOSSLCertificate], key: NIOSSLPrivateKey
     ) {
-        let chain: [NIOSSLCertificate]
-        do {
-            chain = try NIOSSLCertificate.fromPEMFile(certificate)
-        } catch {
-            throw ConfigurationError("tls-certificate: cannot read \(certificate) as PEM certificates (\(error))")
-        }
-        guard !chain.isEmpty else { throw ConfigurationError("tls-certificate: \(certificate) holds no certificate") }
+        let chain = try certificates(certificate, key: "tls-certificate")
         do {
             return (chain, try NIOSSLPrivateKey(file: key, format: .pem))
         } catch {
             throw ConfigurationError("tls-key: cannot read \(key) as a PEM private key (\(error))")
         }
+    }
+
+    /// The PEM certificates of a file, at least one.
+    ///
+    /// - Throws: ``ConfigurationError`` naming the configuration key and the file.
+    static func certificates(_ path: String, key: String) throws(ConfigurationError) -> [NIOSSLCertificate] {
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(path)
+        } catch {
+            throw ConfigurationError("\(key): cannot read \(path) as PEM certificates (\(error))")
+        }
+        guard !certificates.isEmpty else { throw ConfigurationError("\(key): \(path) holds no certificate") }
+        return certificates
     }
 
     /// The pair, once a TLS context has accepted it (BoringSSL refuses a key that does not match the certificate).
